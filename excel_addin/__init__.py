@@ -1,0 +1,1 @@
+"""Excel add-in (xlwings) over the core."""

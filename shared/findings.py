@@ -1,0 +1,102 @@
+"""The one table of finding codes: severity and the Chinese message template of each kind.
+
+A kind is `code` or `code/variant`; the code (before the slash) is what CONTRACT.md names.
+Messages read location → rule → context → fix, e.g.
+「市委办公室.zip › 自评表!F23（规则 2.2.5）：填报 6 分，超过本项最高 4 分。请改为 0–4 分。」
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    severity: str
+    template: str  # str.format fields; {where} is always supplied
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def _kind(key: str, severity: str, template: str) -> None:
+    KINDS[key] = Kind(key.split("/")[0], severity, template)
+
+
+# Whole file or package.
+_kind("unreadable", ERROR, "{where}：无法打开（{reason}）。请用 Excel 或 WPS 另存为 .xlsx 工作簿，或把工作簿和“佐证材料”文件夹一起压缩为 .zip 后重新提交。")
+_kind("unreadable/empty", ERROR, "{where}：文件是空的（0 字节）。请重新导出并提交完整的自评表。")
+_kind("unreadable/xls", ERROR, "{where}：这是旧版 .xls/.xlsb 文件，无法校验。请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（.xlsx）再提交。")
+_kind("unreadable/encrypted", ERROR, "{where}：文件设置了打开密码，无法读取。请取消密码后另存为 .xlsx 再提交。")
+_kind("unreadable/no_workbook", ERROR, "{where}：包中没有找到 .xlsx 自评表。请把填好的自评表和“佐证材料”文件夹放在同一文件夹中打包。")
+_kind("unreadable/many_workbooks", ERROR, "{where}：包中有 {count} 个工作簿（{names}），无法确定哪一个是自评表。每个申报包只放一个自评表。")
+_kind("not_a_template", ERROR, "{where}：这不是本系统的自评表（找不到规定的单元格名称，如 total_score、score_2_2_5）。请从《自评表.xlsx》模板填写后提交，不要复制到其他表格中。")
+_kind("package_unsafe", ERROR, "{where}：压缩包中的“{entry}”{reason}，为安全起见整个包不予解压。请直接压缩申报文件夹后重新提交。")
+_kind("package_unsafe/too_big", ERROR, "{where}：压缩包解压后过大（{reason}），为安全起见不予解压。请删除与申报无关的大文件，压缩图片后重新提交。")
+
+# 备案表.
+_kind("field_missing", ERROR, "{where} › 备案表{cell}（{label}）：未填写。请填写{label}。")
+_kind("field_missing/category", ERROR, "{where} › 备案表{cell}（单位类别）：填写为“{value}”，应为“市直党政机关”或“区县（市）党政机关”。请从下拉列表中选择。")
+_kind("field_missing/year", ERROR, "{where} › 备案表{cell}（创建年度）：“{value}”不是有效年度。请填写四位数年份，如 2020。")
+_kind("text_length", WARNING, "{where} › 备案表{cell}（{label}）：现有 {length} 字，要求{limit}。请{fix}。")
+
+# 分项得分.
+_kind("invalid_value/text", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报“{value}”不是数值，按 0 分计。请从下拉列表中选择 {allowed} 之一。")
+_kind("invalid_value/number_as_text", ERROR, "{where} › 自评表{cell}（规则 {rule}）：“{value}”是文本格式的数字，按 0 分计。请把单元格格式改为数值后重新输入，或从下拉列表中选择 {allowed} 之一。")
+_kind("invalid_value/negative", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分为负数，按 0 分计。请从 {allowed} 中选择。")
+_kind("invalid_value/between", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分不是本规则的计分档次，按 {score} 分计。请从 {allowed} 中选择。")
+_kind("cap_exceeded", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分，超过本规则最高 {max} 分，按 {max} 分计。请改为 {allowed} 之一。")
+_kind("cap_exceeded/item", ERROR, "{where} › 自评表{cell}（项目 {item}）：项目得分保存为 {value} 分，超过本项目上限 {max} 分。请勿改写项目得分公式，使用模板重新填写。")
+_kind("total_mismatch", ERROR, "{where} › 自评表{cell}（自评分）：保存的自评分为 {claimed}，按评分规则重新计算为 {rescored}。请在 Excel 或 WPS 中打开后重新计算并保存，不要手工改写自评分。")
+_kind("total_mismatch/missing", ERROR, "{where} › 自评表{cell}（自评分）：自评分没有保存的数值（{value}）。请在 Excel 或 WPS 中打开、确认公式计算后保存再提交。")
+
+# 能耗数据 (item 1.1).
+_kind("energy_data_invalid", ERROR, "{where} › 备案表{cell}（{label}）：{problem}，规则 {rules} 按 0 分计。请按能源资源消费统计台账填写大于 0 的数值。")
+_kind("energy_data_invalid/derived", ERROR, "{where} › 备案表{cell}（{label}）：保存为 {saved}，按总量计算应为 {expected}，前后不一致。请勿改写计算公式，核对总量数据后重新保存。")
+_kind("energy_data_invalid/magnitude", WARNING, "{where} › 备案表{cell}（{label}）：{value} {unit}，约为同类机关常见水平（{typical}）的 {ratio}，数量级可能有误（如把 kgce 填成了 tce、把 m² 填成了万 m²）。请核对计量单位。")
+_kind("energy_data_invalid/jump", WARNING, "{where} › 备案表{cell}（{label}）：本年度 {now}，上年度 {before}，变化 {change}，幅度异常。请核对两个年度的数据口径是否一致。")
+_kind("energy_mismatch", ERROR, "{where} › 自评表{cell}（规则 {rule}）：保存为 {claimed} 分，但按备案表数据{reason}，应得 {score} 分。请核对备案表能耗数据，并在 Excel 或 WPS 中重新计算后保存。")
+
+# 佐证材料.
+_kind("evidence_missing", ERROR, "{where} › 自评表{cell}（规则 {rule}）：得 {score} 分但未列出佐证材料，该项不计入有佐证得分。请把材料放入“佐证材料”文件夹，并在本单元格写明文件名。")
+_kind("evidence_not_found", ERROR, "{where} › 自评表{cell}（规则 {rule}）：列出的佐证材料“{path}”在申报包中找不到。请核对文件名（含扩展名和文件夹），或把该文件放入“佐证材料”文件夹。")
+_kind("evidence_unsafe", ERROR, "{where} › 自评表{cell}（规则 {rule}）：佐证材料路径“{path}”{reason}，不予读取。请只写“佐证材料”文件夹内的相对路径，如“制度/节水管理制度.pdf”。")
+_kind("evidence_broken", ERROR, "{where} › 自评表{cell}（规则 {rule}）：佐证材料“{path}”{reason}。请重新导出或扫描该文件后放入申报包。")
+
+# Across the batch and the roster.
+_kind("duplicate_submission", WARNING, "{where}：与“{other}”是同一单位“{org}”的申报，请评价小组确认以哪一份为准，或请单位撤回其中一份。")
+_kind("not_on_roster", WARNING, "{where} › 备案表{cell}（单位名称）：“{org}”不在《益阳市市直单位节约型机关创建名单》（附件4）中。请核对单位全称（如“市委办公室”）；确非名单内单位的，请与市机关事务管理局联系。")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    message: str
+    rule: str | None = None
+    item: str | None = None
+    cell: str | None = None  # 'Sheet!A1' where known
+    kind: str | None = None  # the table key, for tests and filters
+
+    def as_contract(self) -> dict:
+        """The CONTRACT's JSON shape."""
+        return {"code": self.code, "severity": self.severity, "rule": self.rule, "item": self.item, "message": self.message}
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def finding(kind: str, *, rule: str | None = None, item: str | None = None, cell: str | None = None, **fields) -> Finding:
+    """Make a finding of a kind in the table, filling its message template."""
+    spec = KINDS[kind]
+    shown_cell = f" {cell.split('!', 1)[-1]}" if cell else ""
+    message = spec.template.format(cell=shown_cell, rule=rule, item=item, **fields)
+    return Finding(spec.code, spec.severity, message, rule, item, cell, kind)
+
+
+def count_by_severity(findings) -> tuple[int, int]:
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    return errors, len(findings) - errors

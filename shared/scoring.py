@@ -1,0 +1,166 @@
+"""Exact re-scoring: claims to allowed values, the energy-target rule, item caps and the total.
+
+All arithmetic is Decimal/Fraction so that a decline of exactly 2.5 % meets a 2.5 % target.
+Raw cell values go in (numbers, text, booleans, None, error markers); only real numbers score.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Mapping
+
+from .rubric import CONFIG, INDICATORS, RUBRIC, Config, Indicator, Rubric, Rule
+
+# Why a claim did not score as written. None means it scored exactly what it claimed.
+BLANK = "blank"
+TEXT = "text"  # text, a boolean or an error value: not a number
+NEGATIVE = "negative"
+BETWEEN = "between"  # between two allowed values: rounded down
+ABOVE = "above"  # above the rule's maximum: capped
+
+FIGURE_NAMES = ("floor_area_m2", "headcount", "energy_tce", "water_t")
+BASE_FIGURE_NAMES = tuple(f"base_{n}" for n in FIGURE_NAMES)
+
+
+def as_number(raw: object) -> Decimal | None:
+    """A cell value as an exact Decimal, or None when it is not a finite number.
+
+    Text is never a number here, even text that looks like one: the template's own formulas
+    (ISNUMBER) treat it the same way, so the workbook and the checker always agree.
+    """
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            return None
+        return Decimal(repr(raw))  # the shortest decimal that round-trips: what the user typed
+    if isinstance(raw, (int, Decimal)):
+        try:
+            return Decimal(raw) if Decimal(raw).is_finite() else None
+        except InvalidOperation:
+            return None
+    if isinstance(raw, Fraction):
+        return Decimal(raw.numerator) / Decimal(raw.denominator)
+    return None
+
+
+def is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and raw.strip() == "")
+
+
+@dataclass(frozen=True)
+class ClaimScore:
+    score: Decimal
+    problem: str | None  # BLANK, TEXT, NEGATIVE, BETWEEN, ABOVE or None
+
+
+def score_claim(rule: Rule, raw: object) -> ClaimScore:
+    """The CONTRACT's rule: allowed value as is; between steps down; above max capped; else 0."""
+    if is_blank(raw):
+        return ClaimScore(Decimal(0), BLANK)
+    value = as_number(raw)
+    if value is None:
+        return ClaimScore(Decimal(0), TEXT)
+    if value < 0:
+        return ClaimScore(Decimal(0), NEGATIVE)
+    if value > rule.points:
+        return ClaimScore(rule.points, ABOVE)
+    floor = max(a for a in rule.allowed if a <= value)
+    return ClaimScore(floor, None if floor == value else BETWEEN)
+
+
+# --- item 1.1: the energy-target rule -------------------------------------------------------
+
+def figure(figures: Mapping[str, object], name: str) -> Fraction | None:
+    """A 备案表 figure as an exact positive Fraction, or None when missing, zero, negative or text."""
+    value = as_number(figures.get(name))
+    if value is None or value <= 0:
+        return None
+    return Fraction(value)
+
+
+def indicator_value(figures: Mapping[str, object], indicator: Indicator, base: bool = False) -> Fraction | None:
+    prefix = "base_" if base else ""
+    num = figure(figures, prefix + indicator.numerator)
+    den = figure(figures, prefix + indicator.denominator)
+    if num is None or den is None:
+        return None
+    return num * indicator.factor / den
+
+
+def decline(figures: Mapping[str, object], indicator: Indicator) -> Fraction | None:
+    """(baseline − assessed) / baseline of one indicator, exactly; None when figures are unusable."""
+    now = indicator_value(figures, indicator)
+    before = indicator_value(figures, indicator, base=True)
+    if now is None or before is None:
+        return None
+    return (before - now) / before
+
+
+def energy_rule_score(rule: Rule, figures: Mapping[str, object], year: int | None, config: Config = CONFIG) -> Decimal:
+    indicator = INDICATORS[rule.indicator]
+    fall = decline(figures, indicator)
+    if fall is None:
+        return Decimal(0)
+    target = Fraction(config.energy_targets(year).percent[indicator.key]) / 100
+    return rule.points if fall >= target else Decimal(0)
+
+
+# --- items and total ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScoreCard:
+    rules: Mapping[str, Decimal]
+    items: Mapping[str, Decimal]
+    total: Decimal
+    qualify_at: Decimal
+
+    @property
+    def qualifies(self) -> bool:
+        return self.total >= self.qualify_at
+
+
+def tally(rule_scores: Mapping[str, Decimal], rubric: Rubric = RUBRIC) -> ScoreCard:
+    """Item score = min(cap, sum of its rules); total = sum of items. Missing rules count 0."""
+    rules = {r.id: Decimal(rule_scores.get(r.id, 0)) for r in rubric.rules}
+    items = {
+        item.id: min(item.cap, sum((rules[r.id] for r in item.rules), Decimal(0)))
+        for item in rubric.items
+    }
+    return ScoreCard(rules, items, sum(items.values(), Decimal(0)), rubric.qualify_at)
+
+
+@dataclass(frozen=True)
+class Rescore:
+    card: ScoreCard
+    claims: Mapping[str, ClaimScore]  # how each claim fared (1.1 rules too, though not used)
+
+    @property
+    def total(self) -> Decimal:
+        return self.card.total
+
+
+def rescore(
+    claims: Mapping[str, object],
+    figures: Mapping[str, object],
+    year: int | None,
+    rubric: Rubric = RUBRIC,
+    config: Config = CONFIG,
+) -> Rescore:
+    """Re-score one workbook: claims by rule id (raw cell values), 备案表 figures by name."""
+    judged = {r.id: score_claim(r, claims.get(r.id)) for r in rubric.rules}
+    scores = {
+        r.id: energy_rule_score(r, figures, year, config) if r.computed else judged[r.id].score
+        for r in rubric.rules
+    }
+    return Rescore(tally(scores, rubric), judged)
+
+
+def plain_number(value: Decimal | Fraction | None) -> int | float | None:
+    """A score for JSON and display: 4 rather than 4.0, 2.5 as 2.5."""
+    if value is None:
+        return None
+    value = Decimal(value) if not isinstance(value, Fraction) else Decimal(value.numerator) / value.denominator
+    return int(value) if value == value.to_integral_value() else float(value)

@@ -1,0 +1,1 @@
+"""Reviewer workbench (ipywidgets) over the core and the store."""
