@@ -222,10 +222,10 @@ class Config:
 
     def energy_targets(self, year: int | None) -> EnergyTargets:
         """The targets in force for an assessed year: its own, else the latest earlier year's,
-        else (a year before the first) the first year's."""
+        else (no year, or one before the first) the first year's — as the template's LOOKUP does."""
         years = sorted(self.energy)
         if year is None:
-            return self.energy[years[-1]]
+            return self.energy[years[0]]
         earlier = [y for y in years if y <= year]
         return self.energy[earlier[-1] if earlier else years[0]]
 

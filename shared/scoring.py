@@ -164,3 +164,11 @@ def plain_number(value: Decimal | Fraction | None) -> int | float | None:
         return None
     value = Decimal(value) if not isinstance(value, Fraction) else Decimal(value.numerator) / value.denominator
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def parse_year(raw: object) -> int | None:
+    """创建年度 as an int, or None. Only a number counts (as in the template's LOOKUP)."""
+    value = as_number(raw)
+    if value is None or not (1900 <= value <= 2200):
+        return None
+    return int(value)  # 2021.5 is read as 2021, as LOOKUP does
