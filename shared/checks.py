@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from fractions import Fraction
+from typing import Any, Iterator, Protocol
 
-from .findings import Finding, count_by_severity
-from .scoring import plain_number
+from .findings import Finding, count_by_severity, finding
+from .names import (ACHIEVEMENTS_RANGE, ALL_NAMES, BASE_FIGURES, DERIVED, FIGURES, LABELS, ORG_PROFILE_MAX,
+                    REQUIRED_FIELDS, TOTAL)
+from .rubric import CATEGORIES, CATEGORY_CITY, INDICATORS, RUBRIC, Rule, find_roster_unit, normalize_org_name
+from .scoring import (ABOVE, BETWEEN, NEGATIVE, TEXT, Rescore, as_number, decline, figure, indicator_value,
+                      is_blank, parse_year, plain_number, rescore, tally)
 
 
 @dataclass
@@ -58,3 +63,335 @@ def json_value(raw: Any) -> Any:
     if isinstance(raw, Decimal):
         return plain_number(raw)
     return str(raw)
+
+
+# --- what a check sees ------------------------------------------------------------------------
+
+class Values(Protocol):
+    """Named cell values of one workbook (workbook.NamedValues, or the add-in's live book)."""
+
+    def value(self, name: str) -> Any: ...
+
+    def address(self, name: str) -> str | None: ...
+
+
+class EvidenceLookup(Protocol):
+    def __call__(self, path_text: str) -> Any: ...  # -> submission.EvidenceStatus(path, status, reason)
+
+
+@dataclass(frozen=True)
+class Context:
+    values: Values
+    where: str  # the submission as users name it, e.g. 市委办公室.zip
+    year: int | None  # the assessed year the targets come from
+    rescore: Rescore
+    evidence: EvidenceLookup | None
+    figures: Any  # the 备案表 figures by name (a .get view over values)
+
+    def cell(self, name: str) -> str | None:
+        return self.values.address(name)
+
+
+def _fmt(value: Any) -> str:
+    """A value as a user reads it in a message."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal):
+        return str(plain_number(value))
+    if isinstance(value, Fraction):
+        return f"{float(value):.4g}"
+    return str(value)
+
+
+def _allowed(rule: Rule) -> str:
+    return "、".join(_fmt(a) for a in rule.allowed) + " 分"
+
+
+# --- the checks: each yields findings ---------------------------------------------------------
+
+def check_fields(ctx: Context) -> Iterator[Finding]:
+    for name, label in REQUIRED_FIELDS.items():
+        raw = ctx.values.value(name)
+        if is_blank(raw):
+            yield finding("field_missing", cell=ctx.cell(name), where=ctx.where, label=label)
+    category = ctx.values.value("org_category")
+    if not is_blank(category) and str(category).strip() not in CATEGORIES:
+        yield finding("field_missing/category", cell=ctx.cell("org_category"), where=ctx.where, value=_fmt(category))
+    year = ctx.values.value("assess_year")
+    if not is_blank(year) and parse_year(year) is None:
+        yield finding("field_missing/year", cell=ctx.cell("assess_year"), where=ctx.where, value=_fmt(year))
+
+
+def check_text_lengths(ctx: Context) -> Iterator[Finding]:
+    profile = ctx.values.value("org_profile")
+    if isinstance(profile, str) and len(profile) > ORG_PROFILE_MAX:
+        yield finding("text_length", cell=ctx.cell("org_profile"), where=ctx.where, label=LABELS["org_profile"],
+                      length=len(profile), limit=f"在 {ORG_PROFILE_MAX} 字以内", fix=f"精简到 {ORG_PROFILE_MAX} 字以内")
+    text = ctx.values.value("achievements")
+    low, high = ACHIEVEMENTS_RANGE
+    if isinstance(text, str) and text.strip() and not (low <= len(text) <= high):
+        fix = f"补充到 {low} 字以上" if len(text) < low else f"精简到 {high} 字以内"
+        yield finding("text_length", cell=ctx.cell("achievements"), where=ctx.where, label=LABELS["achievements"],
+                      length=len(text), limit=f"{low}–{high} 字", fix=fix)
+
+
+def check_claims(ctx: Context) -> Iterator[Finding]:
+    for rule in RUBRIC.rules:
+        if rule.computed:
+            continue
+        raw = ctx.values.value(rule.score_name)
+        judged = ctx.rescore.claims[rule.id]
+        common = dict(rule=rule.id, item=rule.item_id, cell=ctx.cell(rule.score_name), where=ctx.where,
+                      value=_fmt(raw), allowed=_allowed(rule))
+        if judged.problem == TEXT:
+            looks_numeric = isinstance(raw, str) and as_number(_to_float(raw)) is not None
+            yield finding("invalid_value/number_as_text" if looks_numeric else "invalid_value/text", **common)
+        elif judged.problem == NEGATIVE:
+            yield finding("invalid_value/negative", **common)
+        elif judged.problem == BETWEEN:
+            yield finding("invalid_value/between", score=_fmt(judged.score), **common)
+        elif judged.problem == ABOVE:
+            yield finding("cap_exceeded", max=_fmt(rule.points), **common)
+
+
+def _to_float(text: str) -> float | None:
+    try:
+        return float(text.strip().replace(",", ""))
+    except ValueError:
+        return None
+
+
+def check_item_cells(ctx: Context) -> Iterator[Finding]:
+    for item in RUBRIC.items:
+        saved = as_number(ctx.values.value(item.score_name))
+        if saved is not None and saved > item.cap:
+            yield finding("cap_exceeded/item", item=item.id, cell=ctx.cell(item.score_name), where=ctx.where,
+                          value=_fmt(saved), max=_fmt(item.cap))
+
+
+def check_total(ctx: Context) -> Iterator[Finding]:
+    raw = ctx.values.value(TOTAL)
+    saved = as_number(raw)
+    if saved is None:
+        shown = "空白" if is_blank(raw) else _fmt(raw)
+        yield finding("total_mismatch/missing", cell=ctx.cell(TOTAL), where=ctx.where, value=shown)
+    elif saved != ctx.rescore.total:
+        yield finding("total_mismatch", cell=ctx.cell(TOTAL), where=ctx.where,
+                      claimed=_fmt(saved), rescored=_fmt(ctx.rescore.total))
+
+
+# Which 1.1 rules each 备案表 figure feeds.
+def _rules_using(figure_name: str) -> list[Rule]:
+    plain = figure_name.removeprefix("base_")
+    return [r for r in RUBRIC.computed_rules
+            if plain in (INDICATORS[r.indicator].numerator, INDICATORS[r.indicator].denominator)]
+
+
+def check_energy_figures(ctx: Context) -> Iterator[Finding]:
+    for name in (*FIGURES, *BASE_FIGURES):
+        raw = ctx.values.value(name)
+        if figure(ctx.figures, name) is not None:
+            continue
+        if is_blank(raw):
+            problem = "未填写"
+        elif as_number(raw) is None:
+            problem = f"“{_fmt(raw)}”不是数值"
+        elif as_number(raw) == 0:
+            problem = "填写为 0"
+        else:
+            problem = f"填写为负数 {_fmt(raw)}"
+        rules = "、".join(r.id for r in _rules_using(name))
+        yield finding("energy_data_invalid", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
+                      problem=problem, rules=rules)
+    yield from _check_derived(ctx)
+    yield from _check_magnitudes(ctx)
+    yield from _check_jumps(ctx)
+
+
+def _check_derived(ctx: Context) -> Iterator[Finding]:
+    """A saved kgce/m², kgce/人 or t/人 must agree with the totals it is computed from."""
+    for name in DERIVED:
+        saved = as_number(ctx.values.value(name))
+        expected = indicator_value(ctx.figures, INDICATORS[name])
+        if saved is None or expected is None:
+            continue
+        if abs(Fraction(saved) - expected) > max(abs(expected) * Fraction(1, 10**6), Fraction(1, 10**9)):
+            yield finding("energy_data_invalid/derived", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
+                          saved=_fmt(saved), expected=_fmt(expected))
+
+
+# Rough national averages of Chinese public institutions (国管局 公共机构能源资源消费统计, around 2020):
+# a figure 20 times off is almost always a unit slip (tce as kgce, m² as 万m²), not a real agency.
+TYPICAL = {
+    "energy_per_capita": (Fraction(330), "约 330 kgce/人", "如把 kgce 填成了 tce，或人数少填了位数"),
+    "water_per_capita": (Fraction(23), "约 23 吨/人", "如把吨填成了万吨或升"),
+    "energy_per_area": (Fraction(19), "约 19 kgce/m²", "如把 m² 填成了万 m²，或把 kgce 填成了 tce"),
+}
+MAGNITUDE_FACTOR = 20
+
+
+def _check_magnitudes(ctx: Context) -> Iterator[Finding]:
+    for key, (typical, typical_text, hint) in TYPICAL.items():
+        indicator = INDICATORS[key]
+        for base in (False, True):
+            value = indicator_value(ctx.figures, indicator, base=base)
+            if value is None:
+                continue
+            ratio = value / typical
+            if ratio > MAGNITUDE_FACTOR or ratio < Fraction(1, MAGNITUDE_FACTOR):
+                name = ("base_" if base else "") + indicator.numerator
+                label = ("上年度" if base else "") + indicator.label
+                shown = f"{float(ratio):.0f} 倍" if ratio > 1 else f"1/{float(1 / ratio):.0f}"
+                yield finding("energy_data_invalid/magnitude", cell=ctx.cell(name), where=ctx.where, label=label,
+                              value=f"{float(value):.4g}", unit=indicator.unit, typical=typical_text, ratio=shown,
+                              hint=hint)
+
+
+JUMP_FACTOR = 2  # a figure that doubles or halves in a year is worth a second look
+
+
+def _check_jumps(ctx: Context) -> Iterator[Finding]:
+    for name in FIGURES:
+        now, before = figure(ctx.figures, name), figure(ctx.figures, "base_" + name)
+        if now is None or before is None:
+            continue
+        if now > before * JUMP_FACTOR or now * JUMP_FACTOR < before:
+            change = f"{float((now - before) / before) * 100:+.0f}%"
+            yield finding("energy_data_invalid/jump", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
+                          now=_fmt(float(now)), before=_fmt(float(before)), change=change)
+
+
+def check_energy_scores(ctx: Context) -> Iterator[Finding]:
+    for rule in RUBRIC.computed_rules:
+        raw = ctx.values.value(rule.score_name)
+        if is_blank(raw):
+            continue  # a formula saved without its value: total_mismatch/missing says so once
+        saved = as_number(raw)
+        score = ctx.rescore.card.rules[rule.id]
+        if saved != score:
+            yield finding("energy_mismatch", rule=rule.id, item=rule.item_id, cell=ctx.cell(rule.score_name),
+                          where=ctx.where, claimed=_fmt(raw), score=_fmt(score), reason=_energy_reason(ctx, rule))
+
+
+def _energy_reason(ctx: Context, rule: Rule) -> str:
+    indicator = INDICATORS[rule.indicator]
+    fall = decline(ctx.figures, indicator)
+    target = ctx.rescore.targets.percent[indicator.key]
+    if fall is None:
+        return f"{indicator.label}所需数据不完整"
+    return f"{indicator.label}下降 {float(fall) * 100:.2f}%（目标 {_fmt(target)}%）"
+
+
+def evidence_paths(raw: Any) -> list[str]:
+    """The evidence cell's paths: one per line; blank lines and surrounding spaces ignored."""
+    if is_blank(raw) or not isinstance(raw, str):
+        return [] if is_blank(raw) else [_fmt(raw)]
+    return [line.strip() for line in raw.replace("\r", "\n").split("\n") if line.strip()]
+
+
+EVIDENCE_CODES = {"not_found": "evidence_not_found", "unsafe": "evidence_unsafe", "broken": "evidence_broken"}
+
+
+def check_evidence(ctx: Context, backed: dict[str, bool], statuses: dict[str, list[dict]]) -> Iterator[Finding]:
+    """Fills `backed` (rule id -> counts in the evidence-backed total) and `statuses` as it goes."""
+    for rule in RUBRIC.rules:
+        if rule.computed:
+            backed[rule.id] = True  # the figures are the evidence
+            continue
+        name = rule.evidence_name
+        paths = evidence_paths(ctx.values.value(name))
+        score = ctx.rescore.card.rules[rule.id]
+        common = dict(rule=rule.id, item=rule.item_id, cell=ctx.cell(name), where=ctx.where)
+        if not paths:
+            backed[rule.id] = False
+            if score > 0:
+                yield finding("evidence_missing", score=_fmt(score), **common)
+            continue
+        all_ok = True
+        statuses[rule.id] = []
+        for path in paths:
+            status = ctx.evidence(path) if ctx.evidence else None
+            state, reason = (status.status, status.reason) if status else ("not_found", "")
+            statuses[rule.id].append({"path": path, "status": state, "reason": reason})
+            if state != "ok":
+                all_ok = False
+                yield finding(EVIDENCE_CODES[state], path=path, reason=reason, **common)
+        backed[rule.id] = all_ok
+
+
+CHECKS = (check_fields, check_text_lengths, check_claims, check_item_cells, check_total,
+          check_energy_figures, check_energy_scores)
+
+
+def check_values(values: Values, where: str, year: int | None = None,
+                 evidence: EvidenceLookup | None = None, source: str | None = None) -> SubmissionResult:
+    """Every per-workbook check on one workbook's named values. `year` is used when the workbook has none."""
+    own_year = parse_year(values.value("assess_year"))
+    target_year = own_year if own_year is not None else year
+    claims = {r.id: values.value(r.score_name) for r in RUBRIC.rules}
+    figures = _FigureView(values)
+    judged = rescore(claims, figures, target_year)
+    ctx = Context(values, where, target_year, judged, evidence, figures)
+    findings = [f for check in CHECKS for f in check(ctx)]
+    backed: dict[str, bool] = {}
+    statuses: dict[str, list[dict]] = {}
+    findings += check_evidence(ctx, backed, statuses)
+    card = judged.card
+    evidenced = tally({rid: s if backed.get(rid) else Decimal(0) for rid, s in card.rules.items()})
+    org_name = values.value("org_name")
+    category = values.value("org_category")
+    return SubmissionResult(
+        source=source or where,
+        org_name=_text_or_none(org_name),
+        org_category=_text_or_none(category),
+        assess_year=own_year,
+        claimed_total=as_number(values.value(TOTAL)),
+        rescored_total=card.total,
+        evidenced_total=evidenced.total,
+        qualifies=card.qualifies,
+        rules={r.id: {"claimed": claims[r.id], "score": card.rules[r.id], "evidenced": backed.get(r.id, False)}
+               for r in RUBRIC.rules},
+        items=dict(card.items),
+        findings=findings,
+        values={n: values.value(n) for n in ALL_NAMES},
+        cells={n: a for n in ALL_NAMES if (a := values.address(n))},
+        evidence=statuses,
+    )
+
+
+class _FigureView:
+    """Figures by name, read straight from the values (scoring takes any mapping-like .get)."""
+
+    def __init__(self, values: Values):
+        self._values = values
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._values.value(name)
+
+
+def _text_or_none(raw: Any) -> str | None:
+    if is_blank(raw):
+        return None
+    return _fmt(raw).strip()
+
+
+# --- checks across the batch --------------------------------------------------------------------
+
+def check_duplicates(results: list[SubmissionResult]) -> None:
+    """Two submissions for one unit in one run: each gets a finding naming the other."""
+    by_unit: dict[str, list[SubmissionResult]] = {}
+    for result in results:
+        if result.org_name:
+            by_unit.setdefault(normalize_org_name(result.org_name), []).append(result)
+    for group in by_unit.values():
+        for result in group if len(group) > 1 else ():
+            others = "”“".join(r.source for r in group if r is not result)
+            result.findings.append(finding("duplicate_submission", where=result.source, other=others,
+                                           org=result.org_name))
+
+
+def check_roster(result: SubmissionResult) -> None:
+    """A 市直 unit must be on 附件4; 区县 units are listed by their districts, not here."""
+    if result.org_name and result.org_category == CATEGORY_CITY and find_roster_unit(result.org_name) is None:
+        result.findings.append(finding("not_on_roster", cell=result.cells.get("org_name"), where=result.source,
+                                       org=result.org_name))

@@ -44,11 +44,11 @@ _kind("field_missing/year", ERROR, "{where} › 备案表{cell}（创建年度�
 _kind("text_length", WARNING, "{where} › 备案表{cell}（{label}）：现有 {length} 字，要求{limit}。请{fix}。")
 
 # 分项得分.
-_kind("invalid_value/text", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报“{value}”不是数值，按 0 分计。请从下拉列表中选择 {allowed} 之一。")
-_kind("invalid_value/number_as_text", ERROR, "{where} › 自评表{cell}（规则 {rule}）：“{value}”是文本格式的数字，按 0 分计。请把单元格格式改为数值后重新输入，或从下拉列表中选择 {allowed} 之一。")
-_kind("invalid_value/negative", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分为负数，按 0 分计。请从 {allowed} 中选择。")
-_kind("invalid_value/between", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分不是本规则的计分档次，按 {score} 分计。请从 {allowed} 中选择。")
-_kind("cap_exceeded", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分，超过本规则最高 {max} 分，按 {max} 分计。请改为 {allowed} 之一。")
+_kind("invalid_value/text", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报“{value}”不是数值，按 0 分计。请从下拉列表中选择 {allowed}之一。")
+_kind("invalid_value/number_as_text", ERROR, "{where} › 自评表{cell}（规则 {rule}）：“{value}”是文本格式的数字，按 0 分计。请把单元格格式改为数值后重新输入，或从下拉列表中选择 {allowed}之一。")
+_kind("invalid_value/negative", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分为负数，按 0 分计。请从 {allowed}中选择。")
+_kind("invalid_value/between", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分不是本规则的计分档次，按 {score} 分计。请从 {allowed}中选择。")
+_kind("cap_exceeded", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分，超过本规则最高 {max} 分，按 {max} 分计。请改为 {allowed}之一。")
 _kind("cap_exceeded/item", ERROR, "{where} › 自评表{cell}（项目 {item}）：项目得分保存为 {value} 分，超过本项目上限 {max} 分。请勿改写项目得分公式，使用模板重新填写。")
 _kind("total_mismatch", ERROR, "{where} › 自评表{cell}（自评分）：保存的自评分为 {claimed}，按评分规则重新计算为 {rescored}。请在 Excel 或 WPS 中打开后重新计算并保存，不要手工改写自评分。")
 _kind("total_mismatch/missing", ERROR, "{where} › 自评表{cell}（自评分）：自评分没有保存的数值（{value}）。请在 Excel 或 WPS 中打开、确认公式计算后保存再提交。")
@@ -56,7 +56,7 @@ _kind("total_mismatch/missing", ERROR, "{where} › 自评表{cell}（自评分�
 # 能耗数据 (item 1.1).
 _kind("energy_data_invalid", ERROR, "{where} › 备案表{cell}（{label}）：{problem}，规则 {rules} 按 0 分计。请按能源资源消费统计台账填写大于 0 的数值。")
 _kind("energy_data_invalid/derived", ERROR, "{where} › 备案表{cell}（{label}）：保存为 {saved}，按总量计算应为 {expected}，前后不一致。请勿改写计算公式，核对总量数据后重新保存。")
-_kind("energy_data_invalid/magnitude", WARNING, "{where} › 备案表{cell}（{label}）：{value} {unit}，约为同类机关常见水平（{typical}）的 {ratio}，数量级可能有误（如把 kgce 填成了 tce、把 m² 填成了万 m²）。请核对计量单位。")
+_kind("energy_data_invalid/magnitude", WARNING, "{where} › 备案表{cell}（{label}）：{value} {unit}，约为同类机关常见水平（{typical}）的 {ratio}，数量级可能有误（{hint}）。请核对计量单位。")
 _kind("energy_data_invalid/jump", WARNING, "{where} › 备案表{cell}（{label}）：本年度 {now}，上年度 {before}，变化 {change}，幅度异常。请核对两个年度的数据口径是否一致。")
 _kind("energy_mismatch", ERROR, "{where} › 自评表{cell}（规则 {rule}）：保存为 {claimed} 分，但按备案表数据{reason}，应得 {score} 分。请核对备案表能耗数据，并在 Excel 或 WPS 中重新计算后保存。")
 

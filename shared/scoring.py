@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Mapping
 
-from .rubric import CONFIG, INDICATORS, RUBRIC, Config, Indicator, Rubric, Rule
+from .rubric import CONFIG, INDICATORS, RUBRIC, Config, EnergyTargets, Indicator, Rubric, Rule
 
 # Why a claim did not score as written. None means it scored exactly what it claimed.
 BLANK = "blank"
@@ -136,6 +136,7 @@ def tally(rule_scores: Mapping[str, Decimal], rubric: Rubric = RUBRIC) -> ScoreC
 class Rescore:
     card: ScoreCard
     claims: Mapping[str, ClaimScore]  # how each claim fared (1.1 rules too, though not used)
+    targets: EnergyTargets  # the targets the 1.1 rules were scored against
 
     @property
     def total(self) -> Decimal:
@@ -155,7 +156,7 @@ def rescore(
         r.id: energy_rule_score(r, figures, year, config) if r.computed else judged[r.id].score
         for r in rubric.rules
     }
-    return Rescore(tally(scores, rubric), judged)
+    return Rescore(tally(scores, rubric), judged, config.energy_targets(year))
 
 
 def plain_number(value: Decimal | Fraction | None) -> int | float | None:

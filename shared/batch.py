@@ -1,0 +1,70 @@
+"""Checking many submissions: discover them, check each in isolation, then check across the batch.
+
+A broken submission becomes findings; nothing here lets one file stop the run.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .checks import SubmissionResult, check_duplicates, check_roster, check_values
+from .findings import finding
+from .submission import PackageError, Submission, discover
+from .workbook import WorkbookError, read_named_values
+
+# Below this many submissions a process pool costs more than it saves.
+PARALLEL_FROM = 400
+
+
+def check_submission(sub: Submission, year: int | None = None) -> SubmissionResult:
+    """Check one submission; every failure becomes a finding on its result."""
+    try:
+        inner_name, data = sub.workbook()
+        values = read_named_values(data)
+    except (WorkbookError, PackageError) as error:
+        return _failed(sub, error.kind, error.reason, getattr(error, "entry", None))
+    except Exception as error:  # a reader bug must not stop the batch; say what happened
+        return _failed(sub, "unreadable", f"读取时出错：{type(error).__name__}", None)
+    try:
+        result = check_values(values, where=sub.source, year=year, evidence=sub.evidence_status, source=sub.source)
+    except Exception as error:
+        return _failed(sub, "unreadable", f"校验时出错：{type(error).__name__}", None)
+    result.workbook_name = inner_name
+    check_roster(result)
+    return result
+
+
+def _failed(sub: Submission, kind: str, reason: str, entry: str | None) -> SubmissionResult:
+    result = SubmissionResult(source=sub.source)
+    result.findings.append(finding(kind, where=sub.source, reason=reason, entry=entry or "",
+                                   count="", names=reason))
+    return result
+
+
+def _check_one(args: tuple[Submission, int | None]) -> SubmissionResult:
+    return check_submission(*args)
+
+
+def check_paths(paths: Iterable[str | Path], year: int | None = None,
+                progress: Callable[[SubmissionResult], None] | None = None,
+                workers: int | None = None) -> list[SubmissionResult]:
+    """Check every submission found under `paths`, in a stable order."""
+    subs = discover(paths)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    results: list[SubmissionResult] = []
+    if len(subs) >= PARALLEL_FROM and workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            for result in pool.map(_check_one, [(s, year) for s in subs], chunksize=64):
+                results.append(result)
+                if progress:
+                    progress(result)
+    else:
+        for sub in subs:
+            result = check_submission(sub, year)
+            results.append(result)
+            if progress:
+                progress(result)
+    check_duplicates(results)
+    return results
