@@ -1,0 +1,108 @@
+"""The rubric data: numbers add up, texts are 附件1's, ids and names follow the CONTRACT."""
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from shared.rubric import CONFIG, RUBRIC, ROSTER, RubricError, find_roster_unit, load_rubric, normalize_org_name
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_790868998bb09aae.txt"
+
+CONTRACT_ITEM_CAPS = {"1.1": 10, "2.1": 8, "2.2": 20, "3.1": 12, "3.2": 6, "3.3": 5, "4.1": 7, "4.2": 8,
+                      "4.3": 7, "5.1": 12, "5.2": 5}
+
+
+def test_shape_is_five_units_eleven_items_thirty_six_rules():
+    assert [u.id for u in RUBRIC.units] == ["1", "2", "3", "4", "5"]
+    assert len(RUBRIC.items) == 11 and len(RUBRIC.rules) == 36
+
+
+def test_caps_match_the_contract_and_sum_to_100():
+    assert {i.id: int(i.cap) for i in RUBRIC.items} == CONTRACT_ITEM_CAPS
+    assert [int(u.cap) for u in RUBRIC.units] == [10, 28, 23, 22, 17]
+    assert sum(u.cap for u in RUBRIC.units) == RUBRIC.total == 100
+    assert RUBRIC.qualify_at == 80
+
+
+def test_every_items_rule_maxima_sum_to_its_cap():
+    for item in RUBRIC.items:
+        assert sum(r.points for r in item.rules) == item.cap, item.id
+
+
+def test_allowed_values_are_steps_from_zero_to_the_maximum():
+    assert RUBRIC.rule("2.2.3").allowed == tuple(Decimal(v) for v in (0, 2, 4, 6))
+    assert RUBRIC.rule("2.2.5").allowed == tuple(Decimal(v) for v in range(5))
+    assert RUBRIC.rule("3.3.1").allowed == (Decimal(0), Decimal("2.5"))
+    assert RUBRIC.rule("5.1.2").allowed == tuple(Decimal(v) for v in range(4))
+    for rule in RUBRIC.rules:
+        assert rule.allowed[0] == 0 and rule.allowed[-1] == rule.points
+
+
+def test_only_the_three_energy_rules_are_computed():
+    assert [r.id for r in RUBRIC.computed_rules] == ["1.1.1", "1.1.2", "1.1.3"]
+    assert [int(r.points) for r in RUBRIC.computed_rules] == [4, 3, 3]
+
+
+def test_rule_texts_are_verbatim_from_the_seed():
+    seed = re.sub(r"\s+", "", SEED.read_text(encoding="utf-8"))
+    for rule in RUBRIC.rules:
+        assert re.sub(r"\s+", "", rule.text) in seed, rule.id
+    assert re.sub(r"\s+", "", RUBRIC.item("1.1").text) in seed
+    for note in RUBRIC.notes:
+        assert re.sub(r"\s+", "", note) in seed
+
+
+def test_defined_names_use_underscores():
+    assert RUBRIC.rule("2.2.5").score_name == "score_2_2_5"
+    assert RUBRIC.rule("2.2.5").evidence_name == "evidence_2_2_5"
+    assert RUBRIC.item("2.2").score_name == "item_2_2"
+
+
+def test_broken_data_is_refused_at_load(tmp_path):
+    text = (Path(__file__).resolve().parents[1] / "shared" / "rubric.toml").read_text(encoding="utf-8")
+    broken = tmp_path / "rubric.toml"
+    broken.write_text(text.replace('points = "6"', 'points = "7"', 1), encoding="utf-8")
+    with pytest.raises(RubricError):
+        load_rubric(broken)
+
+
+def test_energy_targets_2020_and_fallbacks():
+    t = CONFIG.energy_targets(2020)
+    assert t.percent == {"energy_per_capita": Decimal("2.5"), "water_per_capita": Decimal("2.5"),
+                         "energy_per_area": Decimal("2.0")}
+    assert CONFIG.energy_targets(2023).year == max(CONFIG.energy)  # latest earlier year's
+    assert CONFIG.energy_targets(2019).year == min(CONFIG.energy)
+    assert CONFIG.energy_targets(None).year == min(CONFIG.energy)
+
+
+def test_creation_targets():
+    assert CONFIG.creation_target(2021, "市直党政机关") == 50
+    assert CONFIG.creation_target(2022, "区县（市）党政机关") == 70
+
+
+def test_roster_has_76_units_by_year_and_group():
+    assert len(ROSTER) == 76
+    by_year = {y: sum(1 for u in ROSTER if u.year == y) for y in (2020, 2021, 2022)}
+    assert by_year == {2020: 33, 2021: 28, 2022: 15}
+    groups = {u.group for u in ROSTER}
+    assert {"市委市政府大院", "市人大大院", "市政协大院", "独立庭院", "合署办公"} <= groups
+    assert sum(1 for u in ROSTER if u.group == "合署办公") == 9
+    assert ROSTER[0].name == "市纪委市监委机关" and ROSTER[-1].name == "市气象局"
+
+
+@pytest.mark.parametrize("written, listed", [
+    ("益阳市教育局", "市教育局"),
+    ("中共益阳市委办公室", "市委办公室"),
+    (" 市 委 组织部 ", "市委组织部"),
+    ("市社会科学界联合会", "市社会科学届联合会"),
+    ("国家税务总局益阳市税务局", "益阳市税务局"),
+])
+def test_roster_lookup_folds_common_variants(written, listed):
+    assert find_roster_unit(written).name == listed
+
+
+def test_unknown_names_are_not_on_the_roster():
+    assert find_roster_unit("市某某局") is None
+    assert find_roster_unit("") is None
+    assert normalize_org_name("（市）") == normalize_org_name("(市)")
