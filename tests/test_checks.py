@@ -1,0 +1,231 @@
+"""Checks: small tables of named values in, the expected findings out (pyxform style)."""
+from decimal import Decimal
+
+import pytest
+
+from shared.checks import SubmissionResult, check_duplicates, check_roster, check_values, evidence_paths
+from shared.findings import KINDS
+from shared.rubric import RUBRIC
+from shared.scoring import rescore
+
+
+class Book:
+    """Named values as a workbook would hold them, with made-up addresses."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def value(self, name):
+        return self.values.get(name)
+
+    def address(self, name):
+        return f"自评表!F{len(name)}" if name in self.values else None
+
+
+class Evidence:
+    def __init__(self, status="ok", reason=""):
+        self.status, self.reason = status, reason
+
+
+def ok_evidence(path):
+    return Evidence()
+
+
+GOOD_FIGURES = dict(floor_area_m2=12000, headcount=300, energy_tce=95.5, water_t=7000,
+                    base_floor_area_m2=12000, base_headcount=300, base_energy_tce=100.0, base_water_t=7400)
+
+
+def complete(**changes):
+    """A complete, clean 自评表 claiming full marks, with the saved cells Excel would compute."""
+    values = {
+        "org_name": "市委办公室", "org_category": "市直党政机关", "org_address": "益阳市赫山区",
+        "contact_name": "张三", "contact_phone": "13800000000", "assess_year": 2020,
+        "org_profile": "本单位" * 50, "achievements": "创建" * 350, **GOOD_FIGURES,
+    }
+    for rule in RUBRIC.rules:
+        if not rule.computed:
+            values[rule.score_name] = float(rule.points)
+            values[rule.evidence_name] = f"{rule.id}/材料.pdf"
+    values.update(changes)
+    judged = rescore({r.id: values.get(r.score_name) for r in RUBRIC.rules}, values, 2020)
+    for rule in RUBRIC.computed_rules:
+        values.setdefault(rule.score_name, float(judged.card.rules[rule.id]))
+    for item in RUBRIC.items:
+        values.setdefault(item.score_name, float(judged.card.items[item.id]))
+    values.setdefault("total_score", float(judged.total))
+    values.setdefault("energy_per_capita", values["energy_tce"] * 1000 / values["headcount"]
+                      if isinstance(values["energy_tce"], (int, float)) and values["headcount"] else None)
+    return values
+
+
+def check(values, evidence=ok_evidence, year=None):
+    return check_values(Book(values), where="市委办公室.zip", year=year, evidence=evidence)
+
+
+def codes(result):
+    return sorted((f.kind, f.rule) for f in result.findings)
+
+
+def test_a_complete_workbook_has_no_findings():
+    result = check(complete())
+    assert result.findings == []
+    assert result.rescored_total == result.claimed_total == result.evidenced_total == 100
+    assert result.qualifies and result.assess_year == 2020 and result.org_name == "市委办公室"
+
+
+@pytest.mark.parametrize("name, value, kind", [
+    ("score_2_2_5", 6, "cap_exceeded"),
+    ("score_2_2_5", 2.5, "invalid_value/between"),
+    ("score_2_2_5", -1, "invalid_value/negative"),
+    ("score_2_2_5", "3", "invalid_value/number_as_text"),
+    ("score_2_2_5", "满分", "invalid_value/text"),
+    ("score_2_2_5", True, "invalid_value/text"),
+])
+def test_bad_claims(name, value, kind):
+    result = check(complete(**{name: value}))
+    assert (kind, "2.2.5") in codes(result)
+    message = next(f.message for f in result.findings if f.kind == kind)
+    assert message.startswith("市委办公室.zip › 自评表") and "规则 2.2.5" in message
+
+
+def test_a_cap_message_names_the_cell_the_max_and_the_fix():
+    result = check(complete(score_2_2_5=6))
+    message = next(f.message for f in result.findings if f.code == "cap_exceeded")
+    assert message == ("市委办公室.zip › 自评表 F11（规则 2.2.5）：填报 6 分，超过本规则最高 4 分，按 4 分计。"
+                       "请改为 0、1、2、3、4 分之一。")
+
+
+def test_blank_claim_is_not_a_finding_but_scores_zero():
+    values = complete(score_3_1_1=None, evidence_3_1_1=None)
+    result = check(values)
+    assert result.rules["3.1.1"]["score"] == 0 and result.rescored_total == 98
+    assert codes(result) == []
+
+
+def test_saved_total_that_differs_and_one_missing():
+    assert ("total_mismatch", None) in codes(check(complete(total_score=99)))
+    assert ("total_mismatch/missing", None) in codes(check(complete(total_score=None)))
+    assert check(complete(total_score=None)).claimed_total is None
+
+
+def test_item_cell_above_its_cap():
+    assert ("cap_exceeded/item", None) in codes(check(complete(item_2_1=9)))
+
+
+@pytest.mark.parametrize("field", ["org_name", "org_address", "contact_phone", "assess_year", "org_profile"])
+def test_required_fields(field):
+    assert ("field_missing", None) in codes(check(complete(**{field: "  "})))
+
+
+def test_category_and_year_must_be_valid():
+    assert ("field_missing/category", None) in codes(check(complete(org_category="市直单位")))
+    assert ("field_missing/year", None) in codes(check(complete(assess_year="2020年")))
+
+
+@pytest.mark.parametrize("name, text, flagged", [
+    ("org_profile", "字" * 300, False), ("org_profile", "字" * 301, True),
+    ("achievements", "字" * 600, False), ("achievements", "字" * 800, False),
+    ("achievements", "字" * 599, True), ("achievements", "字" * 801, True),
+])
+def test_text_lengths(name, text, flagged):
+    assert (("text_length", None) in codes(check(complete(**{name: text})))) == flagged
+
+
+def test_energy_figures_missing_zero_negative_text():
+    result = check(complete(headcount=0, base_water_t=None, floor_area_m2=-3, base_energy_tce="约100"))
+    kinds = [f for f in result.findings if f.kind == "energy_data_invalid"]
+    assert len(kinds) == 4
+    headcount = next(f for f in kinds if "用能人数" in f.message)
+    assert "1.1.1、1.1.2" in headcount.message and "填写为 0" in headcount.message
+
+
+def test_a_saved_energy_score_that_the_figures_do_not_support():
+    values = complete(score_1_1_1=4.0, energy_tce=99.0)  # only 1 % lower: misses 2.5 %
+    result = check(values)
+    assert ("energy_mismatch", "1.1.1") in codes(result)
+    assert result.rules["1.1.1"]["score"] == 0
+
+
+def test_derived_indicator_that_contradicts_the_totals():
+    assert ("energy_data_invalid/derived", None) in codes(check(complete(energy_per_capita=400)))
+
+
+def test_tce_entered_as_kgce_is_a_magnitude_warning():
+    result = check(complete(energy_tce=95500, base_energy_tce=100000))
+    found = [f for f in result.findings if f.kind == "energy_data_invalid/magnitude"]
+    assert found and all(f.severity == "warning" for f in found)
+
+
+def test_a_figure_that_triples_is_a_jump_warning():
+    assert ("energy_data_invalid/jump", None) in codes(check(complete(floor_area_m2=36000)))
+
+
+def test_evidence_missing_not_found_unsafe_broken_and_the_backed_total():
+    statuses = {"a.pdf": Evidence("not_found"), "../x.pdf": Evidence("unsafe", "含有 ..，指向包外"),
+                "b.pdf": Evidence("broken", "无法作为 PDF 打开")}
+    values = complete(evidence_2_1_1=None, evidence_2_1_2="a.pdf", evidence_2_2_1="../x.pdf",
+                      evidence_2_2_2="ok.pdf\nb.pdf")
+    result = check(values, evidence=lambda p: statuses.get(p, Evidence()))
+    assert [k for k, r in codes(result) if r in ("2.1.1", "2.1.2", "2.2.1", "2.2.2")] == [
+        "evidence_broken", "evidence_missing", "evidence_not_found", "evidence_unsafe"]
+    assert result.evidenced_total == 100 - 4 - 4 - 4 - 2
+    assert result.rescored_total == 100
+
+
+def test_energy_rules_need_no_evidence():
+    result = check(complete())
+    assert all(result.rules[r.id]["evidenced"] for r in RUBRIC.computed_rules)
+
+
+def test_without_a_package_every_named_file_is_not_found():
+    result = check(complete(), evidence=None)
+    assert sum(1 for f in result.findings if f.code == "evidence_not_found") == 33
+    assert result.evidenced_total == 10
+
+
+def test_evidence_paths_split_lines():
+    assert evidence_paths("a.pdf\r\n 制度/b.pdf \n\n") == ["a.pdf", "制度/b.pdf"]
+    assert evidence_paths(None) == [] and evidence_paths("   ") == []
+
+
+def test_year_option_applies_only_when_the_workbook_has_none():
+    assert check(complete(assess_year=None), year=2021).assess_year is None
+    assert check(complete(), year=2021).assess_year == 2020
+
+
+def test_duplicates_name_each_other():
+    a, b, c = (SubmissionResult(source=s, org_name=n) for s, n in
+               (("a.zip", "市委办公室"), ("b.zip", "益阳市委办公室"), ("c.zip", "市商务局")))
+    check_duplicates([a, b, c])
+    assert [f.code for f in a.findings] == ["duplicate_submission"] and "b.zip" in a.findings[0].message
+    assert c.findings == []
+
+
+def test_roster():
+    inside = SubmissionResult(source="a", org_name="益阳市教育局", org_category="市直党政机关")
+    outside = SubmissionResult(source="b", org_name="市某某局", org_category="市直党政机关")
+    county = SubmissionResult(source="c", org_name="赫山区某局", org_category="区县（市）党政机关")
+    for r in (inside, outside, county):
+        check_roster(r)
+    assert [len(r.findings) for r in (inside, outside, county)] == [0, 1, 0]
+
+
+def test_hyperlink_formula_typed_as_a_name_stays_text():
+    result = check(complete(org_name='=HYPERLINK("http://x","点我")'))
+    assert result.org_name == '=HYPERLINK("http://x","点我")'
+    assert result.as_contract()["org_name"].startswith("=HYPERLINK")
+
+
+def test_contract_json_shape():
+    doc = check(complete(score_2_2_5=6)).as_contract()
+    assert set(doc) == {"source", "org_name", "org_category", "assess_year", "claimed_total", "rescored_total",
+                        "evidenced_total", "qualifies", "rules", "findings"}
+    assert len(doc["rules"]) == 36 and doc["rules"]["2.2.5"] == {"claimed": 6, "score": 4}
+    assert set(doc["findings"][0]) == {"code", "severity", "rule", "item", "message"}
+
+
+def test_every_kind_in_the_table_has_a_contract_code():
+    contract = {"unreadable", "not_a_template", "package_unsafe", "field_missing", "text_length", "invalid_value",
+                "cap_exceeded", "total_mismatch", "energy_data_invalid", "energy_mismatch", "evidence_missing",
+                "evidence_not_found", "evidence_unsafe", "evidence_broken", "duplicate_submission", "not_on_roster"}
+    assert {k.code for k in KINDS.values()} == contract
