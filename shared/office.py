@@ -1,0 +1,99 @@
+"""LibreOffice (soffice, headless) as a spreadsheet engine: recalculate workbooks and print them to PDF.
+
+Pure subprocess; used by the engine tests and by anyone who needs formula results that openpyxl cannot
+compute. Every call gets its own throw-away user profile, so parallel calls never fight over a lock and
+the settings below always apply.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+# Without this LibreOffice keeps the cached values saved in an .xlsx ("never recalculate" for files
+# not written by itself), and openpyxl-written files have none: 0 = always recalculate on load.
+_PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
+</oor:items>
+"""
+
+DEFAULT_TIMEOUT = 600  # seconds for one soffice run; a few hundred small workbooks take about a minute
+
+
+class OfficeError(RuntimeError):
+    """LibreOffice is missing, failed, timed out, or did not write what it was asked to."""
+
+
+def find_soffice() -> Path | None:
+    """The soffice binary: $SOFFICE, then PATH, then the usual install places."""
+    candidates = [os.environ.get("SOFFICE"), shutil.which("soffice"), shutil.which("libreoffice"),
+                  "/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice",
+                  "/opt/libreoffice/program/soffice",
+                  "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+                  r"C:\Program Files\LibreOffice\program\soffice.exe"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def _convert(paths: Iterable[str | Path], outdir: str | Path, target: str, suffix: str,
+             timeout: float) -> list[Path]:
+    soffice = find_soffice()
+    if soffice is None:
+        raise OfficeError("找不到 LibreOffice（soffice）。请安装 LibreOffice，或用环境变量 SOFFICE 指明其位置。")
+    sources = [Path(p).resolve() for p in paths]
+    if not sources:
+        return []
+    missing = [str(p) for p in sources if not p.is_file()]
+    if missing:
+        raise OfficeError(f"文件不存在：{', '.join(missing)}")
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    outputs = [outdir / (p.stem + suffix) for p in sources]
+    # soffice names each output after its input's stem: two inputs with one stem would overwrite.
+    if len(set(outputs)) != len(outputs):
+        raise OfficeError("有同名（不计扩展名）的输入文件，转换结果会互相覆盖；请分批转换。")
+    clashes = [str(p) for p, o in zip(sources, outputs) if p == o]
+    if clashes:
+        raise OfficeError(f"输出目录不能是输入文件所在目录（会覆盖原文件）：{', '.join(clashes)}")
+    for output in outputs:
+        output.unlink(missing_ok=True)
+
+    with tempfile.TemporaryDirectory(prefix="jyjg-soffice-") as profile:
+        user = Path(profile) / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(_PROFILE_SETTINGS, encoding="utf-8")
+        command = [str(soffice), f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--invisible",
+                   "--norestore", "--nolockcheck", "--convert-to", target, "--outdir", str(outdir),
+                   *map(str, sources)]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                                  env={**os.environ, "SAL_USE_VCLPLUGIN": "svp"})
+        except subprocess.TimeoutExpired as exc:
+            raise OfficeError(f"LibreOffice 在 {timeout:.0f} 秒内没有完成 {len(sources)} 个文件的转换") from exc
+    absent = [str(o) for o in outputs if not o.is_file()]
+    if done.returncode != 0 or absent:
+        detail = (done.stderr or done.stdout or "").strip()[-2000:]
+        raise OfficeError(f"LibreOffice 转换失败（退出码 {done.returncode}），未生成：{', '.join(absent) or '无'}。{detail}")
+    return outputs
+
+
+def recalculate(paths: Iterable[str | Path], outdir: str | Path, timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+    """Open each .xlsx in LibreOffice, recompute every formula, save as .xlsx in outdir (one soffice run).
+
+    Returns the output paths in input order; their cached values are LibreOffice's results.
+    """
+    return _convert(paths, outdir, "xlsx:Calc MS Excel 2007 XML", ".xlsx", timeout)
+
+
+def to_pdf(paths: Iterable[str | Path], outdir: str | Path, timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+    """Print each workbook (its visible sheets, with their page set-up) to PDF in outdir."""
+    return _convert(paths, outdir, "pdf:calc_pdf_Export", ".pdf", timeout)

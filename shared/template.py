@@ -1,0 +1,674 @@
+"""The 自评表 template workbook (附件2 备案表 + 附件3 自评表), generated from the rubric and targets.
+
+Its formulas re-score exactly as shared/scoring.py does, using only functions that Excel 2010+, WPS and
+LibreOffice all compute. Every cell the CONTRACT names is a workbook-scoped defined name.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import math
+import unicodedata
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Mapping
+
+import openpyxl
+from openpyxl.cell.cell import Cell
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.writer.excel import ExcelWriter
+
+from .names import ACHIEVEMENTS_RANGE, DERIVED, FIGURES, LONG_TEXTS, ORG_PROFILE_MAX, TEXT_FIELDS, TOTAL, YEAR_FIELD
+from .rubric import CATEGORIES, CONFIG, INDICATORS, RUBRIC, Config, Item, Rubric, Rule
+
+FILING = "备案表"
+SELF = "自评表"
+GUIDE = "填表说明"
+PARAMS = "参数"
+EVIDENCE_FOLDER = "佐证材料"
+
+# scoring.parse_year reads only years in this range; outside it the first configured year's targets apply.
+# tests/test_template.py checks these against parse_year itself.
+YEAR_MIN, YEAR_MAX = 1900, 2200
+
+# Fixed document dates, so that two builds of the template are byte-identical.
+BUILD_TIME = datetime.datetime(2020, 1, 1, 0, 0, 0)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+# --- looks ------------------------------------------------------------------------------------
+
+FONT_NAME = "宋体"  # SimSun; Office/WPS have it, LibreOffice substitutes a CJK font (Noto CJK) for it
+BODY_PT = 11
+SMALL_PT = 10.5
+TITLE_PT = 18
+LINE_FACTOR = 1.5  # line height / font size; Noto CJK, LibreOffice's stand-in for 宋体, runs ~1.45
+CELL_PAD_PT = 6
+
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+INPUT_FILL = PatternFill("solid", fgColor="FFF9E5")  # pale yellow: "fill me in" (prints as near white)
+FORMULA_FILL = PatternFill("solid", fgColor="EEF3FA")
+INVALID_FILL = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")
+UNLOCKED = Protection(locked=False)
+LOCKED = Protection(locked=True)
+
+
+def _font(size: float = BODY_PT, bold: bool = False, color: str | None = None) -> Font:
+    return Font(name=FONT_NAME, size=size, bold=bold, color=color, charset=134)  # 134 = GB2312: a CJK font
+
+
+def _align(h: str = "center", v: str = "center", wrap: bool = True) -> Alignment:
+    return Alignment(horizontal=h, vertical=v, wrap_text=wrap)
+
+
+def _number_text(value: Decimal) -> str:
+    """A rubric number as it appears in a formula or label: 4, 2.5 (never 4.0 or 1E+1)."""
+    return format(value.normalize(), "f")
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def absolute(sheet: str, cell: str) -> str:
+    col, row = openpyxl.utils.cell.coordinate_from_string(cell)
+    return f"{quote_sheetname(sheet)}!${col}${row}"
+
+
+# --- formula pieces (shared by the template and its tests' allow-list) -------------------------
+
+ALLOWED_FUNCTIONS = frozenset(
+    {"IF", "IFERROR", "ISNUMBER", "ISLOGICAL", "AND", "OR", "NOT", "LOOKUP", "MIN", "SUM", "ROUND", "LEN", "TRIM"}
+)
+
+
+def is_real_number(ref: str) -> str:
+    """A number and not a boolean. LibreOffice stores TRUE as 1 with a boolean format, so ISNUMBER alone
+    would count it; the core (as_number) counts no boolean, nor text that looks like a number."""
+    return f"AND(ISNUMBER({ref}),NOT(ISLOGICAL({ref})))"
+
+
+def is_positive(ref: str) -> str:
+    return f"AND(ISNUMBER({ref}),NOT(ISLOGICAL({ref})),{ref}>0)"
+
+
+def claim_score_formula(rule: Rule, ref: str) -> str:
+    """scoring.score_claim: LOOKUP gives the largest allowed value <= the claim (the max above the max),
+    #N/A below 0; text, booleans, blanks and errors score 0."""
+    allowed = ",".join(_number_text(a) for a in rule.allowed)
+    return f"=IF({is_real_number(ref)},IFERROR(LOOKUP({ref},{{{allowed}}}),0),0)"
+
+
+def indicator_formula(numerator: str, denominator: str, factor: int) -> str:
+    """kgce/人 and the like; "" when a figure is missing, zero, negative or not a number."""
+    value = f"{numerator}*{factor}/{denominator}" if factor != 1 else f"{numerator}/{denominator}"
+    return f'=IFERROR(IF(AND({is_positive(numerator)},{is_positive(denominator)}),{value},""),"")'
+
+
+def decline_formula(now: str, base: str) -> str:
+    return f'=IFERROR(IF(AND(ISNUMBER({now}),ISNUMBER({base})),({base}-{now})/{base},""),"")'
+
+
+def energy_score_formula(rule: Rule, now: str, base: str, target: str) -> str:
+    """scoring.energy_rule_score. Both sides rounded to 10 places so that a decline exactly equal to the
+    target (2.5 % from 10.0 -> 9.75) meets it despite binary floating point."""
+    points = _number_text(rule.points)
+    met = f"ROUND(({base}-{now})/{base},10)>=ROUND({target}/100,10)"
+    return f"=IFERROR(IF(AND(ISNUMBER({now}),ISNUMBER({base})),IF({met},{points},0),0),0)"
+
+
+def target_formula(year: str, years: str, percents: str, first: str) -> str:
+    """CONFIG.energy_targets(parse_year(year)): the latest configured year <= year; the first year's when
+    the year is blank, text, out of parse_year's range, or before the first configured year."""
+    usable = f"AND({is_real_number(year)},{year}>={YEAR_MIN},{year}<={YEAR_MAX})"
+    return f"=IFERROR(IF({usable},LOOKUP({year},{years},{percents}),{first}),{first})"
+
+
+# --- sizing: openpyxl does not autosize, so estimate what the text needs --------------------------
+
+def column_points(width: float) -> float:
+    """A column width (in characters of the default font) as printed points."""
+    return (width * 7 + 5) * 0.75
+
+
+def text_lines(text: str, width_pt: float, font_pt: float) -> int:
+    """Wrapped lines a text needs: CJK and full-width characters take one em, others half."""
+    per_line = max(1.0, (width_pt - CELL_PAD_PT) / font_pt)
+    lines = 0
+    for paragraph in str(text).replace("\r", "").split("\n"):
+        ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.55 for ch in paragraph)
+        lines += max(1, math.ceil(ems / per_line))
+    return lines
+
+
+def lines_height(lines: int, font_pt: float) -> float:
+    return round(lines * font_pt * LINE_FACTOR + CELL_PAD_PT, 1)
+
+
+def _merged_range(ws, cell: Cell):
+    for rng in ws.merged_cells.ranges:
+        if cell.coordinate in rng:
+            return rng
+    return None
+
+
+def _cell_width_pt(ws, cell: Cell) -> tuple[float, int]:
+    """The printed width of a cell (all its merged columns) and how many rows it spans."""
+    rng = _merged_range(ws, cell)
+    cols = range(rng.min_col, rng.max_col + 1) if rng else [cell.column]
+    rows = (rng.max_row - rng.min_row + 1) if rng else 1
+    width = sum(column_points(ws.column_dimensions[get_column_letter(c)].width or 8.43) for c in cols)
+    return width, rows
+
+
+def fit_row_height(ws, cell: Cell, minimum: float = 0) -> None:
+    """Grow the cell's row so its wrapped text is not cut off on screen or on paper; never shrink."""
+    if cell.value is None or (cell.data_type == "f"):
+        return
+    width, rows = _cell_width_pt(ws, cell)
+    size = float(cell.font.size or BODY_PT) if cell.font else BODY_PT
+    needed = max(minimum, lines_height(text_lines(str(cell.value), width, size), size)) / rows
+    current = ws.row_dimensions[cell.row].height or 0
+    if needed > current:
+        ws.row_dimensions[cell.row].height = min(409.0, round(needed, 1))
+
+
+# --- the workbook --------------------------------------------------------------------------------
+
+class _Builder:
+    def __init__(self, rubric: Rubric, config: Config):
+        self.rubric = rubric
+        self.config = config
+        self.wb = openpyxl.Workbook()
+        self.names: dict[str, str] = {}  # name -> absolute reference
+
+    # small helpers
+    def name(self, name: str, sheet: str, cell: str) -> str:
+        if name in self.names:
+            raise ValueError(f"defined name {name} twice")
+        ref = absolute(sheet, cell)
+        self.names[name] = ref
+        self.wb.defined_names[name] = DefinedName(name, attr_text=ref)
+        return name
+
+    @staticmethod
+    def put(ws, cell: str, value: Any, *, font: Font | None = None, align: Alignment | None = None,
+            border: bool = True, fill: PatternFill | None = None, locked: bool = True, fmt: str | None = None):
+        c = ws[cell]
+        c.value = value
+        c.font = font or _font()
+        c.alignment = align or _align()
+        if border:
+            c.border = BOX
+        if fill:
+            c.fill = fill
+        c.protection = LOCKED if locked else UNLOCKED
+        if fmt:
+            c.number_format = fmt
+        return c
+
+    @staticmethod
+    def merge(ws, cells: str, border: bool = True) -> None:
+        ws.merge_cells(cells)
+        if border:  # a merged range prints the borders of every cell in it
+            for row in ws[cells]:
+                for c in row:
+                    c.border = BOX
+
+    def build(self) -> openpyxl.Workbook:
+        wb = self.wb
+        wb.remove(wb.active)
+        filing = wb.create_sheet(FILING)
+        self_sheet = wb.create_sheet(SELF)
+        guide = wb.create_sheet(GUIDE)
+        params = wb.create_sheet(PARAMS)
+        self.build_params(params)
+        self.build_filing(filing)
+        self.build_self(self_sheet)
+        self.build_guide(guide)
+        wb.active = 0
+        props = wb.properties
+        props.creator = "节约型机关创建评价系统"
+        props.lastModifiedBy = "节约型机关创建评价系统"
+        props.title = "益阳市节约型机关创建自评表"
+        props.created = BUILD_TIME
+        props.modified = BUILD_TIME
+        return wb
+
+    # 参数: the yearly energy targets that the 1.1 formulas look up
+    def build_params(self, ws) -> None:
+        ws.sheet_state = "hidden"
+        keys = list(INDICATORS)
+        ws["A1"] = "能源资源消耗量化指标（下降目标，%）：按创建年度查找，不足首年的用首年"
+        ws["A2"] = "年度"
+        for col, key in enumerate(keys, start=2):
+            ws.cell(2, col, f"{INDICATORS[key].label}（{INDICATORS[key].unit}）")
+        years = sorted(self.config.energy)
+        first_row, last_row = 3, 2 + len(years)
+        for row, year in enumerate(years, start=first_row):
+            ws.cell(row, 1, year)
+            for col, key in enumerate(keys, start=2):
+                ws.cell(row, col, _number(self.config.energy[year].percent[key]))
+        # The targets in force for the assessed year.
+        at = last_row + 2
+        ws.cell(at, 1, "本年度适用目标（%）")
+        self.target_names = {}
+        for col, key in enumerate(keys, start=2):
+            letter = get_column_letter(col)
+            years_ref = f"$A${first_row}:$A${last_row}"
+            pct_ref = f"${letter}${first_row}:${letter}${last_row}"
+            cell = f"{letter}{at}"
+            ws[cell] = target_formula("assess_year", years_ref, pct_ref, f"${letter}${first_row}")
+            self.target_names[key] = self.name(f"target_{key}", PARAMS, cell)
+        ws.column_dimensions["A"].width = 24
+        for col in range(2, 2 + len(keys)):
+            ws.column_dimensions[get_column_letter(col)].width = 26
+        ws.protection.sheet = True
+
+    # 备案表 (附件2)
+    def build_filing(self, ws) -> None:
+        widths = [15, 15, 15, 15, 15, 15]
+        for i, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+        put, merge = self.put, self.merge
+        label_font = _font(BODY_PT, bold=True)
+        row_h = 30
+
+        put(ws, "A1", "益阳市节约型机关创建备案表", font=_font(TITLE_PT, bold=True), border=False)
+        merge(ws, "A1:F1", border=False)
+        ws.row_dimensions[1].height = 42
+
+        def field(label: str, name: str, value_cells: str, label_cell: str) -> None:
+            put(ws, label_cell, label, font=label_font)
+            first = value_cells.split(":")[0]
+            put(ws, first, None, align=_align("left"), fill=INPUT_FILL, locked=False)
+            merge(ws, value_cells)
+            self.name(name, FILING, first)
+
+        labels = {**TEXT_FIELDS, **YEAR_FIELD}
+        field(labels["org_name"], "org_name", "B2:C2", "A2")
+        field(labels["org_category"], "org_category", "E2:F2", "D2")
+        field(labels["org_address"], "org_address", "B3:F3", "A3")
+        field(labels["contact_name"], "contact_name", "B4:C4", "A4")
+        field(labels["contact_phone"], "contact_phone", "E4:F4", "D4")
+        field(labels["assess_year"], "assess_year", "B5:C5", "A5")
+        put(ws, "D5", "填写评价的年度（如 2020），本表能耗数据按该年度及其上一年度填写", font=_font(SMALL_PT),
+            align=_align("left"))
+        merge(ws, "D5:F5")
+        for row in range(2, 6):
+            ws.row_dimensions[row].height = row_h
+        ws.row_dimensions[5].height = 36
+
+        # The figures of both years and what they give.
+        header = ("项目", None, "上年度（基数）", "创建年度", "较上年下降", "本年度下降目标")
+        for col, text in enumerate(header, start=1):
+            if text:
+                put(ws, f"{get_column_letter(col)}6", text, font=label_font)
+        merge(ws, "A6:B6")
+        ws.row_dimensions[6].height = row_h
+        row = 7
+        for name, label in FIGURES.items():
+            put(ws, f"A{row}", label, font=label_font)
+            merge(ws, f"A{row}:B{row}")
+            # Inputs keep the General format: LibreOffice reads a TRUE typed into a cell with a number
+            # format as the number 1, which ISLOGICAL can then no longer tell apart.
+            put(ws, f"C{row}", None, fill=INPUT_FILL, locked=False)
+            put(ws, f"D{row}", None, fill=INPUT_FILL, locked=False)
+            self.name(f"base_{name}", FILING, f"C{row}")
+            self.name(name, FILING, f"D{row}")
+            put(ws, f"E{row}", None)
+            merge(ws, f"E{row}:F{row}")
+            ws.row_dimensions[row].height = row_h
+            row += 1
+        for key, label in DERIVED.items():
+            indicator = INDICATORS[key]
+            put(ws, f"A{row}", label, font=label_font)
+            merge(ws, f"A{row}:B{row}")
+            for col, prefix in (("C", "base_"), ("D", "")):
+                put(ws, f"{col}{row}",
+                    indicator_formula(prefix + indicator.numerator, prefix + indicator.denominator, indicator.factor),
+                    fill=FORMULA_FILL, fmt="#,##0.00")
+                self.name(prefix + key, FILING, f"{col}{row}")
+            put(ws, f"E{row}", decline_formula(key, f"base_{key}"), fill=FORMULA_FILL, fmt="0.00%")
+            put(ws, f"F{row}", f"={self.target_names[key]}", fill=FORMULA_FILL, fmt='0.0#"%"')
+            ws.row_dimensions[row].height = row_h
+            row += 1
+
+        # The two long texts, each with a live character count.
+        low, high = ACHIEVEMENTS_RANGE
+        texts = (
+            ("org_profile", f"{LONG_TEXTS['org_profile']}：（{ORG_PROFILE_MAX}字以内）", ORG_PROFILE_MAX,
+             f"（{ORG_PROFILE_MAX}字以内）"),
+            ("achievements", f"{LONG_TEXTS['achievements']}：（{low}-{high}字左右）", high, f"（{low}-{high}字）"),
+        )
+        for name, label, most, limit in texts:
+            put(ws, f"A{row}", label, font=label_font, align=_align("left"))
+            merge(ws, f"A{row}:D{row}")
+            count = f"{absolute(FILING, f'A{row + 1}')}"
+            put(ws, f"E{row}", f'="已填 "&LEN({count})&" 字{limit}"', font=_font(SMALL_PT), align=_align("right"))
+            merge(ws, f"E{row}:F{row}")
+            ws.row_dimensions[row].height = 24
+            put(ws, f"A{row + 1}", None, align=_align("left", "top"), fill=INPUT_FILL, locked=False)
+            merge(ws, f"A{row + 1}:F{row + 1}")
+            self.name(name, FILING, f"A{row + 1}")
+            width = sum(column_points(w) for w in widths)
+            ws.row_dimensions[row + 1].height = lines_height(text_lines("字" * most, width, BODY_PT), BODY_PT)
+            row += 2
+
+        # The three stamp boxes.
+        stamps = ("公共机构节能管理部门（章）", "发展改革部门（章）", "财政部门（章）")
+        for i, text in enumerate(stamps):
+            first, last = get_column_letter(2 * i + 1), get_column_letter(2 * i + 2)
+            put(ws, f"{first}{row}", f"{text}\n\n\n\n年    月    日", align=_align("center", "top"))
+            merge(ws, f"{first}{row}:{last}{row}")
+        ws.row_dimensions[row].height = 110
+        row += 1
+        notes = (
+            f"备注：1、单位类别填写{CATEGORIES[0]}、{CATEGORIES[1]}；",
+            "2、能耗数据填写创建年度（一般为申报时的上年度）及其上一年度的各项能耗数据，"
+            "单位建筑面积能耗、人均能耗、人均水耗及下降率由表格自动计算。",
+        )
+        for note in notes:
+            put(ws, f"A{row}", note, font=_font(SMALL_PT), align=_align("left", "top"), border=False)
+            merge(ws, f"A{row}:F{row}", border=False)
+            fit_row_height(ws, ws[f"A{row}"])
+            row += 1
+        self.filing_last_row = row - 1
+
+        # Input rules.
+        category = DataValidation(type="list", formula1='"' + ",".join(CATEGORIES) + '"', allow_blank=True,
+                                  showErrorMessage=True, showInputMessage=True)
+        category.promptTitle, category.prompt = "单位类别", "请选择：" + " 或 ".join(CATEGORIES)
+        category.errorTitle, category.error = "单位类别不正确", "单位类别只能是：" + " 或 ".join(CATEGORIES)
+        category.add(ws["E2"].coordinate)
+        first_year = min(self.config.energy)
+        year = DataValidation(type="whole", operator="between", formula1=str(first_year - 1), formula2="2100",
+                              allow_blank=True, showErrorMessage=True, showInputMessage=True)
+        year.promptTitle, year.prompt = "创建年度", f"请填写四位年份，如 {first_year}"
+        year.errorTitle, year.error = "创建年度不正确", f"创建年度应为 {first_year - 1}–2100 之间的四位年份。"
+        year.add("B5")
+        figures = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True,
+                                 showErrorMessage=True, showInputMessage=True)
+        figures.promptTitle, figures.prompt = "能耗数据", "请填写大于 0 的数值，不要带单位"
+        figures.errorTitle, figures.error = "数据不正确", "请填写大于 0 的数值（不要带单位或文字）。"
+        figures.add(f"C7:D{6 + len(FIGURES)}")
+        for dv in (category, year, figures):
+            ws.add_data_validation(dv)
+        over = FormulaRule(formula=[f"LEN($A${self._row_of('org_profile')})>{ORG_PROFILE_MAX}"],
+                           fill=INVALID_FILL)
+        ws.conditional_formatting.add(f"E{self._row_of('org_profile') - 1}", over)
+        outside = FormulaRule(
+            formula=[f"AND(LEN($A${self._row_of('achievements')})>0,OR(LEN($A${self._row_of('achievements')})<{low},"
+                     f"LEN($A${self._row_of('achievements')})>{high}))"],
+            fill=INVALID_FILL)
+        ws.conditional_formatting.add(f"E{self._row_of('achievements') - 1}", outside)
+
+        self.page_setup(ws, f"A1:F{self.filing_last_row}", None)
+        ws.protection.sheet = True
+        ws.protection.formatRows = False  # let users make a row taller for long text
+        ws.protection.formatColumns = False
+
+    def _row_of(self, name: str) -> int:
+        return int(self.names[name].rsplit("$", 1)[1])
+
+    # 自评表 (附件3)
+    def build_self(self, ws) -> None:
+        widths = {"A": 5, "B": 8.5, "C": 9, "D": 36, "E": 7, "F": 7, "G": 19, "H": 8}
+        for letter, w in widths.items():
+            ws.column_dimensions[letter].width = w
+        put, merge = self.put, self.merge
+        bold = _font(BODY_PT, bold=True)
+        rubric = self.rubric
+
+        put(ws, "A1", "益阳市节约型机关创建自评表", font=_font(TITLE_PT, bold=True), border=False)
+        merge(ws, "A1:G1", border=False)
+        ws.row_dimensions[1].height = 42
+        put(ws, "A2", '=IFERROR(IF(LEN(TRIM(org_name))>0,"单位："&org_name&"（盖章）","单位：（盖章）"),"单位：（盖章）")',
+            font=bold, align=_align("left"), border=False)
+        merge(ws, "A2:D2", border=False)
+        put(ws, "E2", "自评分：", font=bold, align=_align("right"), border=False)
+        put(ws, "F2", None, font=_font(14, bold=True), fill=FORMULA_FILL, fmt="0.0#")
+        self.name(TOTAL, SELF, "F2")
+        ws.row_dimensions[2].height = 30
+        qualify = _number_text(rubric.qualify_at)
+        put(ws, "A3", f'=IF({TOTAL}>={qualify},"自评分达到 {qualify} 分（含）以上，符合节约型机关申报条件",'
+                      f'"自评分未达到 {qualify} 分，暂不符合节约型机关申报条件")',
+            font=bold, align=_align("left"), border=False)
+        merge(ws, "A3:G3", border=False)
+        ws.row_dimensions[3].height = 24
+
+        for col, text in zip("ABCDEG", ("序号", "单元", "项目", "评分规则", "自评得分", "佐证材料")):
+            put(ws, f"{col}4", text, font=bold)
+        put(ws, "E5", "分项得分", font=bold)
+        put(ws, "F5", "项目得分", font=bold)
+        put(ws, "H4", "核定分", font=_font(SMALL_PT))
+        for cells in ("A4:A5", "B4:B5", "C4:C5", "D4:D5", "E4:F4", "G4:G5"):
+            merge(ws, cells)
+        ws.row_dimensions[4].height = 22
+        ws.row_dimensions[5].height = 22
+
+        row = 6
+        item_names = []
+        for unit in rubric.units:
+            unit_first = row
+            for item in unit.items:
+                item_first = row
+                for rule in item.rules:
+                    self.rule_row(ws, row, rule)
+                    row += 1
+                last = row - 1
+                put(ws, f"C{item_first}", f"{item.name}\n（{_number_text(item.cap)}分）")
+                put(ws, f"F{item_first}", f"=MIN({_number_text(item.cap)},SUM($H${item_first}:$H${last}))",
+                    font=bold, fill=FORMULA_FILL, fmt="0.0#")
+                self.name(item.score_name, SELF, f"F{item_first}")
+                item_names.append(item.score_name)
+                if last > item_first:
+                    merge(ws, f"C{item_first}:C{last}")
+                    merge(ws, f"F{item_first}:F{last}")
+                self.fit_merged_height(ws, f"C{item_first}", item_first, last)
+            put(ws, f"A{unit_first}", int(unit.id) if unit.id.isdigit() else unit.id)
+            put(ws, f"B{unit_first}", f"{unit.name}\n（{_number_text(unit.cap)}分）")
+            if row - 1 > unit_first:
+                merge(ws, f"A{unit_first}:A{row - 1}")
+                merge(ws, f"B{unit_first}:B{row - 1}")
+            self.fit_merged_height(ws, f"B{unit_first}", unit_first, row - 1)
+        ws["F2"].value = "=SUM(" + ",".join(item_names) + ")"
+
+        put(ws, f"A{row}", "合计", font=bold)
+        merge(ws, f"A{row}:D{row}")
+        put(ws, f"E{row}", f"={TOTAL}", font=bold, fill=FORMULA_FILL, fmt="0.0#")
+        merge(ws, f"E{row}:F{row}")
+        put(ws, f"G{row}", None)
+        ws.row_dimensions[row].height = 26
+        row += 1
+        put(ws, f"A{row}", f"=A3", font=bold, align=_align("left"), border=False)
+        merge(ws, f"A{row}:G{row}", border=False)
+        ws.row_dimensions[row].height = 24
+        row += 1
+        note = (f"注：分项得分只能选填评分规则允许的分值；“{rubric.items[0].name}”各项由备案表能耗数据自动计算；"
+                f"项目得分、自评分自动计算。佐证材料填写“{EVIDENCE_FOLDER}”文件夹中的文件路径，每行一个。")
+        put(ws, f"A{row}", note, font=_font(SMALL_PT), align=_align("left", "top"), border=False)
+        merge(ws, f"A{row}:G{row}", border=False)
+        fit_row_height(ws, ws[f"A{row}"])
+        ws.column_dimensions["H"].hidden = True
+        ws.freeze_panes = "A6"
+        self.page_setup(ws, f"A1:G{row}", "$4:$5")
+        ws.protection.sheet = True
+        ws.protection.formatRows = False
+        ws.protection.formatColumns = False
+
+    def rule_row(self, ws, row: int, rule: Rule) -> None:
+        put = self.put
+        allowed = "、".join(_number_text(a) for a in rule.allowed)
+        if rule.computed:
+            indicator = INDICATORS[rule.indicator]
+            text = f"{rule.number}.{rule.text}（由备案表数据自动计算）"
+            formula = energy_score_formula(rule, indicator.key, f"base_{indicator.key}",
+                                           self.target_names[indicator.key])
+            put(ws, f"E{row}", formula, fill=FORMULA_FILL, fmt="0.0#")
+        else:
+            text = rule.text
+            put(ws, f"E{row}", None, fill=INPUT_FILL, locked=False)  # General: see build_filing
+            dv = DataValidation(type="list", formula1=f'"{",".join(_number_text(a) for a in rule.allowed)}"',
+                                allow_blank=True, showErrorMessage=True, showInputMessage=True)
+            dv.promptTitle = f"规则 {rule.id} 分项得分"
+            dv.prompt = f"请选择 {allowed} 分之一"
+            dv.errorTitle = "分项得分不正确"
+            dv.error = f"规则 {rule.id} 只能填写 {allowed} 分之一（最高 {_number_text(rule.points)} 分）。"
+            dv.add(f"E{row}")
+            ws.add_data_validation(dv)
+            values = ",".join(f"E{row}<>{_number_text(a)}" for a in rule.allowed)
+            invalid = (f"AND(LEN(TRIM(E{row}))>0,OR(NOT(ISNUMBER(E{row})),ISLOGICAL(E{row}),AND({values})))")
+            ws.conditional_formatting.add(f"E{row}", FormulaRule(formula=[invalid], fill=INVALID_FILL))
+        put(ws, f"D{row}", text, font=_font(SMALL_PT), align=_align("left", "center"))
+        self.name(rule.score_name, SELF, f"E{row}")
+        put(ws, f"G{row}", None, font=_font(SMALL_PT), align=_align("left", "top"), fill=INPUT_FILL, locked=False)
+        self.name(rule.evidence_name, SELF, f"G{row}")
+        put(ws, f"H{row}", claim_score_formula(rule, rule.score_name), font=_font(SMALL_PT), border=False)
+        fit_row_height(ws, ws[f"D{row}"], minimum=lines_height(2, SMALL_PT))
+
+    def fit_merged_height(self, ws, cell: str, first: int, last: int) -> None:
+        """A label merged down several rows: if the rows are too short together, grow the last one."""
+        c = ws[cell]
+        width = column_points(ws.column_dimensions[c.column_letter].width)
+        needed = lines_height(text_lines(str(c.value), width, float(c.font.size)), float(c.font.size))
+        have = sum(ws.row_dimensions[r].height or 15 for r in range(first, last + 1))
+        if needed > have:
+            ws.row_dimensions[last].height = round((ws.row_dimensions[last].height or 15) + needed - have, 1)
+
+    def page_setup(self, ws, area: str, title_rows: str | None) -> None:
+        ws.print_area = area
+        if title_rows:
+            ws.print_title_rows = title_rows
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        # Room on the left for binding and at the foot for stamps and signatures.
+        ws.page_margins = PageMargins(left=0.75, right=0.55, top=0.7, bottom=0.75, header=0.3, footer=0.35)
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+        ws.oddFooter.center.size = 9
+
+    # 填表说明
+    def build_guide(self, ws) -> None:
+        rubric = self.rubric
+        low, high = ACHIEVEMENTS_RANGE
+        first_year = min(self.config.energy)
+        steps = [
+            ("填表说明", None),
+            ("一、填写哪些单元格", "只填写浅黄色底的单元格；蓝色底的单元格是公式，自动计算，不要修改或删除。"
+             "工作表已保护（无密码），只是为了防止误改公式。"),
+            ("二、备案表", f"填写单位名称、单位类别（下拉选择：{'或'.join(CATEGORIES)}）、单位地址、创建联系人、移动电话、"
+             f"创建年度（四位年份，如 {first_year}）；"
+             "能耗数据分“上年度（基数）”和“创建年度”两列，填写数值，不要带单位；"
+             "单位建筑面积能耗、人均能耗、人均水耗和下降率自动计算。"),
+            ("三、文字材料", f"单位基本情况 {ORG_PROFILE_MAX} 字以内；创建内容完成情况及工作特色 {low}-{high} 字左右。"
+             "表中实时显示已填字数，超出范围时字数提示变红。"),
+            ("四、自评表", "“分项得分”按评分规则下拉选择允许的分值，不得填写其他数值、文字或带“分”字；"
+             "填写了不允许的分值时单元格变红，核定时按不超过所填分值的最高允许分值计分，文字计 0 分。"
+             f"“{rubric.items[0].name}”三项由备案表能耗数据按创建年度的下降目标自动计算，不能手工填写。"
+             f"项目得分、自评分自动计算；自评分达到 {_number_text(rubric.qualify_at)} 分（含）以上方可申报。"),
+            ("五、佐证材料", f"把佐证材料放在与本表同一文件夹下的“{EVIDENCE_FOLDER}”文件夹中；"
+             f"每条评分规则的“佐证材料”单元格填写文件相对于“{EVIDENCE_FOLDER}”文件夹的路径，每行一个"
+             "（同一单元格内换行：Alt+Enter），文件夹之间用 / 或 \\ 分隔，例如：\n"
+             "2.1 管理机构/领导小组文件.pdf\n2.2 管理制度/节水管理制度.docx\n"
+             f"得分的规则都要有佐证材料；不要写“{EVIDENCE_FOLDER}/”前缀、盘符或 ..。"),
+            ("六、保存与提交", "请保存为 Excel 工作簿（.xlsx），不要另存为 .xls、.et 或 PDF；不要改动工作表名称。"
+             f"提交时把本表和“{EVIDENCE_FOLDER}”文件夹放在同一文件夹中压缩为 .zip。"
+             "打印备案表和自评表盖章后扫描，可一并放入佐证材料。"),
+        ]
+        ws.column_dimensions["A"].width = 16
+        ws.column_dimensions["B"].width = 72
+        row = 1
+        for head, body in steps:
+            if body is None:
+                self.put(ws, f"A{row}", head, font=_font(16, bold=True), border=False)
+                self.merge(ws, f"A{row}:B{row}", border=False)
+                ws.row_dimensions[row].height = 36
+            else:
+                self.put(ws, f"A{row}", head, font=_font(BODY_PT, bold=True), align=_align("left", "top"))
+                self.put(ws, f"B{row}", body, align=_align("left", "top"))
+                fit_row_height(ws, ws[f"B{row}"])
+            row += 1
+        self.page_setup(ws, f"A1:B{row - 1}", None)
+        ws.protection.sheet = True
+
+
+def build_template(rubric: Rubric = RUBRIC, config: Config = CONFIG) -> openpyxl.Workbook:
+    """The blank 自评表 workbook, made only from the rubric, the targets and the CONTRACT names."""
+    return _Builder(rubric, config).build()
+
+
+def workbook_bytes(wb: openpyxl.Workbook) -> bytes:
+    """Save without openpyxl's 'now' timestamps (document and zip entries), so equal books give equal bytes."""
+    wb.properties.modified = wb.properties.modified or BUILD_TIME
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            entry.create_system = 3
+            dst.writestr(entry, src.read(info.filename))
+    return fixed.getvalue()
+
+
+def write_template(path: str | Path) -> Path:
+    """Write the blank template (what `jyjg template` and templates/自评表.xlsx are)."""
+    path = Path(path)
+    path.write_bytes(workbook_bytes(build_template()))
+    return path
+
+
+# --- filling a workbook by name ---------------------------------------------------------------------
+
+def named_cell(wb: openpyxl.Workbook, name: str) -> Cell:
+    """The one cell a workbook-scoped defined name points at."""
+    defined = wb.defined_names.get(name)
+    if defined is None:
+        raise KeyError(f"工作簿中没有名称 {name}")
+    destinations = list(defined.destinations)
+    if len(destinations) != 1:
+        raise KeyError(f"名称 {name} 不是指向一个单元格")
+    sheet, ref = destinations[0]
+    cell = wb[sheet][ref.replace("$", "")]
+    if not isinstance(cell, Cell):
+        raise KeyError(f"名称 {name} 指向的 {sheet}!{ref} 是合并区域中的单元格")
+    return cell
+
+
+def set_cell_value(cell: Cell, value: Any) -> None:
+    """A value as data: text stays text even when it starts with '=' (never a formula) or looks like '#N/A'."""
+    if isinstance(value, Decimal):
+        value = _number(value) if value.is_finite() else str(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        cell.quotePrefix = value.startswith(("=", "+", "-", "@"))
+
+
+def write_named_values(src_path: str | Path, dst_path: str | Path, values: Mapping[str, Any]) -> Path:
+    """Copy a template-based workbook, writing each value into its named cell (None clears the cell).
+
+    Wrapped text cells (evidence lists, the long texts) get taller rows when their text needs them.
+    """
+    wb = openpyxl.load_workbook(src_path)
+    for name, value in values.items():
+        cell = named_cell(wb, name)
+        set_cell_value(cell, value)
+        if isinstance(value, str) and cell.alignment is not None and cell.alignment.wrap_text:
+            fit_row_height(cell.parent, cell)
+    dst = Path(dst_path)
+    wb.save(dst)
+    return dst
