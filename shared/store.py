@@ -1,0 +1,1329 @@
+"""The review store: units, every submitted version, 初审 and 实地验收 decisions, 核定得分, comments
+and an append-only audit log, kept in SQLite or PostgreSQL (SQLAlchemy 2, Alembic migrations).
+
+The process is the one of 方案 四、组织实施: a unit submits (each upload a new version), the city
+does 初审 (通过 / 退回补正), the 评价小组 verifies every rule's score on site (核定得分) and decides
+实地验收 (通过 / 不通过 with 整改意见); a unit that fails is carried into next year's list.
+
+Every write to a version names the revision it was based on; a write based on a stale revision is
+refused (StaleWrite), detected atomically by `UPDATE ... WHERE revision = :expected`.
+
+Original files are kept by content hash in a data folder: `<database name>-data/` beside an SQLite
+file; for PostgreSQL (or an in-memory SQLite) the folder named by JYJG_DATA, else `jyjg-data/` in
+the current folder. An explicit `data_dir` argument overrides both.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.pool import StaticPool
+
+from .checks import SubmissionResult, json_value
+from .names import LABELS
+from .rubric import CATEGORIES, CATEGORY_CITY, CATEGORY_COUNTY, ROSTER, RUBRIC, find_roster_unit, normalize_org_name
+from .scoring import BASE_FIGURE_NAMES, FIGURE_NAMES, ScoreCard, as_number, energy_rule_score, plain_number, tally
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+DEFAULT_DB_URL = "sqlite:///jyjg.db"
+
+# --- the workflow, in one place ------------------------------------------------------------
+
+# States of a version, and of a unit in a year.
+NOT_SUBMITTED = "未申报"
+AWAITING_REVIEW = "待初审"
+RETURNED = "退回补正"
+AWAITING_SITE = "待验收"
+PASSED = "验收通过"
+FAILED = "验收未通过"
+STATES = (NOT_SUBMITTED, AWAITING_REVIEW, RETURNED, AWAITING_SITE, PASSED, FAILED)
+FINAL_STATES = (PASSED, FAILED)
+
+STAGE_REVIEW = "初审"
+STAGE_SITE = "实地验收"
+APPROVE = "通过"
+RETURN = "退回补正"
+REJECT = "不通过"
+
+# stage -> (the state a version must be in, {outcome: the state it moves to})
+WORKFLOW: dict[str, tuple[str, dict[str, str]]] = {
+    STAGE_REVIEW: (AWAITING_REVIEW, {APPROVE: AWAITING_SITE, RETURN: RETURNED}),
+    STAGE_SITE: (AWAITING_SITE, {APPROVE: PASSED, REJECT: FAILED}),
+}
+# The 评价小组 verifies scores and corrects figures between 初审通过 and its 实地验收 decision.
+VERIFY_STATE = AWAITING_SITE
+
+# 附件4 groups whose units do not share a compound (each its own courtyard, or not yet known).
+NO_COMPOUND_GROUPS = ("", "独立庭院")
+
+ALL_FIGURE_NAMES = FIGURE_NAMES + BASE_FIGURE_NAMES
+REASON_MAX = 200
+SYSTEM = "系统"
+CHINA_TIME = timezone(timedelta(hours=8))
+
+
+class StoreError(ValueError):
+    """A request the store refuses; the message is Chinese and says what to do."""
+
+
+class StaleWrite(StoreError):
+    """Someone changed the version since the caller read it; nothing was written."""
+
+    def __init__(self, message: str, version_id: int, expected: int, current: int):
+        super().__init__(message)
+        self.version_id = version_id
+        self.expected = expected
+        self.current = current
+
+
+class InvalidDecision(StoreError):
+    """A decision, score or correction the workflow or the rubric does not allow."""
+
+
+# --- column types ---------------------------------------------------------------------------
+
+class ExactDecimal(TypeDecorator):
+    """A Decimal kept as text, so scores and figures come back exactly on every database."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(Decimal(value))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value)
+
+
+class UtcDateTime(TypeDecorator):
+    """A UTC timestamp; SQLite hands back naive values, which are UTC here."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- tables (the migrations in shared/migrations/versions create exactly these) -------------
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("name_key", name="uq_units_name_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))  # normalize_org_name(name)
+    category: Mapped[str] = mapped_column(String(20))  # rubric.CATEGORY_CITY or CATEGORY_COUNTY
+    district: Mapped[str | None] = mapped_column(String(50))  # 区县 units only
+    group_name: Mapped[str] = mapped_column(String(100), server_default="")  # 附件4's 大院 / 合署办公 heading
+    creation_year: Mapped[int | None] = mapped_column(Integer)
+    listed: Mapped[bool] = mapped_column(Boolean, server_default="0")  # on 附件4 or a district's list
+    roster_order: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SubmissionRow(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("content_hash", name="uq_submissions_content_hash"),
+        UniqueConstraint("unit_id", "assess_year", "number", name="uq_submissions_unit_id"),
+        Index("ix_submissions_unit_year", "unit_id", "assess_year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", name="fk_submissions_unit_id_units"))
+    assess_year: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)  # version number within the unit's year
+    content_hash: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(200))  # path inside the data folder
+    original_name: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10))  # xlsx / zip / folder / file
+    size: Mapped[int] = mapped_column(BigInteger)
+    org_name: Mapped[str | None] = mapped_column(Text)
+    org_category: Mapped[str | None] = mapped_column(Text)
+    claimed_total: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    rescored_total: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    evidenced_total: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    qualifies: Mapped[bool] = mapped_column(Boolean)
+    error_count: Mapped[int] = mapped_column(Integer)
+    warning_count: Mapped[int] = mapped_column(Integer)
+    rules: Mapped[dict] = mapped_column(JSON)  # id -> {"claimed": raw, "score": "2.5", "evidenced": bool}
+    figures: Mapped[dict] = mapped_column(JSON)  # 备案表 figures as read (raw JSON values)
+    findings: Mapped[list] = mapped_column(JSON)
+    named_values: Mapped[dict] = mapped_column(JSON)
+    evidence: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10))
+    superseded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", name="fk_submissions_superseded_by_submissions"))
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", name="fk_decisions_submission_id_submissions"), index=True)
+    stage: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str] = mapped_column(String(10))
+    opinion: Mapped[str] = mapped_column(Text)  # 意见 / 整改意见
+    reviewer: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revision: Mapped[int] = mapped_column(Integer)  # the version's revision this decision made
+    verified_total: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    marked_down: Mapped[list | None] = mapped_column(JSON)
+
+
+class CommentRow(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", name="fk_comments_submission_id_submissions"), index=True)
+    author: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditRow(Base):
+    """Append-only: the code only inserts, and the database's triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(30))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", name="fk_audit_log_unit_id_units"))
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", name="fk_audit_log_submission_id_submissions"), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class VerifiedScoreRow(Base):
+    __tablename__ = "verified_scores"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", name="fk_verified_scores_submission_id_submissions"), primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    score: Mapped[Decimal] = mapped_column(ExactDecimal)
+    evidence_seen: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FigureCorrectionRow(Base):
+    __tablename__ = "figure_corrections"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", name="fk_figure_corrections_submission_id_submissions"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[Decimal] = mapped_column(ExactDecimal)
+    reason: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- what callers get back (plain values, detached from any session) -----------------------
+
+@dataclass(frozen=True)
+class StoredUnit:
+    id: int
+    name: str
+    category: str
+    district: str | None
+    group: str
+    creation_year: int | None
+    listed: bool
+
+    @property
+    def compound(self) -> str | None:
+        """The compound whose units may share energy figures and materials (合署办公), if any."""
+        return None if self.group in NO_COMPOUND_GROUPS else self.group
+
+
+@dataclass(frozen=True)
+class Version:
+    id: int
+    unit_id: int | None
+    unit_name: str | None
+    assess_year: int | None
+    number: int | None
+    status: str
+    superseded_by: int | None
+    revision: int
+    content_hash: str
+    original_name: str
+    source: str
+    kind: str
+    org_name: str | None
+    org_category: str | None
+    claimed_total: Decimal | None
+    rescored_total: Decimal | None
+    evidenced_total: Decimal | None
+    qualifies: bool
+    error_count: int
+    warning_count: int
+    recorded_by: str
+    recorded_at: datetime
+    rules: dict = field(default_factory=dict, repr=False)
+    figures: dict = field(default_factory=dict, repr=False)
+    findings: list = field(default_factory=list, repr=False)
+    values: dict = field(default_factory=dict, repr=False)
+    evidence: dict = field(default_factory=dict, repr=False)
+    created: bool = False  # True when record() stored it just now
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_by is None
+
+    @property
+    def label(self) -> str:
+        unit = f"“{self.unit_name}”" if self.unit_name else f"“{self.original_name}”"
+        year = f"{self.assess_year} 年度" if self.assess_year else ""
+        number = f"第 {self.number} 版" if self.number else f"编号 {self.id} 的"
+        return f"{unit}{year}{number}申报"
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: int
+    version_id: int
+    stage: str
+    outcome: str
+    opinion: str
+    reviewer: str
+    decided_at: datetime
+    revision: int
+    verified_total: Decimal | None = None
+    marked_down: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    version_id: int
+    author: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    unit_id: int | None
+    version_id: int | None
+    summary: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class History:
+    version: Version
+    versions: list[Version]  # every version of the same unit and year, oldest first
+    decisions: list[Decision]  # of this version, oldest first
+    audit: list[AuditEntry]
+    comments: list[Comment]
+
+
+@dataclass(frozen=True)
+class RuleVerdict:
+    rule_id: str
+    claimed: Decimal  # the re-scored self-assessment (1.1: from the figures as submitted)
+    verified: Decimal | None  # the 评价小组's score; 1.1: computed from the verified figures
+    evidence_seen: bool | None
+    reason: str
+    reviewer: str | None
+    computed: bool
+
+    @property
+    def score(self) -> Decimal:
+        return self.claimed if self.verified is None else self.verified
+
+
+@dataclass(frozen=True)
+class VerifiedCard:
+    version_id: int
+    revision: int
+    card: ScoreCard  # via scoring.tally over the verified scores (unverified rules at their claim)
+    rules: dict[str, RuleVerdict]
+    figures: dict[str, Any]  # the figures in force: as submitted, with the group's corrections
+    corrections: dict[str, tuple[Any, Decimal]]  # name -> (as submitted, corrected)
+    pending: tuple[str, ...]  # rules the group has not verified yet
+    marked_down: tuple[str, ...]  # rules verified below their claim
+
+    @property
+    def total(self) -> Decimal:
+        return self.card.total
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending
+
+
+@dataclass(frozen=True)
+class UnitState:
+    unit: StoredUnit
+    year: int
+    state: str  # one of STATES
+    version_id: int | None  # the version the state comes from
+    version_number: int | None
+    revision: int | None
+    rescored_total: Decimal | None
+    verified_total: Decimal | None  # once the 评价小组 has verified at least one rule
+    carried_from: int | None  # the year the unit failed 实地验收, when carried over
+    rectification: str | None  # that year's 整改意见
+
+
+@dataclass(frozen=True)
+class FigureShare:
+    """Current versions of one year that report identical energy figures."""
+
+    figures: dict[str, Any]
+    version_ids: tuple[int, ...]
+    unit_names: tuple[str, ...]
+    same_compound: bool  # all in one compound: sharing is allowed (方案 四（一）合署办公)
+
+
+# --- the decision rules ----------------------------------------------------------------------
+
+def check_decision(version: Version, stage: str, outcome: str, opinion: str, reviewer: str,
+                   card: VerifiedCard | None, year_result: str | None) -> str:
+    """The workflow's rules for one decision; returns the opinion to keep, or raises InvalidDecision.
+
+    card is the verified card (needed for 实地验收); year_result is the unit's final result for the
+    version's year when one has been decided already.
+    """
+    if stage not in WORKFLOW:
+        raise InvalidDecision(f"未知的评审环节“{stage}”，应为“{STAGE_REVIEW}”或“{STAGE_SITE}”。")
+    needed, outcomes = WORKFLOW[stage]
+    if outcome not in outcomes:
+        allowed = "”或“".join(outcomes)
+        raise InvalidDecision(f"{stage}的结论应为“{allowed}”，不能是“{outcome}”。")
+    if not (reviewer or "").strip():
+        raise InvalidDecision("请填写评审人姓名。")
+    opinion = (opinion or "").strip()
+    if version.superseded_by is not None:
+        raise InvalidDecision(f"{version.label}已被新版本替代，请对最新版本作出{stage}结论。")
+    if year_result is not None:
+        raise InvalidDecision(
+            f"{version.unit_name} {version.assess_year} 年度已有实地验收结论（{year_result}），不能再作{stage}结论。"
+            "未通过的单位请按整改意见整改后，纳入下一年度申报。")
+    if version.status != needed:
+        raise InvalidDecision(_wrong_state_message(version, stage))
+    if stage == STAGE_REVIEW and outcome == APPROVE:
+        if version.rescored_total is None:
+            raise InvalidDecision(f"{version.label}无法读取或不是本系统的自评表，不能初审通过，请退回补正。")
+        if version.rescored_total < RUBRIC.qualify_at:
+            raise InvalidDecision(
+                f"{version.label}按评分规则重新计算的自评分为 {_shown(version.rescored_total)} 分，"
+                f"低于 {_shown(RUBRIC.qualify_at)} 分，不符合申报条件（自评达 80 分以上方可申报），请退回补正。")
+    if stage == STAGE_REVIEW and outcome == RETURN and not opinion:
+        raise InvalidDecision("退回补正须填写意见，写明需要补正的内容。")
+    if stage == STAGE_SITE and outcome == APPROVE:
+        assert card is not None
+        if card.pending:
+            raise InvalidDecision(
+                f"还有 {len(card.pending)} 条规则未核定得分（{'、'.join(card.pending)}），"
+                "请评价小组逐条核定后再作验收结论。")
+        if not card.card.qualifies:
+            raise InvalidDecision(
+                f"核定总分为 {_shown(card.total)} 分，低于 {_shown(RUBRIC.qualify_at)} 分，不能验收通过。"
+                "请核对核定得分，或作“不通过”结论并提出整改意见。")
+    if stage == STAGE_SITE and outcome == REJECT and not opinion:
+        assert card is not None
+        opinion = rectification_draft(card)
+    return opinion
+
+
+def _wrong_state_message(version: Version, stage: str) -> str:
+    status = version.status
+    if stage == STAGE_REVIEW and status == RETURNED:
+        return f"{version.label}已退回补正，请等单位提交新版本后再初审。"
+    if stage == STAGE_REVIEW:
+        return f"{version.label}已初审（当前状态：{status}），不能重复初审。"
+    if status in (AWAITING_REVIEW, RETURNED):
+        return f"{version.label}尚未初审通过（当前状态：{status}），不能实地验收。"
+    return f"{version.label}已有实地验收结论（{status}），不能重复验收。"
+
+
+def rectification_draft(card: VerifiedCard) -> str:
+    """The 整改意见 a 不通过 starts from: the verified total and every rule marked down."""
+    lines = [f"核定总分 {_shown(card.total)} 分（达到 {_shown(RUBRIC.qualify_at)} 分方可通过）。"]
+    if card.marked_down:
+        lines.append("以下规则核减，请整改：")
+    for rule_id in card.marked_down:
+        verdict = card.rules[rule_id]
+        rule = RUBRIC.rule(rule_id)
+        reason = f"：{verdict.reason}" if verdict.reason else ""
+        lines.append(f"{rule_id} {rule.label}（自评 {_shown(verdict.claimed)} 分，核定 {_shown(verdict.score)} 分）{reason}")
+    return "\n".join(lines)
+
+
+def _shown(value: Decimal | None) -> str:
+    return "—" if value is None else str(plain_number(value))
+
+
+def check_verified_score(rule_id: str, score: object, reason: str, claimed: Decimal) -> Decimal:
+    """A verified score must be one of the rule's allowed values; a change from the claim needs a reason."""
+    try:
+        rule = RUBRIC.rule(rule_id)
+    except KeyError:
+        raise InvalidDecision(f"没有编号为“{rule_id}”的评分规则。") from None
+    if rule.computed:
+        raise InvalidDecision(
+            f"规则 {rule_id}（{rule.label}）的得分由备案表能耗数据计算，不能直接核定；数据有误时请更正能耗数据。")
+    value = _number(score)
+    allowed = "、".join(_shown(a) for a in rule.allowed)
+    if value is None:
+        raise InvalidDecision(f"规则 {rule_id} 的核定得分“{score}”不是数值，请从 {allowed} 中选择。")
+    if value > rule.points:
+        raise InvalidDecision(f"规则 {rule_id} 的核定得分 {_shown(value)} 分超过本规则最高 {_shown(rule.points)} 分，请从 {allowed} 中选择。")
+    if value not in rule.allowed:
+        raise InvalidDecision(f"规则 {rule_id} 的核定得分 {_shown(value)} 分不是本规则的计分档次，请从 {allowed} 中选择。")
+    reason = (reason or "").strip()
+    if value != claimed and not reason:
+        raise InvalidDecision(
+            f"规则 {rule_id} 核定 {_shown(value)} 分，与自评 {_shown(claimed)} 分不同，请简要填写理由。")
+    if len(reason) > REASON_MAX:
+        raise InvalidDecision(f"规则 {rule_id} 的理由有 {len(reason)} 字，请精简到 {REASON_MAX} 字以内。")
+    return next(a for a in rule.allowed if a == value)
+
+
+def _number(raw: object) -> Decimal | None:
+    """A number typed by a reviewer: a number, or text that reads as one."""
+    if isinstance(raw, str):
+        try:
+            value = Decimal(raw.strip())
+        except InvalidOperation:
+            return None
+        return value if value.is_finite() else None
+    return as_number(raw)
+
+
+# --- the data folder: originals by content hash --------------------------------------------
+
+def default_db_url() -> str:
+    return os.environ.get("JYJG_DB") or DEFAULT_DB_URL
+
+
+def default_data_dir(url: str) -> Path:
+    """Beside an SQLite file (jyjg.db -> jyjg-data/); otherwise JYJG_DATA, else ./jyjg-data."""
+    if os.environ.get("JYJG_DATA"):
+        return Path(os.environ["JYJG_DATA"])
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        db = Path(parsed.database).resolve()
+        return db.with_name(f"{db.stem}-data")
+    return Path.cwd() / "jyjg-data"
+
+
+def deterministic_zip(folder: Path, out) -> None:
+    """Zip a package folder so the same contents always give the same bytes (and hash).
+
+    Entries sit under the folder's name, as Windows Explorer zips a folder; links are not followed.
+    """
+    folder = Path(folder)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for root, dirs, files in os.walk(folder, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(root, d)))
+            for name in sorted(files):
+                path = Path(root) / name
+                if path.is_symlink() or not path.is_file():
+                    continue
+                arcname = f"{folder.name}/{path.relative_to(folder).as_posix()}"
+                info = zipfile.ZipInfo(arcname, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                with open(path, "rb") as src, zf.open(info, "w") as dst:
+                    while chunk := src.read(1 << 20):
+                        dst.write(chunk)
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return suffix if suffix[1:].isalnum() and len(suffix) <= 10 else ""
+
+
+# --- the store -------------------------------------------------------------------------------
+
+def _make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    memory = parsed.database in (None, "", ":memory:")
+    engine = create_engine(
+        url,
+        connect_args={"timeout": 60, "check_same_thread": False},
+        poolclass=StaticPool if memory else None,
+    )
+
+    # pysqlite's own transaction handling starts transactions late and never for DDL; take it over
+    # so every transaction is real and writers take the lock up front (BEGIN IMMEDIATE), which
+    # makes concurrent writers wait for each other instead of failing with "database is locked".
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        write = connection.get_execution_options().get("jyjg_write")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema with the Alembic migrations beside this module."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.execution_options(jyjg_write=True).begin() as connection:
+        _lock(connection)
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def _lock(connection) -> None:
+    """Serialize whole-store writes (migrations, roster, new versions). SQLite's BEGIN IMMEDIATE
+    already does; PostgreSQL takes a transaction-scoped advisory lock."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(7284201)"))
+
+
+class Store:
+    """The review store over one database. Open one per thread or process; each has its own pool."""
+
+    def __init__(self, url: str | None = None, data_dir: str | Path | None = None, *, sync: bool = True):
+        self.url = url or default_db_url()
+        self.engine = _make_engine(self.url)
+        self._writer = self.engine.execution_options(jyjg_write=True)
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir(self.url)
+        upgrade_schema(self.engine)
+        if sync:
+            self.sync_roster()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _write(self, lock: bool = False) -> Iterator[Session]:
+        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+            if lock:
+                _lock(session.connection())
+            yield session
+
+    # --- units -------------------------------------------------------------------------
+
+    def sync_roster(self) -> int:
+        """Bring the 附件4 units (rubric.ROSTER) into the store; returns how many were added or changed."""
+        changed = 0
+        with self._write(lock=True) as s:
+            for order, entry in enumerate(ROSTER):
+                wanted = dict(name=entry.name, category=CATEGORY_CITY, district=None, group_name=entry.group,
+                              creation_year=entry.year, listed=True, roster_order=order)
+                changed += self._upsert_unit(s, normalize_org_name(entry.name), wanted, SYSTEM, "附件4名单")
+        return changed
+
+    def import_units(self, rows: Iterable[Mapping[str, Any] | tuple], district: str, *, by: str = SYSTEM) -> int:
+        """Add or update a district's (区县) units: rows of (name, year, group) or mappings with those keys."""
+        district = (district or "").strip()
+        if not district:
+            raise StoreError("请填写区县（市）名称。")
+        parsed = [self._district_row(row, district) for row in rows]
+        changed = 0
+        with self._write(lock=True) as s:
+            for key, wanted in parsed:
+                existing = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
+                if existing is not None and existing.listed and existing.district != district:
+                    owner = existing.district or "市直名单（附件4）"
+                    raise StoreError(
+                        f"单位“{wanted['name']}”已在{owner}中，不能再导入到{district}。"
+                        "同名单位请写全称（如冠以区县名称）。")
+                changed += self._upsert_unit(s, key, wanted, by, f"{district}创建名单")
+        return changed
+
+    @staticmethod
+    def _district_row(row, district: str) -> tuple[str, dict]:
+        if isinstance(row, Mapping):
+            name, year, group = row.get("name"), row.get("year"), row.get("group", "")
+        else:
+            name, year, group = (tuple(row) + ("",))[:3]
+        name = str(name or "").strip()
+        if not name:
+            raise StoreError(f"{district}创建名单中有一行没有单位名称。")
+        try:
+            year = int(str(year).strip())
+        except ValueError:
+            raise StoreError(f"{district}创建名单中“{name}”的创建年度“{year}”不是四位数年份。") from None
+        wanted = dict(name=name, category=CATEGORY_COUNTY, district=district, group_name=str(group or "").strip(),
+                      creation_year=year, listed=True, roster_order=None)
+        return normalize_org_name(name), wanted
+
+    def _upsert_unit(self, s: Session, key: str, wanted: dict, by: str, source: str) -> int:
+        row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
+        if row is None:
+            row = UnitRow(name_key=key, created_at=_now(), **wanted)
+            s.add(row)
+            s.flush()
+            self._audit(s, by, "unit_added", f"按{source}新增单位“{row.name}”", unit_id=row.id, after=wanted)
+            return 1
+        before = {k: getattr(row, k) for k in wanted}
+        if before == wanted:
+            return 0
+        for k, v in wanted.items():
+            setattr(row, k, v)
+        self._audit(s, by, "unit_changed", f"按{source}更新单位“{row.name}”", unit_id=row.id, before=before, after=wanted)
+        return 1
+
+    def _unit_for(self, s: Session, org_name: str | None, org_category: str | None, by: str) -> UnitRow | None:
+        """The unit a submission belongs to, by normalized name; an unlisted unit is created."""
+        if not org_name or not str(org_name).strip():
+            return None
+        entry = find_roster_unit(org_name)
+        key = normalize_org_name(entry.name if entry else org_name)
+        row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
+        if row is not None:
+            return row
+        if entry is not None:
+            order = ROSTER.index(entry)
+            wanted = dict(name=entry.name, category=CATEGORY_CITY, district=None, group_name=entry.group,
+                          creation_year=entry.year, listed=True, roster_order=order)
+        else:
+            category = org_category if org_category in CATEGORIES else CATEGORY_CITY
+            wanted = dict(name=str(org_name).strip(), category=category, district=None, group_name="",
+                          creation_year=None, listed=False, roster_order=None)
+        self._upsert_unit(s, key, wanted, by, "申报材料" if entry is None else "附件4名单")
+        return s.scalar(select(UnitRow).where(UnitRow.name_key == key))
+
+    def units(self) -> list[StoredUnit]:
+        with self._read() as s:
+            return [_unit(r) for r in s.scalars(select(UnitRow)).all()]
+
+    def unit(self, name: str) -> StoredUnit | None:
+        entry = find_roster_unit(name)
+        key = normalize_org_name(entry.name if entry else name)
+        with self._read() as s:
+            row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
+            return _unit(row) if row else None
+
+    def compound_members(self, name: str) -> list[StoredUnit]:
+        """The units that share a compound with this one (itself included); [] when it has none."""
+        unit = self.unit(name)
+        if unit is None or unit.compound is None:
+            return []
+        with self._read() as s:
+            rows = s.scalars(select(UnitRow).where(
+                UnitRow.group_name == unit.group,
+                UnitRow.district.is_(None) if unit.district is None else UnitRow.district == unit.district,
+            ).order_by(UnitRow.roster_order, UnitRow.name)).all()
+            return [_unit(r) for r in rows]
+
+    # --- versions ------------------------------------------------------------------------
+
+    def record(self, result: SubmissionResult, original: str | Path, *, by: str = SYSTEM) -> Version:
+        """Keep one checked submission as a version; the same original (by content hash) is kept once.
+
+        A later version of the same unit and year supersedes the earlier one, whose decisions stay.
+        """
+        original = Path(original)
+        content_hash, stored_name, kind, size = self._keep_original(original)
+        with self._write(lock=True) as s:
+            existing = s.scalar(select(SubmissionRow).where(SubmissionRow.content_hash == content_hash))
+            if existing is not None:
+                return self._version(s, existing)
+            unit = self._unit_for(s, result.org_name, result.org_category, by)
+            previous = self._latest(s, unit.id, result.assess_year) if unit is not None else None
+            errors, warnings = result.counts
+            row = SubmissionRow(
+                unit_id=unit.id if unit else None,
+                assess_year=result.assess_year,
+                number=(previous.number + 1 if previous else 1) if unit else None,
+                content_hash=content_hash,
+                stored_name=stored_name,
+                original_name=original.name,
+                source=str(result.source),
+                kind=kind,
+                size=size,
+                org_name=result.org_name,
+                org_category=result.org_category,
+                claimed_total=result.claimed_total,
+                rescored_total=result.rescored_total,
+                evidenced_total=result.evidenced_total,
+                qualifies=bool(result.qualifies),
+                error_count=errors,
+                warning_count=warnings,
+                rules={rid: _rule_json(r) for rid, r in result.rules.items()},
+                figures={n: _cell_json(result.values.get(n)) for n in ALL_FIGURE_NAMES},
+                findings=[_jsonable(f.as_dict()) for f in result.findings],
+                named_values={k: _cell_json(v) for k, v in result.values.items()},
+                evidence=_jsonable(result.evidence),
+                status=AWAITING_REVIEW,
+                revision=0,
+                recorded_by=by,
+                recorded_at=_now(),
+            )
+            s.add(row)
+            s.flush()
+            if previous is not None:
+                s.execute(update(SubmissionRow).where(SubmissionRow.id == previous.id)
+                          .values(superseded_by=row.id, revision=SubmissionRow.revision + 1)
+                          .execution_options(synchronize_session=False))
+            version = self._version(s, row, created=True)
+            self._audit(s, by, "recorded", f"收到{version.label}（{original.name}）", unit_id=row.unit_id,
+                        version_id=row.id, before={"superseded": previous.id} if previous else None,
+                        after={"content_hash": content_hash, "rescored_total": row.rescored_total,
+                               "status": row.status})
+            return version
+
+    def _keep_original(self, original: Path) -> tuple[str, str, str, int]:
+        """Copy the original into the data folder under its content hash (a folder as a zip)."""
+        if not original.exists():
+            raise StoreError(f"找不到申报文件“{original}”。")
+        incoming = self.data_dir / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=incoming)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if original.is_dir():
+                    deterministic_zip(original, out)
+                else:
+                    with open(original, "rb") as src:
+                        while chunk := src.read(1 << 20):
+                            out.write(chunk)
+            content_hash = _hash_file(Path(tmp))
+            kind = "folder" if original.is_dir() else (original.suffix.lower().lstrip(".") or "file")
+            suffix = ".zip" if original.is_dir() else _suffix(original)
+            stored_name = f"originals/{content_hash[:2]}/{content_hash}{suffix}"
+            target = self.data_dir / stored_name
+            size = os.path.getsize(tmp)
+            if target.exists():
+                os.unlink(tmp)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
+            return content_hash, stored_name, kind[:10], size
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    @staticmethod
+    def _latest(s: Session, unit_id: int, year: int | None) -> SubmissionRow | None:
+        year_is = SubmissionRow.assess_year.is_(None) if year is None else SubmissionRow.assess_year == year
+        return s.scalar(select(SubmissionRow).where(SubmissionRow.unit_id == unit_id, year_is)
+                        .order_by(SubmissionRow.number.desc()).limit(1))
+
+    def version(self, version_id: int) -> Version:
+        with self._read() as s:
+            return self._version(s, self._row(s, version_id))
+
+    def versions(self, unit: str | None = None, year: int | None = None, *, current_only: bool = False) -> list[Version]:
+        """Versions, by unit (any name it is known by) and year; oldest first within a unit."""
+        query = select(SubmissionRow)
+        if unit is not None:
+            found = self.unit(unit)
+            if found is None:
+                return []
+            query = query.where(SubmissionRow.unit_id == found.id)
+        if year is not None:
+            query = query.where(SubmissionRow.assess_year == year)
+        if current_only:
+            query = query.where(SubmissionRow.superseded_by.is_(None))
+        with self._read() as s:
+            rows = s.scalars(query.order_by(SubmissionRow.unit_id, SubmissionRow.assess_year,
+                                            SubmissionRow.number, SubmissionRow.id)).all()
+            return [self._version(s, r) for r in rows]
+
+    def original_path(self, version_id: int) -> Path:
+        version_row = self._plain_row(version_id)
+        path = self.data_dir / version_row.stored_name
+        if not path.is_file():
+            raise StoreError(f"数据文件夹 {self.data_dir} 中找不到该申报的原件（{version_row.stored_name}）。")
+        return path
+
+    def _plain_row(self, version_id: int) -> SubmissionRow:
+        with self._read() as s:
+            return self._row(s, version_id)
+
+    @staticmethod
+    def _row(s: Session, version_id: int) -> SubmissionRow:
+        row = s.get(SubmissionRow, version_id)
+        if row is None:
+            raise StoreError(f"没有编号为 {version_id} 的申报版本。")
+        return row
+
+    def _version(self, s: Session, row: SubmissionRow, created: bool = False) -> Version:
+        unit = s.get(UnitRow, row.unit_id) if row.unit_id is not None else None
+        return Version(
+            id=row.id, unit_id=row.unit_id, unit_name=unit.name if unit else None, assess_year=row.assess_year,
+            number=row.number, status=row.status, superseded_by=row.superseded_by, revision=row.revision,
+            content_hash=row.content_hash, original_name=row.original_name, source=row.source, kind=row.kind,
+            org_name=row.org_name, org_category=row.org_category, claimed_total=row.claimed_total,
+            rescored_total=row.rescored_total, evidenced_total=row.evidenced_total, qualifies=row.qualifies,
+            error_count=row.error_count, warning_count=row.warning_count, recorded_by=row.recorded_by,
+            recorded_at=row.recorded_at, rules=row.rules, figures=row.figures, findings=row.findings,
+            values=row.named_values, evidence=row.evidence, created=created,
+        )
+
+    # --- writes guarded by the revision ----------------------------------------------------
+
+    def _bump(self, s: Session, row: SubmissionRow, expected: int, **values) -> int:
+        """Move the version to revision expected+1 only if it is still at `expected` and current."""
+        result = s.execute(
+            update(SubmissionRow)
+            .where(SubmissionRow.id == row.id, SubmissionRow.revision == expected,
+                   SubmissionRow.superseded_by.is_(None))
+            .values(revision=SubmissionRow.revision + 1, **values)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise self._stale(s, row.id, expected)
+        s.refresh(row)
+        return row.revision
+
+    def _check_revision(self, s: Session, row: SubmissionRow, expected: int) -> None:
+        if row.revision != expected:
+            raise self._stale(s, row.id, expected)
+
+    def _stale(self, s: Session, version_id: int, expected: int) -> StaleWrite:
+        s.expire_all()
+        row = self._row(s, version_id)
+        version = self._version(s, row)
+        last = s.scalar(select(AuditRow).where(AuditRow.submission_id == version_id, AuditRow.action != "comment")
+                        .order_by(AuditRow.id.desc()).limit(1))
+        if row.superseded_by is not None and row.revision == expected:
+            what = "单位已提交了新版本"
+        elif last is not None:
+            what = f"已被{last.actor}于 {last.at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S} 修改：{last.summary}"
+        else:
+            what = "已被他人修改"
+        message = (f"保存失败：{version.label}{what}。您看到的是修订号 {expected}，当前为 {row.revision}。"
+                   "您这次的操作没有保存，请刷新查看最新内容后再重新操作。")
+        return StaleWrite(message, version_id, expected, row.revision)
+
+    def decide(self, version_id: int, stage: str, outcome: str, opinion: str, reviewer: str,
+               expected_revision: int) -> Decision:
+        """初审 (通过 / 退回补正) or 实地验收 (通过 / 不通过) of one version, by a named reviewer."""
+        with self._write() as s:
+            row = self._row(s, version_id)
+            self._check_revision(s, row, expected_revision)
+            version = self._version(s, row)
+            card = self._card(s, row) if stage == STAGE_SITE else None
+            opinion = check_decision(version, stage, outcome, opinion, reviewer, card, self._year_result(s, row))
+            new_status = WORKFLOW[stage][1][outcome]
+            revision = self._bump(s, row, expected_revision, status=new_status)
+            decision = DecisionRow(
+                submission_id=row.id, stage=stage, outcome=outcome, opinion=opinion, reviewer=reviewer.strip(),
+                decided_at=_now(), revision=revision,
+                verified_total=card.total if card else None,
+                marked_down=list(card.marked_down) if card else None)
+            s.add(decision)
+            s.flush()
+            self._audit(s, reviewer.strip(), "decided", f"{stage}{outcome}：{version.label}", unit_id=row.unit_id,
+                        version_id=row.id, before={"status": version.status, "revision": expected_revision},
+                        after={"status": new_status, "revision": revision, "opinion": opinion})
+            return _decision(decision)
+
+    def _year_result(self, s: Session, row: SubmissionRow) -> str | None:
+        """The unit's 实地验收 result for the version's year, if one was decided on any version."""
+        if row.unit_id is None:
+            return None
+        year_is = SubmissionRow.assess_year.is_(None) if row.assess_year is None else SubmissionRow.assess_year == row.assess_year
+        return s.scalar(select(SubmissionRow.status).where(
+            SubmissionRow.unit_id == row.unit_id, year_is, SubmissionRow.status.in_(FINAL_STATES)).limit(1))
+
+    def verify(self, version_id: int, rule_id: str, score: object, evidence_seen: bool, reason: str,
+               reviewer: str, expected_revision: int) -> VerifiedCard:
+        """核定得分 of one rule (see verify_rules)."""
+        return self.verify_rules(version_id, {rule_id: (score, evidence_seen, reason)}, reviewer, expected_revision)
+
+    def verify_rules(self, version_id: int, entries: Mapping[str, tuple[object, bool, str]], reviewer: str,
+                     expected_revision: int) -> VerifiedCard:
+        """核定得分 of several rules at once, as one revision: {rule_id: (score, evidence_seen, reason)}."""
+        reviewer = self._reviewer(reviewer)
+        with self._write() as s:
+            row = self._row(s, version_id)
+            self._check_revision(s, row, expected_revision)
+            self._check_verifiable(s, row)
+            claims = _claims(row)
+            checked, problems = {}, []
+            for rule_id, (score, seen, reason) in entries.items():
+                try:
+                    value = check_verified_score(rule_id, score, reason, claims.get(rule_id, Decimal(0)))
+                except InvalidDecision as refused:
+                    problems.append(str(refused))
+                    continue
+                checked[rule_id] = (value, bool(seen), (reason or "").strip())
+            if problems:
+                raise InvalidDecision("\n".join(problems))
+            changes = []
+            for rule_id, (value, seen, reason) in checked.items():
+                current = s.get(VerifiedScoreRow, (row.id, rule_id))
+                before = None if current is None else _verdict_json(current.score, current.evidence_seen, current.reason)
+                after = _verdict_json(value, seen, reason)
+                if before != after:
+                    changes.append((rule_id, current, before, after, value, seen, reason))
+            if not changes:
+                return self._card(s, row)
+            revision = self._bump(s, row, expected_revision)
+            for rule_id, current, before, after, value, seen, reason in changes:
+                if current is None:
+                    s.add(VerifiedScoreRow(submission_id=row.id, rule_id=rule_id, score=value, evidence_seen=seen,
+                                           reason=reason, reviewer=reviewer, updated_at=_now()))
+                else:
+                    current.score, current.evidence_seen, current.reason = value, seen, reason
+                    current.reviewer, current.updated_at = reviewer, _now()
+                self._audit(s, reviewer, "verified", f"核定规则 {rule_id} 得分 {_shown(value)} 分",
+                            unit_id=row.unit_id, version_id=row.id, before=before, after={**after, "revision": revision})
+            s.flush()
+            return self._card(s, row)
+
+    def correct_figures(self, version_id: int, figures: Mapping[str, object], reviewer: str,
+                        expected_revision: int, reason: str = "") -> VerifiedCard:
+        """The 评价小组 corrects 备案表 energy figures; rules 1.1.x follow. A value of None undoes a correction."""
+        reviewer = self._reviewer(reviewer)
+        problems, checked = [], {}
+        for name, raw in figures.items():
+            label = LABELS.get(name, name)
+            if name not in ALL_FIGURE_NAMES:
+                problems.append(f"“{name}”不是备案表的能耗数据项。")
+            elif raw is None or (isinstance(raw, str) and not raw.strip()):
+                checked[name] = None
+            elif (value := _number(raw)) is None or value <= 0:
+                problems.append(f"{label}：更正值“{raw}”应为大于 0 的数值。")
+            else:
+                checked[name] = value
+        if problems:
+            raise InvalidDecision("\n".join(problems))
+        with self._write() as s:
+            row = self._row(s, version_id)
+            self._check_revision(s, row, expected_revision)
+            self._check_verifiable(s, row)
+            changes = [(n, v, s.get(FigureCorrectionRow, (row.id, n))) for n, v in checked.items()]
+            changes = [(n, v, c) for n, v, c in changes if (c.value if c else None) != v]
+            if not changes:
+                return self._card(s, row)
+            revision = self._bump(s, row, expected_revision)
+            for name, value, current in changes:
+                before = row.figures.get(name) if current is None else str(current.value)
+                if value is None:
+                    s.delete(current)
+                elif current is None:
+                    s.add(FigureCorrectionRow(submission_id=row.id, name=name, value=value, reason=reason.strip(),
+                                              reviewer=reviewer, updated_at=_now()))
+                else:
+                    current.value, current.reason, current.reviewer, current.updated_at = value, reason.strip(), reviewer, _now()
+                shown = "恢复为申报值" if value is None else f"更正为 {value}"
+                self._audit(s, reviewer, "figures_corrected", f"{LABELS.get(name, name)}{shown}",
+                            unit_id=row.unit_id, version_id=row.id, before={name: before},
+                            after={name: row.figures.get(name) if value is None else str(value), "revision": revision,
+                                   "reason": reason.strip()})
+            s.flush()
+            return self._card(s, row)
+
+    @staticmethod
+    def _reviewer(reviewer: str) -> str:
+        if not (reviewer or "").strip():
+            raise InvalidDecision("请填写评审人姓名。")
+        return reviewer.strip()
+
+    def _check_verifiable(self, s: Session, row: SubmissionRow) -> None:
+        version = self._version(s, row)
+        if row.superseded_by is not None:
+            raise InvalidDecision(f"{version.label}已被新版本替代，请核定最新版本。")
+        if row.status != VERIFY_STATE:
+            if row.status in FINAL_STATES:
+                raise InvalidDecision(f"{version.label}已有实地验收结论（{row.status}），核定得分不能再修改。")
+            raise InvalidDecision(f"{version.label}尚未初审通过（当前状态：{row.status}），初审通过后评价小组方可核定得分。")
+
+    def verified_card(self, version_id: int) -> VerifiedCard:
+        with self._read() as s:
+            return self._card(s, self._row(s, version_id))
+
+    def _card(self, s: Session, row: SubmissionRow) -> VerifiedCard:
+        claims = _claims(row)
+        verified = {v.rule_id: v for v in s.scalars(select(VerifiedScoreRow).where(VerifiedScoreRow.submission_id == row.id))}
+        corrections = {c.name: c for c in s.scalars(select(FigureCorrectionRow).where(FigureCorrectionRow.submission_id == row.id))}
+        figures = {n: row.figures.get(n) for n in ALL_FIGURE_NAMES}
+        figures.update({n: c.value for n, c in corrections.items()})
+        verdicts = {}
+        for rule in RUBRIC.rules:
+            claimed = claims.get(rule.id, Decimal(0))
+            if rule.computed:
+                verdicts[rule.id] = RuleVerdict(rule.id, claimed, energy_rule_score(rule, figures, row.assess_year),
+                                                None, "", None, True)
+            else:
+                v = verified.get(rule.id)
+                verdicts[rule.id] = RuleVerdict(rule.id, claimed, v.score if v else None, v.evidence_seen if v else None,
+                                                v.reason if v else "", v.reviewer if v else None, False)
+        card = tally({rid: v.score for rid, v in verdicts.items()})
+        return VerifiedCard(
+            version_id=row.id, revision=row.revision, card=card, rules=verdicts, figures=figures,
+            corrections={n: (row.figures.get(n), c.value) for n, c in corrections.items()},
+            pending=tuple(r for r, v in verdicts.items() if v.verified is None),
+            marked_down=tuple(r for r, v in verdicts.items() if v.score < v.claimed),
+        )
+
+    # --- comments, history, audit -----------------------------------------------------------
+
+    def add_comment(self, version_id: int, author: str, text_: str) -> Comment:
+        author = self._reviewer(author)
+        if not (text_ or "").strip():
+            raise StoreError("评论内容不能为空。")
+        with self._write() as s:
+            row = self._row(s, version_id)
+            comment = CommentRow(submission_id=row.id, author=author, text=text_.strip(), created_at=_now())
+            s.add(comment)
+            s.flush()
+            self._audit(s, author, "comment", "添加评论", unit_id=row.unit_id, version_id=row.id,
+                        after={"comment": comment.id, "text": comment.text})
+            return _comment(comment)
+
+    def history(self, version_id: int) -> History:
+        with self._read() as s:
+            row = self._row(s, version_id)
+            if row.unit_id is not None:
+                year_is = SubmissionRow.assess_year.is_(None) if row.assess_year is None else SubmissionRow.assess_year == row.assess_year
+                siblings = s.scalars(select(SubmissionRow).where(SubmissionRow.unit_id == row.unit_id, year_is)
+                                     .order_by(SubmissionRow.number)).all()
+            else:
+                siblings = [row]
+            return History(
+                version=self._version(s, row),
+                versions=[self._version(s, r) for r in siblings],
+                decisions=[_decision(d) for d in s.scalars(select(DecisionRow).where(
+                    DecisionRow.submission_id == row.id).order_by(DecisionRow.id))],
+                audit=[_audit_entry(a) for a in s.scalars(select(AuditRow).where(
+                    AuditRow.submission_id == row.id).order_by(AuditRow.id))],
+                comments=[_comment(c) for c in s.scalars(select(CommentRow).where(
+                    CommentRow.submission_id == row.id).order_by(CommentRow.id))],
+            )
+
+    def decisions(self, version_id: int) -> list[Decision]:
+        return self.history(version_id).decisions
+
+    def audit_log(self, version_id: int | None = None) -> list[AuditEntry]:
+        query = select(AuditRow).order_by(AuditRow.id)
+        if version_id is not None:
+            query = query.where(AuditRow.submission_id == version_id)
+        with self._read() as s:
+            return [_audit_entry(a) for a in s.scalars(query)]
+
+    @staticmethod
+    def _audit(s: Session, actor: str, action: str, summary: str, *, unit_id: int | None = None,
+               version_id: int | None = None, before: Any = None, after: Any = None) -> None:
+        s.add(AuditRow(at=_now(), actor=actor, action=action, unit_id=unit_id, submission_id=version_id,
+                       summary=summary, before=_jsonable(before), after=_jsonable(after)))
+
+    # --- the year's list ------------------------------------------------------------------
+
+    def unit_states(self, year: int) -> list[UnitState]:
+        """Every unit of a 创建年度: those listed for it, those that submitted for it, and those
+        carried over after failing 实地验收 in an earlier year (with that year's 整改意见)."""
+        with self._read() as s:
+            units = s.scalars(select(UnitRow)).all()
+            rows = s.scalars(select(SubmissionRow).where(SubmissionRow.unit_id.is_not(None),
+                                                         SubmissionRow.assess_year <= year)).all()
+            by_unit: dict[int, list[SubmissionRow]] = {}
+            for r in rows:
+                by_unit.setdefault(r.unit_id, []).append(r)
+            states = []
+            for unit in units:
+                mine = by_unit.get(unit.id, [])
+                this_year = sorted((r for r in mine if r.assess_year == year), key=lambda r: r.number)
+                carried_from, rectification = self._carried(s, mine, year)
+                if unit.creation_year != year and not this_year and carried_from is None:
+                    continue
+                final = next((r for r in this_year if r.status in FINAL_STATES), None)
+                source = final or (this_year[-1] if this_year else None)
+                verified_total = None
+                if source is not None and s.scalar(select(VerifiedScoreRow.rule_id).where(
+                        VerifiedScoreRow.submission_id == source.id).limit(1)) is not None:
+                    verified_total = self._card(s, source).total
+                states.append(UnitState(
+                    unit=_unit(unit), year=year, state=source.status if source else NOT_SUBMITTED,
+                    version_id=source.id if source else None, version_number=source.number if source else None,
+                    revision=source.revision if source else None,
+                    rescored_total=source.rescored_total if source else None, verified_total=verified_total,
+                    carried_from=carried_from, rectification=rectification))
+        return sorted(states, key=_list_order)
+
+    @staticmethod
+    def _carried(s: Session, rows: list[SubmissionRow], year: int) -> tuple[int | None, str | None]:
+        """The latest earlier year the unit failed 实地验收 and has not passed since."""
+        earlier = [r for r in rows if r.assess_year is not None and r.assess_year < year]
+        failed = [r for r in earlier if r.status == FAILED]
+        if not failed:
+            return None, None
+        last = max(failed, key=lambda r: r.assess_year)
+        if any(r.status == PASSED and r.assess_year > last.assess_year for r in earlier):
+            return None, None
+        opinion = s.scalar(select(DecisionRow.opinion).where(
+            DecisionRow.submission_id == last.id, DecisionRow.outcome == REJECT).order_by(DecisionRow.id.desc()).limit(1))
+        return last.assess_year, opinion
+
+    def shared_figures(self, year: int) -> list[FigureShare]:
+        """Current versions of a year whose 备案表 figures are identical: allowed inside one
+        compound (合署办公 may share energy figures), worth a look otherwise."""
+        groups: dict[tuple, list[Version]] = {}
+        for version in self.versions(year=year, current_only=True):
+            values = tuple(version.figures.get(n) for n in ALL_FIGURE_NAMES)
+            if version.unit_id is None or any(as_number(v) is None for v in values):
+                continue
+            key = tuple(str(as_number(v).normalize()) for v in values)
+            groups.setdefault(key, []).append(version)
+        units = {u.id: u for u in self.units()}
+        shares = []
+        for versions in groups.values():
+            if len(versions) < 2:
+                continue
+            compounds = {(units[v.unit_id].district, units[v.unit_id].compound) for v in versions}
+            same = len(compounds) == 1 and next(iter(compounds))[1] is not None
+            shares.append(FigureShare(dict(versions[0].figures), tuple(v.id for v in versions),
+                                      tuple(v.unit_name for v in versions), same))
+        return shares
+
+
+# --- row -> value helpers ------------------------------------------------------------------
+
+def _unit(row: UnitRow) -> StoredUnit:
+    return StoredUnit(row.id, row.name, row.category, row.district, row.group_name, row.creation_year, row.listed)
+
+
+def _decision(row: DecisionRow) -> Decision:
+    return Decision(row.id, row.submission_id, row.stage, row.outcome, row.opinion, row.reviewer, row.decided_at,
+                    row.revision, row.verified_total, tuple(row.marked_down or ()))
+
+
+def _comment(row: CommentRow) -> Comment:
+    return Comment(row.id, row.submission_id, row.author, row.text, row.created_at)
+
+
+def _audit_entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(row.id, row.at, row.actor, row.action, row.unit_id, row.submission_id, row.summary,
+                      row.before, row.after)
+
+
+ROSTER_ORDER = {normalize_org_name(u.name): i for i, u in enumerate(ROSTER)}
+
+
+def _list_order(state: UnitState) -> tuple:
+    """附件4 order first, then district units by district, then unlisted units."""
+    unit = state.unit
+    if unit.listed and unit.district is None:
+        return (0, ROSTER_ORDER.get(normalize_org_name(unit.name), 0), "", unit.name)
+    if unit.listed:
+        return (1, 0, unit.district or "", unit.name)
+    return (2, 0, "", unit.name)
+
+
+def _claims(row: SubmissionRow) -> dict[str, Decimal]:
+    """The re-scored self-assessment of each rule, as recorded."""
+    claims = {}
+    for rule_id, entry in (row.rules or {}).items():
+        score = entry.get("score") if isinstance(entry, dict) else None
+        claims[rule_id] = Decimal(score) if score is not None else Decimal(0)
+    return claims
+
+
+def _rule_json(entry: Mapping[str, Any]) -> dict:
+    score = entry.get("score")
+    return {"claimed": _cell_json(entry.get("claimed")),
+            "score": None if score is None else str(Decimal(score)),
+            "evidenced": entry.get("evidenced")}
+
+
+def _cell_json(raw: Any) -> Any:
+    """A raw cell value for a JSON column; NaN and infinities (not JSON) become their text."""
+    value = json_value(raw)
+    return str(value) if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _verdict_json(score: Decimal, seen: bool, reason: str) -> dict:
+    return {"score": str(score), "evidence_seen": bool(seen), "reason": reason}
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values for JSON columns: Decimals become text (exact), others their JSON form."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return _cell_json(value)
+    return _cell_json(value)

@@ -1,0 +1,525 @@
+"""The review store on SQLite and PostgreSQL: roster, versions, the decision workflow, 核定得分,
+optimistic concurrency, carried-over failures, the audit log and the migrations."""
+from __future__ import annotations
+
+import threading
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from shared import store as store_module
+from shared.checks import SubmissionResult
+from shared.findings import finding
+from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, ROSTER, RUBRIC
+from shared.scoring import rescore
+from shared.store import (
+    APPROVE, AWAITING_REVIEW, AWAITING_SITE, FAILED, NOT_SUBMITTED, PASSED, REJECT, RETURN, RETURNED,
+    STAGE_REVIEW, STAGE_SITE, InvalidDecision, StaleWrite, Store, StoreError, upgrade_schema,
+)
+
+# Figures that meet all three 2020 targets: energy and water per head fall 3 %, energy per m² 3 %.
+GOOD_FIGURES = {
+    "floor_area_m2": 10000, "headcount": 100, "energy_tce": 97, "water_t": 9700,
+    "base_floor_area_m2": 10000, "base_headcount": 100, "base_energy_tce": 100, "base_water_t": 10000,
+}
+NON_COMPUTED = [r.id for r in RUBRIC.rules if not r.computed]
+
+
+def make_result(org: str, year: int = 2020, claims: dict | None = None, figures: dict | None = None,
+                category: str = CATEGORY_CITY) -> SubmissionResult:
+    """A checked submission as checks.py would give it: full marks unless claims say otherwise."""
+    claims = {r.id: r.points for r in RUBRIC.rules if not r.computed} | (claims or {})
+    figures = GOOD_FIGURES if figures is None else figures
+    scored = rescore(claims, figures, year)
+    rules = {r.id: {"claimed": claims.get(r.id), "score": scored.card.rules[r.id], "evidenced": True}
+             for r in RUBRIC.rules}
+    return SubmissionResult(
+        source=f"{org}.zip", org_name=org, org_category=category, assess_year=year,
+        claimed_total=scored.total, rescored_total=scored.total, evidenced_total=scored.total,
+        qualifies=scored.card.qualifies, rules=rules, items=dict(scored.card.items),
+        findings=[finding("text_length", where=f"{org}.zip", cell="备案表!B9", label="单位基本情况", length=320, limit="300 字以内",
+                          fix="精简")],
+        values={"org_name": org, "assess_year": year, **figures},
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jyjg.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def open_store(db_url, tmp_path):
+    """Opens a Store on the test database (several may be open at once, as separate processes would)."""
+    opened = []
+
+    def _open() -> Store:
+        s = Store(db_url, data_dir=tmp_path / "jyjg-data")
+        opened.append(s)
+        return s
+
+    yield _open
+    for s in opened:
+        s.close()
+
+
+@pytest.fixture
+def store(open_store) -> Store:
+    return open_store()
+
+
+class Uploads:
+    """Distinct original files, one per call, so each is a new version."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.count = 0
+
+    def __call__(self, org: str) -> Path:
+        self.count += 1
+        path = self.folder / f"{org}-{self.count}.xlsx"
+        path.write_bytes(f"{org} upload {self.count}".encode())
+        return path
+
+
+@pytest.fixture
+def upload(tmp_path) -> Uploads:
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    return Uploads(folder)
+
+
+def submit(store: Store, upload: Uploads, org: str = "市委办公室", **kw):
+    return store.record(make_result(org, **kw), upload(org))
+
+
+def approve_review(store: Store, version) -> int:
+    return store.decide(version.id, STAGE_REVIEW, APPROVE, "", "张初审", version.revision).revision
+
+
+def verify_all(store: Store, version_id: int, revision: int, scores: dict | None = None):
+    scores = scores or {}
+    claims = {r.id: r.points for r in RUBRIC.rules if not r.computed}
+    entries = {rid: (scores.get(rid, claims[rid]), True, "现场核查扣分" if rid in scores else "")
+               for rid in NON_COMPUTED}
+    return store.verify_rules(version_id, entries, "李评价", revision)
+
+
+# --- roster and units --------------------------------------------------------------------------
+
+def test_roster_sync_gives_the_76_units_once(store, open_store):
+    units = store.units()
+    assert len(units) == 76
+    assert {u.creation_year for u in units} == {2020, 2021, 2022}
+    assert sum(u.creation_year == 2020 for u in units) == 33
+    assert store.sync_roster() == 0
+    assert len(open_store().units()) == 76  # a second process opening the store adds nothing
+    assert sum(e.action == "unit_added" for e in store.audit_log()) == 76
+
+
+def test_compound_groups(store):
+    members = {u.name for u in store.compound_members("市林业局")}
+    assert len(members) == 9 and "市发展和改革委员会" in members
+    assert store.compound_members("市教育局") == []  # 独立庭院: its own courtyard
+    assert store.unit("市教育局").compound is None
+    assert store.unit("益阳市人民政府办公室").compound == "市委市政府大院"
+
+
+def test_import_district_units(store):
+    rows = [("赫山区机关事务服务中心", 2020, "区委区政府大院"), {"name": "赫山区财政局", "year": "2021", "group": ""}]
+    assert store.import_units(rows, "赫山区") == 2
+    assert store.import_units(rows, "赫山区") == 0
+    unit = store.unit("赫山区财政局")
+    assert (unit.category, unit.district, unit.creation_year) == (CATEGORY_COUNTY, "赫山区", 2021)
+    with pytest.raises(StoreError, match="已在市直名单"):
+        store.import_units([("市委办公室", 2020, "")], "赫山区")
+    with pytest.raises(StoreError, match="年份"):
+        store.import_units([("赫山区水利局", "明年", "")], "赫山区")
+    names = [s.unit.name for s in store.unit_states(2020)]
+    assert "赫山区机关事务服务中心" in names and "赫山区财政局" not in names
+    assert names.index("市纪委市监委机关") == 0  # 附件4 order first
+
+
+# --- recording versions ------------------------------------------------------------------------
+
+def test_record_is_idempotent_by_content(store, upload, tmp_path):
+    path = upload("市委办公室")
+    first = store.record(make_result("市委办公室"), path)
+    again = store.record(make_result("市委办公室"), path)
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(path.read_bytes())
+    third = store.record(make_result("市委办公室"), copy)
+    assert first.created and not again.created and not third.created
+    assert first.id == again.id == third.id
+    assert len(store.versions("市委办公室")) == 1
+    assert store.original_path(first.id).read_bytes() == path.read_bytes()
+    assert first.rescored_total == Decimal(100)
+    assert first.findings[0]["code"] == "text_length"
+
+
+def test_folder_package_is_kept_as_a_deterministic_zip(store, tmp_path):
+    package = tmp_path / "市委办公室申报"
+    (package / "佐证材料" / "制度").mkdir(parents=True)
+    (package / "自评表.xlsx").write_bytes(b"workbook")
+    (package / "佐证材料" / "制度" / "节水管理制度.pdf").write_bytes(b"%PDF-1.4 rules")
+    first = store.record(make_result("市委办公室"), package)
+    (package / "自评表.xlsx").touch()  # a new modification time, same contents
+    again = store.record(make_result("市委办公室"), package)
+    assert again.id == first.id and first.kind == "folder"
+    with zipfile.ZipFile(store.original_path(first.id)) as zf:
+        assert sorted(zf.namelist()) == ["市委办公室申报/佐证材料/制度/节水管理制度.pdf", "市委办公室申报/自评表.xlsx"]
+
+
+def test_record_links_by_normalized_name_and_creates_unlisted_units(store, upload):
+    v = submit(store, upload, "中共益阳市委办公室")
+    assert v.unit_name == "市委办公室" and v.number == 1
+    alias = submit(store, upload, "市纪委监委机关")
+    assert alias.unit_name == "市纪委市监委机关"
+    stranger = submit(store, upload, "益阳市某某中心", category=CATEGORY_COUNTY)
+    unit = store.unit("市某某中心")
+    assert stranger.unit_name == "益阳市某某中心" and not unit.listed and unit.category == CATEGORY_COUNTY
+    assert "益阳市某某中心" in [s.unit.name for s in store.unit_states(2020)]
+
+
+def test_unreadable_upload_is_kept_without_a_unit(store, tmp_path):
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_bytes(b"not a workbook")
+    v = store.record(SubmissionResult(source="坏文件.xlsx", findings=[]), broken)
+    assert v.unit_id is None and v.rescored_total is None and v.status == AWAITING_REVIEW
+    with pytest.raises(InvalidDecision, match="无法读取"):
+        store.decide(v.id, STAGE_REVIEW, APPROVE, "", "张初审", 0)
+    assert store.decide(v.id, STAGE_REVIEW, RETURN, "文件损坏，请重新提交", "张初审", 0).outcome == RETURN
+
+
+def test_resubmission_is_a_new_version_and_history_stays(store, upload):
+    v1 = submit(store, upload)
+    store.decide(v1.id, STAGE_REVIEW, RETURN, "佐证材料不全", "张初审", v1.revision)
+    v2 = submit(store, upload)
+    assert v2.number == 2 and v2.status == AWAITING_REVIEW
+    old = store.version(v1.id)
+    assert old.superseded_by == v2.id and old.status == RETURNED
+    history = store.history(v1.id)
+    assert [d.opinion for d in history.decisions] == ["佐证材料不全"]
+    assert [v.id for v in store.history(v2.id).versions] == [v1.id, v2.id]
+    state = next(s for s in store.unit_states(2020) if s.unit.name == "市委办公室")
+    assert (state.state, state.version_id) == (AWAITING_REVIEW, v2.id)
+    with pytest.raises((InvalidDecision, StaleWrite)):
+        store.decide(v1.id, STAGE_REVIEW, APPROVE, "", "张初审", old.revision)
+
+
+def test_store_survives_reopening(db_url, tmp_path, upload):
+    with Store(db_url, data_dir=tmp_path / "d") as first:
+        v = first.record(make_result("市财政局"), upload("市财政局"))
+        first.decide(v.id, STAGE_REVIEW, APPROVE, "材料齐全", "张初审", 0)
+    with Store(db_url, data_dir=tmp_path / "d") as again:
+        assert again.version(v.id).status == AWAITING_SITE
+        assert again.original_path(v.id).is_file()
+
+
+# --- the decision workflow ----------------------------------------------------------------------
+
+def test_full_workflow_to_pass(store, upload):
+    v = submit(store, upload)
+    revision = approve_review(store, v)
+    card = verify_all(store, v.id, revision)
+    assert card.complete and card.total == 100
+    decision = store.decide(v.id, STAGE_SITE, APPROVE, "", "李评价", card.revision)
+    assert decision.verified_total == 100 and decision.revision == card.revision + 1
+    assert store.version(v.id).status == PASSED
+    states = {s.unit.name: s for s in store.unit_states(2020)}
+    assert states["市委办公室"].state == PASSED and states["市委办公室"].verified_total == 100
+    assert states["市委组织部"].state == NOT_SUBMITTED
+    assert len(states) == 33
+
+
+def _refusals(store: Store, upload: Uploads):
+    """(name, version, stage, outcome, opinion, reviewer, message) for every refused transition."""
+    fresh = submit(store, upload, "市委组织部")
+    low = submit(store, upload, "市委宣传部", claims={"2.1.1": 0, "2.2.3": 0, "3.2.1": 0, "3.2.2": 0, "5.1.3": 0, "5.1.4": 0})
+    returned = submit(store, upload, "市委政法委员会")
+    store.decide(returned.id, STAGE_REVIEW, RETURN, "缺少备案表盖章", "张初审", 0)
+    reviewed = submit(store, upload, "市委政策研究室")
+    approve_review(store, reviewed)
+    failed = submit(store, upload, "市委老干部局")
+    store.decide(failed.id, STAGE_SITE, REJECT, "垃圾分类未落实", "李评价", approve_review(store, failed))
+    after_final = submit(store, upload, "市委老干部局")
+    return [
+        ("site before review", fresh, STAGE_SITE, APPROVE, "", "李评价", "尚未初审通过"),
+        ("unknown stage", fresh, "复审", APPROVE, "", "李评价", "未知的评审环节"),
+        ("outcome of the other stage", fresh, STAGE_REVIEW, REJECT, "x", "张初审", "初审的结论应为"),
+        ("no reviewer", fresh, STAGE_REVIEW, APPROVE, "", "  ", "评审人"),
+        ("return without opinion", fresh, STAGE_REVIEW, RETURN, " ", "张初审", "须填写意见"),
+        ("below 80 at review", low, STAGE_REVIEW, APPROVE, "", "张初审", "低于 80 分"),
+        ("review after return", returned, STAGE_REVIEW, APPROVE, "", "张初审", "已退回补正"),
+        ("site on a returned version", returned, STAGE_SITE, REJECT, "x", "李评价", "尚未初审通过"),
+        ("review twice", reviewed, STAGE_REVIEW, APPROVE, "", "张初审", "不能重复初审"),
+        ("site with rules unverified", reviewed, STAGE_SITE, APPROVE, "", "李评价", "条规则未核定"),
+        ("new version after the year's result", after_final, STAGE_REVIEW, APPROVE, "", "张初审", "已有实地验收结论"),
+    ]
+
+
+def test_every_refused_transition_leaves_nothing_behind(store, upload):
+    for name, version, stage, outcome, opinion, reviewer, message in _refusals(store, upload):
+        before = store.version(version.id)
+        audit_before = len(store.audit_log(version.id))
+        with pytest.raises(InvalidDecision, match=message):
+            store.decide(version.id, stage, outcome, opinion, reviewer, before.revision)
+            pytest.fail(f"not refused: {name}")
+        after = store.version(version.id)
+        assert (after.status, after.revision) == (before.status, before.revision), name
+        assert len(store.audit_log(version.id)) == audit_before, name
+
+
+def test_stale_decision_is_refused_in_chinese(store, upload):
+    v = submit(store, upload)
+    store.decide(v.id, STAGE_REVIEW, APPROVE, "同意", "张初审", 0)
+    with pytest.raises(StaleWrite) as refused:
+        store.decide(v.id, STAGE_REVIEW, RETURN, "材料不全", "王初审", 0)
+    message = str(refused.value)
+    assert "张初审" in message and "没有保存" in message and "刷新" in message
+    assert (refused.value.expected, refused.value.current) == (0, 1)
+    assert [d.reviewer for d in store.decisions(v.id)] == ["张初审"]
+
+
+def _race(open_store, count: int, write) -> tuple[list, list]:
+    """Runs write(store, i) in `count` threads, each with its own Store, all released at once."""
+    stores = [open_store() for _ in range(count)]
+    barrier = threading.Barrier(count)
+    won, stale, other = [], [], []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            won.append((i, write(stores[i], i)))
+        except StaleWrite as e:
+            stale.append(e)
+        except Exception as e:  # noqa: BLE001 - reported below
+            other.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert other == []
+    return won, stale
+
+
+def test_concurrent_decisions_one_wins(store, open_store, upload):
+    v = submit(store, upload)
+    outcomes = [APPROVE, RETURN] * 4
+    won, stale = _race(open_store, 8, lambda s, i: s.decide(v.id, STAGE_REVIEW, outcomes[i], f"意见{i}", f"评审{i}", 0))
+    assert len(won) == 1 and len(stale) == 7
+    assert all("没有保存" in str(e) for e in stale)
+    winner, decision = won[0]
+    decisions = store.decisions(v.id)
+    assert [(d.reviewer, d.outcome) for d in decisions] == [(f"评审{winner}", outcomes[winner])]
+    assert [e.actor for e in store.audit_log(v.id) if e.action == "decided"] == [f"评审{winner}"]
+    assert store.version(v.id).revision == 1
+    # Nothing is lost for the others: after refreshing they can act on what they now see.
+    current = store.version(v.id)
+    if current.status == AWAITING_SITE:
+        store.decide(v.id, STAGE_SITE, REJECT, "现场核查未通过", "评审9", current.revision)
+    else:
+        assert submit(store, upload).number == 2
+
+
+def test_concurrent_verifications_one_wins(store, open_store, upload):
+    v = submit(store, upload)
+    revision = approve_review(store, v)
+    won, stale = _race(open_store, 8, lambda s, i: s.verify(v.id, "2.2.5", i % 5, True, f"现场看到 {i % 5} 项制度", f"评审{i}", revision))
+    assert len(won) == 1 and len(stale) == 7
+    winner = won[0][0]
+    card = store.verified_card(v.id)
+    assert card.rules["2.2.5"].verified == winner % 5 and card.rules["2.2.5"].reviewer == f"评审{winner}"
+    assert len([e for e in store.audit_log(v.id) if e.action == "verified"]) == 1
+
+
+# --- 核定得分 ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rule_id, score, reason, message", [
+    ("2.2.5", 5, "多报", "超过本规则最高 4 分"),
+    ("2.2.3", 3, "只有台账", "不是本规则的计分档次"),
+    ("3.3.1", 2, "部分", "不是本规则的计分档次"),
+    ("2.1.1", "四分", "x", "不是数值"),
+    ("1.1.1", 0, "数据不实", "由备案表能耗数据计算"),
+    ("2.1.1", 0, "", "请简要填写理由"),
+    ("2.1.1", 0, "理" * 201, "精简到 200 字以内"),
+    ("9.9.9", 0, "x", "没有编号"),
+])
+def test_verified_scores_must_be_allowed(store, upload, rule_id, score, reason, message):
+    v = submit(store, upload)
+    revision = approve_review(store, v)
+    with pytest.raises(InvalidDecision, match=message):
+        store.verify(v.id, rule_id, score, True, reason, "李评价", revision)
+    assert store.version(v.id).revision == revision
+    assert store.verified_card(v.id).pending == tuple(NON_COMPUTED)
+
+
+def test_verification_only_between_review_and_site_decision(store, upload):
+    v = submit(store, upload)
+    with pytest.raises(InvalidDecision, match="初审通过后"):
+        store.verify(v.id, "2.1.1", 4, True, "", "李评价", 0)
+    revision = approve_review(store, v)
+    card = verify_all(store, v.id, revision)
+    store.decide(v.id, STAGE_SITE, APPROVE, "", "李评价", card.revision)
+    with pytest.raises(InvalidDecision, match="核定得分不能再修改"):
+        store.verify(v.id, "2.1.1", 0, True, "复查", "李评价", card.revision + 1)
+
+
+def test_pass_below_80_is_refused_and_fail_lists_marked_down_rules(store, upload):
+    v = submit(store, upload)
+    revision = approve_review(store, v)
+    markdowns = {"2.2.3": 2, "2.2.5": 1, "3.2.2": 0, "5.1.3": 0, "4.2.1": 0, "2.1.1": 0}
+    card = verify_all(store, v.id, revision, markdowns)
+    assert card.total == Decimal("79") and card.complete
+    assert card.rules["2.2.5"].verified == 1 and card.rules["2.2.5"].reason == "现场核查扣分"
+    with pytest.raises(InvalidDecision, match="核定总分为 79 分，低于 80 分"):
+        store.decide(v.id, STAGE_SITE, APPROVE, "", "李评价", card.revision)
+    decision = store.decide(v.id, STAGE_SITE, REJECT, "", "李评价", card.revision)
+    assert decision.marked_down == tuple(sorted(markdowns, key=NON_COMPUTED.index))
+    assert "2.2.5" in decision.opinion and "自评 4 分，核定 1 分" in decision.opinion
+    assert decision.verified_total == 79
+    assert store.version(v.id).status == FAILED
+
+
+def test_verified_card_counts_unverified_rules_at_their_claim(store, upload):
+    v = submit(store, upload, claims={"2.2.5": 3})
+    revision = approve_review(store, v)
+    card = store.verify(v.id, "2.2.5", 4, True, "现场看到 4 项制度", "李评价", revision)
+    assert card.rules["2.2.5"].claimed == 3 and card.rules["2.2.5"].score == 4
+    assert card.total == 100 and "2.2.5" not in card.pending and len(card.pending) == len(NON_COMPUTED) - 1
+    assert card.revision == revision + 1
+    unchanged = store.verify(v.id, "2.2.5", 4, True, "现场看到 4 项制度", "李评价", card.revision)
+    assert unchanged.revision == card.revision  # nothing changed, nothing bumped
+
+
+def test_figure_correction_rescores_item_1_1(store, upload):
+    v = submit(store, upload)
+    revision = approve_review(store, v)
+    card = store.verified_card(v.id)
+    assert card.rules["1.1.1"].score == 4 and card.total == 100
+    # The real energy use was 99 tce: a 1 % fall misses the 2.5 % per-head and 2.0 % per-m² targets.
+    card = store.correct_figures(v.id, {"energy_tce": "99"}, "李评价", revision, reason="电费单核对")
+    assert (card.rules["1.1.1"].score, card.rules["1.1.2"].score, card.rules["1.1.3"].score) == (0, 3, 0)
+    assert card.total == 93 and set(card.marked_down) == {"1.1.1", "1.1.3"}
+    assert card.corrections == {"energy_tce": (97, Decimal("99"))}
+    entry = [e for e in store.audit_log(v.id) if e.action == "figures_corrected"][-1]
+    assert entry.before == {"energy_tce": 97} and entry.after["energy_tce"] == "99"
+    with pytest.raises(InvalidDecision, match="大于 0"):
+        store.correct_figures(v.id, {"headcount": -3}, "李评价", card.revision)
+    with pytest.raises(InvalidDecision, match="不是备案表的能耗数据项"):
+        store.correct_figures(v.id, {"energy_per_area": 1}, "李评价", card.revision)
+    with pytest.raises(StaleWrite):
+        store.correct_figures(v.id, {"energy_tce": None}, "李评价", revision)
+    restored = store.correct_figures(v.id, {"energy_tce": None}, "李评价", card.revision)
+    assert restored.total == 100 and restored.corrections == {}
+
+
+# --- the year's list --------------------------------------------------------------------------
+
+def test_failed_unit_is_carried_into_next_year(store, upload):
+    v = submit(store, upload, "市财政局")
+    revision = approve_review(store, v)
+    store.decide(v.id, STAGE_SITE, REJECT, "节水器具未更换，请整改", "李评价", revision)
+    next_year = {s.unit.name: s for s in store.unit_states(2021)}
+    carried = next_year["市财政局"]
+    assert (carried.state, carried.carried_from, carried.rectification) == (NOT_SUBMITTED, 2020, "节水器具未更换，请整改")
+    assert next_year["市交通运输局"].carried_from is None
+    assert len(next_year) == 28 + 1
+    again = submit(store, upload, "市财政局", year=2021)
+    revision = approve_review(store, again)
+    card = verify_all(store, again.id, revision)
+    store.decide(again.id, STAGE_SITE, APPROVE, "", "李评价", card.revision)
+    assert {s.unit.name: s.state for s in store.unit_states(2021)}["市财政局"] == PASSED
+    assert "市财政局" not in {s.unit.name for s in store.unit_states(2022)}
+    assert {s.unit.name: s.state for s in store.unit_states(2020)}["市财政局"] == FAILED
+
+
+def test_shared_figures_are_expected_inside_a_compound(store, upload):
+    for org in ("市林业局", "市森林公安局", "市教育局", "市水利局"):
+        submit(store, upload, org, year=2021)
+    shares = store.shared_figures(2021)
+    assert len(shares) == 1  # all four report GOOD_FIGURES
+    assert not shares[0].same_compound
+    other = dict(GOOD_FIGURES, energy_tce=96)
+    store2_versions = [submit(store, upload, org, year=2021, figures=other) for org in ("市林业局", "市森林公安局")]
+    shares = store.shared_figures(2021)
+    inside = [s for s in shares if set(s.version_ids) == {v.id for v in store2_versions}]
+    assert len(inside) == 1 and inside[0].same_compound
+
+
+# --- comments and the audit log ---------------------------------------------------------------
+
+def test_comments_and_history(store, upload):
+    v = submit(store, upload)
+    store.add_comment(v.id, "王科员", "请核对 2.2.5 的制度文件")
+    with pytest.raises(StoreError):
+        store.add_comment(v.id, "王科员", "  ")
+    history = store.history(v.id)
+    assert [c.text for c in history.comments] == ["请核对 2.2.5 的制度文件"]
+    assert [e.action for e in history.audit] == ["recorded", "comment"]
+    assert store.version(v.id).revision == 0  # comments do not conflict with decisions
+
+
+def test_audit_log_is_append_only_in_the_database(store, upload):
+    submit(store, upload)
+    with store.engine.connect() as conn:
+        with pytest.raises(DBAPIError, match="只能追加"):
+            conn.execute(text("UPDATE audit_log SET actor = 'x'"))
+        conn.rollback()
+        with pytest.raises(DBAPIError, match="只能追加"):
+            conn.execute(text("DELETE FROM audit_log"))
+        conn.rollback()
+
+
+# --- migrations ---------------------------------------------------------------------------------
+
+def test_upgrade_from_the_first_migration_keeps_data(db_url, tmp_path):
+    engine = create_engine(db_url)
+    upgrade_schema(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO units (id, name, name_key, category, group_name, creation_year, listed, roster_order, created_at)"
+            " VALUES (1, '市委办公室', '市委办公室', :cat, '市委市政府大院', 2020, :t, 1, '2020-10-20 08:00:00')"),
+            {"cat": CATEGORY_CITY, "t": True})
+        rules = '{"2.2.5": {"claimed": 4, "score": "4", "evidenced": true}}'
+        conn.execute(text(
+            "INSERT INTO submissions (id, unit_id, assess_year, number, content_hash, stored_name, original_name, source,"
+            " kind, size, org_name, org_category, claimed_total, rescored_total, evidenced_total, qualifies, error_count,"
+            " warning_count, rules, figures, findings, named_values, evidence, status, revision, recorded_by, recorded_at)"
+            " VALUES (1, 1, 2020, 1, :h, 'originals/aa/a.xlsx', 'a.xlsx', 'a.xlsx', 'xlsx', 3, '市委办公室', :cat,"
+            " '86.5', '86.5', '80.5', :t, 0, 0, :rules, :figures, '[]', '{}', '{}', :status, 1, '系统', '2020-10-21 09:00:00')"),
+            {"h": "a" * 64, "cat": CATEGORY_CITY, "t": True, "rules": rules,
+             "figures": '{"energy_tce": 97}', "status": AWAITING_SITE})
+        conn.execute(text(
+            "INSERT INTO decisions (submission_id, stage, outcome, opinion, reviewer, decided_at, revision)"
+            " VALUES (1, :stage, :outcome, '同意', '张初审', '2020-10-22 10:00:00', 1)"),
+            {"stage": STAGE_REVIEW, "outcome": APPROVE})
+    engine.dispose()
+    with Store(db_url, data_dir=tmp_path / "d") as upgraded:
+        v = upgraded.version(1)
+        assert (v.unit_name, v.rescored_total, v.status, v.revision) == ("市委办公室", Decimal("86.5"), AWAITING_SITE, 1)
+        assert [d.opinion for d in upgraded.decisions(1)] == ["同意"]
+        assert upgraded.decisions(1)[0].marked_down == ()
+        card = upgraded.verify(1, "2.2.5", 2, True, "只见到 2 项制度", "李评价", 1)
+        assert card.rules["2.2.5"].claimed == 4 and card.revision == 2
+        assert len(upgraded.units()) == 76  # the roster joined the unit already there
+
+
+def test_models_match_the_migrations(db_url, tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    Store(db_url, data_dir=tmp_path / "d").close()
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), store_module.Base.metadata)
+    engine.dispose()
+    assert diff == [], diff
