@@ -486,31 +486,57 @@ def test_upgrade_from_the_first_migration_keeps_data(db_url, tmp_path):
     upgrade_schema(engine, "0001")
     with engine.begin() as conn:
         conn.execute(text(
-            "INSERT INTO units (id, name, name_key, category, group_name, creation_year, listed, roster_order, created_at)"
-            " VALUES (1, '市委办公室', '市委办公室', :cat, '市委市政府大院', 2020, :t, 1, '2020-10-20 08:00:00')"),
+            "INSERT INTO units (name, name_key, category, group_name, creation_year, listed, roster_order, created_at)"
+            " VALUES ('市委办公室', '市委办公室', :cat, '市委市政府大院', 2020, :t, 1, '2020-10-20 08:00:00')"),
             {"cat": CATEGORY_CITY, "t": True})
+        unit_id = conn.scalar(text("SELECT id FROM units"))
         rules = '{"2.2.5": {"claimed": 4, "score": "4", "evidenced": true}}'
         conn.execute(text(
-            "INSERT INTO submissions (id, unit_id, assess_year, number, content_hash, stored_name, original_name, source,"
+            "INSERT INTO submissions (unit_id, assess_year, number, content_hash, stored_name, original_name, source,"
             " kind, size, org_name, org_category, claimed_total, rescored_total, evidenced_total, qualifies, error_count,"
             " warning_count, rules, figures, findings, named_values, evidence, status, revision, recorded_by, recorded_at)"
-            " VALUES (1, 1, 2020, 1, :h, 'originals/aa/a.xlsx', 'a.xlsx', 'a.xlsx', 'xlsx', 3, '市委办公室', :cat,"
+            " VALUES (:unit, 2020, 1, :h, 'originals/aa/a.xlsx', 'a.xlsx', 'a.xlsx', 'xlsx', 3, '市委办公室', :cat,"
             " '86.5', '86.5', '80.5', :t, 0, 0, :rules, :figures, '[]', '{}', '{}', :status, 1, '系统', '2020-10-21 09:00:00')"),
-            {"h": "a" * 64, "cat": CATEGORY_CITY, "t": True, "rules": rules,
+            {"unit": unit_id, "h": "a" * 64, "cat": CATEGORY_CITY, "t": True, "rules": rules,
              "figures": '{"energy_tce": 97}', "status": AWAITING_SITE})
+        version_id = conn.scalar(text("SELECT id FROM submissions"))
         conn.execute(text(
             "INSERT INTO decisions (submission_id, stage, outcome, opinion, reviewer, decided_at, revision)"
-            " VALUES (1, :stage, :outcome, '同意', '张初审', '2020-10-22 10:00:00', 1)"),
-            {"stage": STAGE_REVIEW, "outcome": APPROVE})
+            " VALUES (:version, :stage, :outcome, '同意', '张初审', '2020-10-22 10:00:00', 1)"),
+            {"version": version_id, "stage": STAGE_REVIEW, "outcome": APPROVE})
     engine.dispose()
     with Store(db_url, data_dir=tmp_path / "d") as upgraded:
-        v = upgraded.version(1)
+        v = upgraded.version(version_id)
         assert (v.unit_name, v.rescored_total, v.status, v.revision) == ("市委办公室", Decimal("86.5"), AWAITING_SITE, 1)
-        assert [d.opinion for d in upgraded.decisions(1)] == ["同意"]
-        assert upgraded.decisions(1)[0].marked_down == ()
-        card = upgraded.verify(1, "2.2.5", 2, True, "只见到 2 项制度", "李评价", 1)
+        assert [d.opinion for d in upgraded.decisions(version_id)] == ["同意"]
+        assert upgraded.decisions(version_id)[0].marked_down == ()
+        card = upgraded.verify(version_id, "2.2.5", 2, True, "只见到 2 项制度", "李评价", 1)
         assert card.rules["2.2.5"].claimed == 4 and card.revision == 2
         assert len(upgraded.units()) == 76  # the roster joined the unit already there
+
+
+def test_concurrent_first_opens_create_the_schema_once(db_url, tmp_path):
+    stores, failures = [], []
+    barrier = threading.Barrier(4)
+
+    def open_one() -> None:
+        barrier.wait()
+        try:
+            stores.append(Store(db_url, data_dir=tmp_path / "d"))
+        except Exception as e:  # noqa: BLE001 - reported below
+            failures.append(e)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert failures == [] and len(stores[0].units()) == 76
+        assert sum(e.action == "unit_added" for e in stores[0].audit_log()) == 76
+    finally:
+        for s in stores:
+            s.close()
 
 
 def test_models_match_the_migrations(db_url, tmp_path):
