@@ -8,9 +8,10 @@ does 初审 (通过 / 退回补正), the 评价小组 verifies every rule's scor
 Every write to a version names the revision it was based on; a write based on a stale revision is
 refused (StaleWrite), detected atomically by `UPDATE ... WHERE revision = :expected`.
 
-Original files are kept by content hash in a data folder: `<database name>-data/` beside an SQLite
-file; for PostgreSQL (or an in-memory SQLite) the folder named by JYJG_DATA, else `jyjg-data/` in
-the current folder. An explicit `data_dir` argument overrides both.
+Original files are kept by content hash in a data folder: the `data_dir` argument if given, else
+JYJG_DATA if set, else `<database name>-data/` beside an SQLite file (jyjg.db -> jyjg-data/), else
+(PostgreSQL, in-memory SQLite) `jyjg-data/` in the current folder. Several machines sharing one
+PostgreSQL database should point JYJG_DATA at one shared folder.
 """
 from __future__ import annotations
 
@@ -562,7 +563,7 @@ def default_db_url() -> str:
 
 
 def default_data_dir(url: str) -> Path:
-    """Beside an SQLite file (jyjg.db -> jyjg-data/); otherwise JYJG_DATA, else ./jyjg-data."""
+    """JYJG_DATA if set; else beside an SQLite file (jyjg.db -> jyjg-data/); else ./jyjg-data."""
     if os.environ.get("JYJG_DATA"):
         return Path(os.environ["JYJG_DATA"])
     parsed = make_url(url)
