@@ -1,0 +1,690 @@
+"""What a submission is (CONTRACT “A submission”): a bare workbook, a .zip package, a package folder,
+or an inbox of them; and safe access to a package's workbook and evidence files.
+
+Zips are never unpacked: the workbook and the evidence are read straight from the archive, after
+every entry has been vetted (no absolute paths, no `..`, no links, bounded count and size).
+Folder packages are read without following links, so nothing outside the package folder is ever
+read or written because of what a package contains.
+
+`source` of a submission is the path as given on the command line; for a submission found inside
+an inbox folder it is the inbox folder's name and the entry's name, e.g. "2020收件箱/市委办公室.zip".
+A folder is a package when it holds a `佐证材料/` folder; any other folder is an inbox (its direct
+sub-folders that hold a workbook are packages too, so a unit that forgot the evidence folder
+still gets findings instead of being skipped).
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+import struct
+import tempfile
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterable
+
+from . import evidence as evidence_check
+from .workbook import OLE2_MAGIC, WorkbookError, sniff, zip_entry_count
+
+EVIDENCE_DIR = "佐证材料"
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".et", ".ods", ".xltx", ".xltm"}
+PREFERRED_WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+ARCHIVE_SUFFIXES = {".zip", ".rar", ".7z"}  # in an inbox, each is a submission (only .zip can be read)
+
+MAX_ENTRIES = 10_000
+MAX_TOTAL_BYTES = 1 << 30  # declared, all entries together
+MAX_RATIO = 200  # uncompressed : compressed, for entries above RATIO_CHECK_FROM
+RATIO_CHECK_FROM = 10 * 1024 * 1024
+MAX_WORKBOOK_BYTES = 100 * 1024 * 1024
+MAX_PREVIEW_BYTES = 200 * 1024 * 1024
+SPOOL_IN_MEMORY = 16 * 1024 * 1024
+MAX_FOLDER_DEPTH = 12
+
+JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"}
+UNICODE_PATH_EXTRA = 0x7075
+UTF8_FLAG = 0x800
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SEPARATORS = re.compile(r"[\\/]+")
+
+
+class PackageError(Exception):
+    """A package that cannot be used: `kind` is a findings.py key, `reason` Chinese, `entry` the path inside."""
+
+    def __init__(self, kind: str, reason: str, entry: str | None = None, **fields: object):
+        super().__init__(f"{kind}: {reason}" + (f" ({entry})" if entry else ""))
+        self.kind, self.reason, self.entry = kind, reason, entry
+        self._fields = fields
+
+    @property
+    def fields(self) -> dict[str, object]:
+        """The message fields for findings.finding(self.kind, where=..., **self.fields)."""
+        return {"reason": self.reason, "entry": self.entry or "", **self._fields}
+
+
+@dataclass(frozen=True)
+class EvidenceStatus:
+    path: str  # as written in the cell (trimmed)
+    status: str  # 'ok' | 'not_found' | 'unsafe' | 'broken'
+    reason: str | None = None  # Chinese, for 'unsafe' and 'broken'
+
+
+# --- names --------------------------------------------------------------------------------------
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def is_junk(path: str) -> bool:
+    """Files that tools leave behind: macOS resource forks, Finder/Explorer caches, Office lock files, hidden files."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p]
+    if not parts:
+        return True
+    if any(p == "__MACOSX" or (p.startswith(".") and p not in (".", "..")) for p in parts):
+        return True
+    base = parts[-1]
+    return base.lower() in JUNK_NAMES or base.startswith("~$") or (base.startswith(".~lock.") and base.endswith("#"))
+
+
+def _suffix(name: str) -> str:
+    base = name.rsplit("/", 1)[-1]
+    return "." + base.rsplit(".", 1)[-1].lower() if "." in base else ""
+
+
+def _unsafe_text(path_text: str) -> str | None:
+    """Why a path written by a user (or stored in a zip) must not be followed, or None."""
+    if path_text.startswith(("/", "\\")) or _DRIVE.match(path_text):
+        return "是绝对路径"
+    if _URL.match(path_text):
+        return "是网址，不是包内文件"
+    if ".." in _SEPARATORS.split(path_text):
+        return "含有 ..，指向包外"
+    return None
+
+
+def _components(path_text: str) -> list[str]:
+    return [nfc(p) for p in _SEPARATORS.split(path_text) if p not in ("", ".")]
+
+
+def _decode_zip_names(infos: list[zipfile.ZipInfo]) -> list[str]:
+    """Entry names as the writer meant them (see module notes on encodings), NFC, '/' separated."""
+    raw_names: dict[int, bytes] = {}
+    names: list[str | None] = []
+    for i, info in enumerate(infos):
+        if info.flag_bits & UTF8_FLAG:
+            names.append(info.filename)
+            continue
+        raw = info.orig_filename.encode("cp437")
+        unicode_path = _unicode_path_extra(info.extra, raw)
+        if unicode_path is not None:
+            names.append(unicode_path)
+        elif raw.isascii():
+            names.append(raw.decode("ascii"))
+        else:
+            names.append(None)
+            raw_names[i] = raw
+    if raw_names:
+        encoding = _archive_encoding(list(raw_names.values()))
+        for i, raw in raw_names.items():
+            names[i] = _decode_raw_name(raw, encoding)
+    return [nfc(n.replace("\\", "/")) for n in names]  # type: ignore[union-attr]
+
+
+def _unicode_path_extra(extra: bytes, raw: bytes) -> str | None:
+    """The Info-ZIP Unicode Path field (0x7075) that 7-Zip and WinRAR add, when it matches the name."""
+    i = 0
+    while i + 4 <= len(extra):
+        header_id, size = struct.unpack_from("<HH", extra, i)
+        data = extra[i + 4:i + 4 + size]
+        if header_id == UNICODE_PATH_EXTRA and len(data) >= 5 and data[0] == 1:
+            (crc,) = struct.unpack_from("<I", data, 1)
+            if crc == zlib.crc32(raw):  # a stale field (name changed by another tool) must be ignored
+                try:
+                    return data[5:].decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
+        i += 4 + size
+    return None
+
+
+def _cjk_share(text: str) -> float:
+    """How much of a name looks like Chinese or ASCII: a decoding that gives mojibake scores low."""
+    good = sum(1 for ch in text if ch.isascii() or "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f"
+               or "\uff00" <= ch <= "\uffef" or ch in "·—“”‘’…")
+    return good / max(len(text), 1)
+
+
+def _archive_encoding(raws: list[bytes]) -> str:
+    """One zip is written by one tool: pick UTF-8 (macOS Finder, unflagged) or GBK (Chinese Windows) for all."""
+    def decoded(encoding: str) -> list[str] | None:
+        try:
+            return [raw.decode(encoding) for raw in raws]
+        except UnicodeDecodeError:
+            return None
+
+    as_utf8, as_gbk = decoded("utf-8"), decoded("gb18030")
+    if as_utf8 is None:
+        return "gb18030" if as_gbk is not None else "mixed"
+    if as_gbk is None:
+        return "utf-8"
+    utf8_score = sum(map(_cjk_share, as_utf8))
+    gbk_score = sum(map(_cjk_share, as_gbk))
+    return "utf-8" if utf8_score >= gbk_score else "gb18030"
+
+
+def _decode_raw_name(raw: bytes, encoding: str) -> str:
+    for candidate in ((encoding,) if encoding != "mixed" else ()) + ("utf-8", "gb18030"):
+        try:
+            return raw.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("cp437")
+
+
+# --- discovering submissions -------------------------------------------------------------------
+
+def discover(paths: Iterable[str | Path]) -> list[Submission]:
+    """Every submission under the given paths: files and package folders as given, inboxes opened one level.
+
+    Order: the paths in the order given; inside an inbox, by name. A path that does not exist raises
+    FileNotFoundError (the command treats it as a wrong argument)."""
+    found: list[Submission] = []
+    seen: set[str] = set()
+
+    def add(sub: Submission) -> None:
+        key = os.path.realpath(sub.path)
+        if key not in seen:
+            seen.add(key)
+            found.append(sub)
+
+    for given in paths:
+        path = Path(given)
+        if not os.path.lexists(path):
+            raise FileNotFoundError(f"找不到“{given}”")
+        if path.is_dir():
+            if _evidence_dir(path) is not None:
+                add(Submission(nfc(str(given)), path, "folder"))
+                continue
+            label = nfc(path.name or Path(os.path.abspath(path)).name)
+            for child in _sorted_children(path):
+                sub = _inbox_entry(child, f"{label}/{nfc(child.name)}")
+                if sub:
+                    add(sub)
+        else:
+            add(Submission(nfc(str(given)), path, _file_kind(path)))
+    return found
+
+
+def _file_kind(path: Path) -> str:
+    return "zip" if path.suffix.lower() in ARCHIVE_SUFFIXES else "xlsx"
+
+
+def _sorted_children(folder: Path) -> list[Path]:
+    try:
+        children = list(folder.iterdir())
+    except OSError:
+        return []
+    return sorted((c for c in children if not is_junk(c.name)), key=lambda c: nfc(c.name))
+
+
+def _inbox_entry(child: Path, source: str) -> Submission | None:
+    if child.is_dir():
+        if _evidence_dir(child) is not None or any(
+                c.is_file() and _suffix(c.name) in WORKBOOK_SUFFIXES for c in _sorted_children(child)):
+            return Submission(source, child, "folder")
+        return None
+    suffix = child.suffix.lower()
+    if suffix in ARCHIVE_SUFFIXES:
+        return Submission(source, child, "zip")
+    if suffix in WORKBOOK_SUFFIXES:
+        return Submission(source, child, "xlsx")
+    return None
+
+
+def _evidence_dir(folder: Path) -> Path | None:
+    """The package's 佐证材料 folder (NFC or NFD on disk), or None. A link counts: it is refused on use."""
+    try:
+        for entry in os.scandir(folder):
+            if nfc(entry.name) == EVIDENCE_DIR and (entry.is_dir() or entry.is_symlink()):
+                return Path(entry.path)
+    except OSError:
+        return None
+    return None
+
+
+# --- a submission ------------------------------------------------------------------------------
+
+@dataclass
+class Submission:
+    source: str
+    path: Path
+    kind: str  # 'xlsx' | 'zip' | 'folder'
+    _zip: "_ZipPackage | None" = field(default=None, repr=False, compare=False)
+    _statuses: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:  # sent to worker processes without open files
+        state = dict(self.__dict__)
+        state["_zip"] = None
+        state["_statuses"] = {}
+        return state
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def __enter__(self) -> "Submission":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # the workbook
+
+    def workbook(self) -> tuple[str, bytes]:
+        """(path of the workbook inside the package, its bytes). Raises PackageError."""
+        if self.kind == "xlsx":
+            return self.path.name, _read_file(self.path, MAX_WORKBOOK_BYTES, self.path.name)
+        if self.kind == "zip":
+            package = self._package()
+            if package.is_bare_workbook:
+                return self.path.name, _read_file(self.path, MAX_WORKBOOK_BYTES, self.path.name)
+            return package.workbook()
+        return _FolderPackage(self.path).workbook()
+
+    # evidence
+
+    def evidence_status(self, path_text: str) -> EvidenceStatus:
+        """Whether a path named in an evidence cell is in the package, safe and readable."""
+        text = path_text.strip().strip("\"'“”‘’").strip()
+        if text not in self._statuses:
+            self._statuses[text] = self._evidence_status(text)
+        return self._statuses[text]
+
+    def _evidence_status(self, text: str) -> EvidenceStatus:
+        unsafe = _unsafe_text(text)
+        if unsafe:
+            return EvidenceStatus(text, "unsafe", unsafe)
+        if _suffix(text) == ".lnk":
+            return EvidenceStatus(text, "unsafe", "是链接文件（快捷方式）")
+        parts = _components(text)
+        if not parts:
+            return EvidenceStatus(text, "not_found")
+        candidates = [parts]
+        if parts[0] == EVIDENCE_DIR and len(parts) > 1:  # tolerate “佐证材料/制度/a.pdf”
+            candidates.append(parts[1:])
+        if self.kind == "xlsx":
+            return EvidenceStatus(text, "not_found")
+        try:
+            finder = self._package() if self.kind == "zip" else _FolderPackage(self.path)
+        except PackageError as error:
+            return EvidenceStatus(text, "broken", error.reason)
+        result = None
+        for candidate in candidates:
+            result = finder.evidence(candidate)
+            if result[0] != "not_found":
+                break
+        status, reason = result
+        return EvidenceStatus(text, status, reason)
+
+    def evidence_files(self) -> list[str]:
+        """Every file in the package's 佐证材料/ folder, relative to it, '/' separated, sorted."""
+        if self.kind == "xlsx":
+            return []
+        try:
+            finder = self._package() if self.kind == "zip" else _FolderPackage(self.path)
+            return finder.evidence_files()
+        except PackageError:
+            return []
+
+    def open_evidence(self, path_text: str) -> bytes:
+        """An evidence file's bytes (for previews); only files inside the package. Raises PackageError."""
+        status = self.evidence_status(path_text)
+        if status.status == "unsafe":
+            raise PackageError("evidence_unsafe", status.reason or "", path_text)
+        if status.status == "not_found":
+            raise PackageError("evidence_not_found", "在申报包中找不到", path_text)
+        parts = _components(path_text.strip().strip("\"'“”‘’").strip())
+        finder = self._package() if self.kind == "zip" else _FolderPackage(self.path)
+        for candidate in ([parts, parts[1:]] if parts[0] == EVIDENCE_DIR else [parts]):
+            data = finder.read_evidence(candidate, MAX_PREVIEW_BYTES)
+            if data is not None:
+                return data
+        raise PackageError("evidence_not_found", "在申报包中找不到", path_text)
+
+    def _package(self) -> "_ZipPackage":
+        if self._zip is None:
+            self._zip = _ZipPackage(self.path)
+        return self._zip
+
+
+def _read_file(path: Path, cap: int, shown: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(cap + 1)
+    except IsADirectoryError:
+        raise PackageError("unreadable", "这是一个文件夹，不是工作簿文件", shown) from None
+    except OSError as error:
+        raise PackageError("unreadable", f"无法打开文件（{type(error).__name__}）", shown) from error
+    if len(data) > cap:
+        raise PackageError("unreadable", f"文件过大（超过 {cap >> 20} MB），不像是自评表", shown)
+    return data
+
+
+def _pick_workbook(paths: list[str]) -> str:
+    """The package's one workbook: at the root, else anywhere outside 佐证材料/. Raises PackageError."""
+    candidates = [p for p in paths if _suffix(p) in WORKBOOK_SUFFIXES and not is_junk(p)]
+    outside = [p for p in candidates if p.split("/", 1)[0] != EVIDENCE_DIR]
+    at_root = [p for p in outside if "/" not in p]
+    for group in (at_root, outside):
+        if len(group) > 1:
+            preferred = [p for p in group if _suffix(p) in PREFERRED_WORKBOOK_SUFFIXES]
+            if len(preferred) == 1:
+                return preferred[0]
+            shown = sorted(preferred or group)
+            raise PackageError("unreadable/many_workbooks", "、".join(shown), None,
+                               count=len(shown), names="、".join(shown))
+        if group:
+            return group[0]
+    raise PackageError("unreadable/no_workbook", "包中没有 .xlsx 工作簿")
+
+
+# --- zip packages ------------------------------------------------------------------------------
+
+class _ZipPackage:
+    """A .zip package read in place: entries vetted once, names decoded, the one top folder stripped."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.is_bare_workbook = False
+        self._fh: IO[bytes] | None = None
+        self.zf: zipfile.ZipFile | None = None
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.zf is not None:
+            self.zf.close()
+            self.zf = None
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def _open(self) -> None:
+        name = self.path.name
+        try:
+            self._fh = open(self.path, "rb")
+        except IsADirectoryError:
+            raise PackageError("unreadable", "这是一个文件夹，不是压缩包", name) from None
+        except OSError as error:
+            raise PackageError("unreadable", f"无法打开文件（{type(error).__name__}）", name) from error
+        head = self._fh.read(8)
+        kind = sniff(head)
+        if kind == "empty":
+            raise PackageError("unreadable/empty", "文件是空的（0 字节）", name)
+        if kind != "zip":
+            raise PackageError("unreadable", _not_a_zip_reason(head), name)
+        count = zip_entry_count(self._fh)
+        if count is None:
+            raise PackageError("unreadable", "压缩包已损坏或不完整", name)
+        if count > MAX_ENTRIES:
+            raise PackageError("package_unsafe/too_big", f"共有 {count} 个文件，超过 {MAX_ENTRIES} 个", name)
+        try:
+            self._fh.seek(0)
+            self.zf = zipfile.ZipFile(self._fh)
+            infos = self.zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, struct.error,
+                NotImplementedError, UnicodeError) as error:
+            raise PackageError("unreadable", "压缩包已损坏或不完整", name) from error
+        if len(infos) > MAX_ENTRIES:
+            raise PackageError("package_unsafe/too_big", f"共有 {len(infos)} 个文件，超过 {MAX_ENTRIES} 个", name)
+        self._vet(infos)
+
+    def _vet(self, infos: list[zipfile.ZipInfo]) -> None:
+        names = _decode_zip_names(infos)
+        total = 0
+        files: dict[str, zipfile.ZipInfo] = {}
+        dirs: set[str] = set()
+        for info, name in zip(infos, names):
+            reason = _unsafe_text(name)
+            if reason is None and stat.S_ISLNK(info.external_attr >> 16):
+                reason = "是链接文件"
+            if reason:
+                raise PackageError("package_unsafe", reason, name)
+            total += info.file_size
+            if total > MAX_TOTAL_BYTES:
+                raise PackageError("package_unsafe/too_big", f"解压后超过 {MAX_TOTAL_BYTES >> 30} GB", name)
+            if info.file_size > RATIO_CHECK_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                ratio = info.file_size // max(info.compress_size, 1)
+                raise PackageError("package_unsafe/too_big", f"“{name}”的压缩比为 {ratio}:1，疑似压缩炸弹", name)
+            clean = "/".join(_components(name))
+            if name.endswith("/") or info.is_dir():
+                dirs.add(clean)
+                continue
+            if not clean or is_junk(clean):
+                continue
+            if clean in files:
+                raise PackageError("package_unsafe", "在压缩包中出现了两次", name)
+            files[clean] = info
+        if "[Content_Types].xml" in files and any(p.lower() == "xl/workbook.xml" for p in files):
+            self.is_bare_workbook = True  # an .xlsx renamed to .zip
+        self.root = _common_top_folder(list(files))
+        cut = len(self.root) + 1 if self.root else 0
+        self.files = {p[cut:]: info for p, info in files.items()}
+        self.dirs = {d[cut:] for d in dirs if d.startswith(self.root)} if self.root else dirs
+        self._folded: dict[str, list[str]] = {}
+        for p in self.files:
+            self._folded.setdefault(p.casefold(), []).append(p)
+
+    def workbook(self) -> tuple[str, bytes]:
+        inner = _pick_workbook(sorted(self.files))
+        return inner, self._read(inner, MAX_WORKBOOK_BYTES)
+
+    def _read(self, inner: str, cap: int) -> bytes:
+        info = self.files[inner]
+        if info.flag_bits & 0x1:
+            raise PackageError("unreadable/encrypted", "压缩包设置了密码", inner)
+        if info.file_size > cap:
+            raise PackageError("package_unsafe/too_big", f"“{inner}”解压后超过 {cap >> 20} MB", inner)
+        try:
+            with self.zf.open(info) as stream:
+                data = stream.read(cap + 1)
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, ValueError,
+                RuntimeError) as error:
+            raise PackageError("unreadable", f"压缩包中的“{inner}”已损坏，无法解压", inner) from error
+        if len(data) > cap:
+            raise PackageError("package_unsafe/too_big", f"“{inner}”解压后超过 {cap >> 20} MB", inner)
+        return data
+
+    def _find(self, parts: list[str]) -> str | None:
+        wanted = "/".join([EVIDENCE_DIR, *parts])
+        if wanted in self.files:
+            return wanted
+        matches = self._folded.get(wanted.casefold(), [])
+        return matches[0] if len(matches) == 1 else None  # Windows users do not see case
+
+    def evidence(self, parts: list[str]) -> tuple[str, str | None]:
+        if _suffix(parts[-1]) == ".lnk":
+            return "unsafe", "是链接文件（快捷方式）"
+        inner = self._find(parts)
+        if inner is None:
+            if "/".join([EVIDENCE_DIR, *parts]) in self.dirs:
+                return "broken", "是文件夹，不是文件"
+            return "not_found", None
+        info = self.files[inner]
+        if info.flag_bits & 0x1:
+            return "broken", "在压缩包中设置了密码，无法打开"
+        if info.file_size == 0:
+            return "broken", evidence_check.EMPTY
+        try:
+            with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+                with self.zf.open(info) as stream:
+                    left = info.file_size
+                    while left > 0 and (chunk := stream.read(min(1 << 20, left))):
+                        spool.write(chunk)
+                        left -= len(chunk)
+                    if stream.read(1):
+                        return "broken", "与压缩包记录的大小不符"
+                size = spool.tell()
+                problem = evidence_check.problem(inner, spool, size)
+        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, ValueError, RuntimeError, OSError):
+            return "broken", "在压缩包中已损坏，无法解压"
+        return ("broken", problem) if problem else ("ok", None)
+
+    def evidence_files(self) -> list[str]:
+        prefix = EVIDENCE_DIR + "/"
+        return sorted(p[len(prefix):] for p in self.files if p.startswith(prefix))
+
+    def read_evidence(self, parts: list[str], cap: int) -> bytes | None:
+        inner = self._find(parts)
+        return None if inner is None else self._read(inner, cap)
+
+
+def _common_top_folder(paths: list[str]) -> str:
+    """The folder every entry sits under (what zipping a folder gives), repeatedly; never 佐证材料 itself."""
+    root = ""
+    for _ in range(3):
+        rest = [p[len(root) + 1:] if root else p for p in paths]
+        tops = {p.split("/", 1)[0] for p in rest}
+        if len(tops) != 1 or any("/" not in p for p in rest):
+            break
+        top = tops.pop()
+        if top == EVIDENCE_DIR:
+            break
+        root = f"{root}/{top}" if root else top
+    return root
+
+
+def _not_a_zip_reason(head: bytes) -> str:
+    if head.startswith(b"Rar!"):
+        return "这是 RAR 压缩包，请改用 zip 格式打包"
+    if head.startswith(b"7z\xbc\xaf"):
+        return "这是 7z 压缩包，请改用 zip 格式打包"
+    if head.startswith(OLE2_MAGIC):
+        return "这不是 zip 压缩包（像是旧版 Office 文件）"
+    return "不是有效的 zip 压缩包"
+
+
+# --- folder packages ---------------------------------------------------------------------------
+
+class _FolderPackage:
+    """A package folder on disk, read without following links."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.real_root = os.path.realpath(root)
+
+    def workbook(self) -> tuple[str, bytes]:
+        files = self._walk(self.root, "", skip_top=EVIDENCE_DIR)
+        inner = _pick_workbook(sorted(files))
+        path = files[inner]
+        if os.path.islink(path):
+            raise PackageError("package_unsafe", "是链接文件", inner)
+        return inner, _read_file(Path(path), MAX_WORKBOOK_BYTES, inner)
+
+    def _walk(self, folder: Path, prefix: str, skip_top: str | None = None, depth: int = 0) -> dict[str, str]:
+        """Relative path -> real path of regular files (and links, reported as such), no link followed."""
+        found: dict[str, str] = {}
+        if depth > MAX_FOLDER_DEPTH:
+            return found
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return found
+        for entry in entries:
+            name = nfc(entry.name)
+            rel = f"{prefix}{name}"
+            if is_junk(name) or (skip_top and depth == 0 and name == skip_top):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                found.update(self._walk(Path(entry.path), rel + "/", None, depth + 1))
+            elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
+                found[rel] = entry.path
+            if len(found) > MAX_ENTRIES:
+                break
+        return found
+
+    def _locate(self, parts: list[str]) -> tuple[str, str | None, str | None]:
+        """(status, reason, path on disk) of an evidence path; walks one component at a time."""
+        folder = _evidence_dir(self.root)
+        if folder is None:
+            return "not_found", None, None
+        if os.path.islink(folder):
+            return "unsafe", "所在的“佐证材料”文件夹是链接", None
+        current = str(folder)
+        for i, part in enumerate(parts):
+            entry = _find_entry(current, part)
+            if entry is None:
+                return "not_found", None, None
+            if entry.is_symlink():
+                return "unsafe", "是链接文件", None
+            last = i == len(parts) - 1
+            if not last:
+                if not entry.is_dir(follow_symlinks=False):
+                    return "not_found", None, None
+            elif entry.is_dir(follow_symlinks=False):
+                return "broken", "是文件夹，不是文件", None
+            elif not entry.is_file(follow_symlinks=False):
+                return "unsafe", "不是普通文件", None
+            current = entry.path
+        real = os.path.realpath(current)
+        if not real.startswith(self.real_root + os.sep):
+            return "unsafe", "指向包外", None
+        return "ok", None, current
+
+    def evidence(self, parts: list[str]) -> tuple[str, str | None]:
+        if _suffix(parts[-1]) == ".lnk":
+            return "unsafe", "是链接文件（快捷方式）"
+        status, reason, path = self._locate(parts)
+        if status != "ok":
+            return status, reason
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return "broken", "无法打开"
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return "unsafe", "不是普通文件"
+            problem = evidence_check.problem(path, fh, info.st_size)
+        return ("broken", problem) if problem else ("ok", None)
+
+    def evidence_files(self) -> list[str]:
+        folder = _evidence_dir(self.root)
+        if folder is None or os.path.islink(folder):
+            return []
+        return sorted(rel for rel, path in self._walk(folder, "").items() if not os.path.islink(path))
+
+    def read_evidence(self, parts: list[str], cap: int) -> bytes | None:
+        status, _, path = self._locate(parts)
+        if status != "ok" or path is None:
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(cap + 1)
+        if len(data) > cap:
+            raise PackageError("package_unsafe/too_big", f"文件超过 {cap >> 20} MB", "/".join(parts))
+        return data
+
+
+def _find_entry(folder: str, name: str) -> os.DirEntry | None:
+    """The entry called `name` in a folder: NFC/NFD alike, and case-blind when that is unambiguous."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return None
+    exact = [e for e in entries if nfc(e.name) == name]
+    if exact:
+        return exact[0]
+    folded = [e for e in entries if nfc(e.name).casefold() == name.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+__all__ = ["EVIDENCE_DIR", "EvidenceStatus", "PackageError", "Submission", "WorkbookError", "discover", "is_junk"]
