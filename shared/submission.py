@@ -19,9 +19,11 @@ import re
 import stat
 import struct
 import tempfile
+import threading
 import unicodedata
 import zipfile
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable
@@ -263,25 +265,16 @@ class Submission:
     source: str
     path: Path
     kind: str  # 'xlsx' | 'zip' | 'folder'
-    _zip: "_ZipPackage | None" = field(default=None, repr=False, compare=False)
     _statuses: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __getstate__(self) -> dict:  # sent to worker processes without open files
+    def __getstate__(self) -> dict:  # sent to worker processes without cached results
         state = dict(self.__dict__)
-        state["_zip"] = None
         state["_statuses"] = {}
         return state
 
     def close(self) -> None:
-        if self._zip is not None:
-            self._zip.close()
-            self._zip = None
-
-    def __enter__(self) -> "Submission":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        """Let go of the open zip now rather than when the cache passes it by."""
+        _forget_zip(self.path)
 
     # the workbook
 
@@ -357,9 +350,44 @@ class Submission:
         raise PackageError("evidence_not_found", "在申报包中找不到", path_text)
 
     def _package(self) -> "_ZipPackage":
-        if self._zip is None:
-            self._zip = _ZipPackage(self.path)
-        return self._zip
+        return _open_zip_package(self.path)
+
+
+# A batch holds thousands of Submissions; only the few most recently used zips stay open. A package
+# evicted while a thread still reads it stays open until that thread lets go (closed on release).
+_ZIP_CACHE: "OrderedDict[tuple, _ZipPackage]" = OrderedDict()
+_ZIP_CACHE_SIZE = 8
+_ZIP_CACHE_LOCK = threading.Lock()
+
+
+def _zip_key(path: Path) -> tuple:
+    info = os.stat(path)
+    return os.path.realpath(path), info.st_mtime_ns, info.st_size
+
+
+def _open_zip_package(path: Path) -> "_ZipPackage":
+    try:
+        key = _zip_key(path)
+    except OSError:
+        return _ZipPackage(path)  # raises the Chinese PackageError for a missing or unreadable file
+    with _ZIP_CACHE_LOCK:
+        package = _ZIP_CACHE.get(key)
+        if package is not None:
+            _ZIP_CACHE.move_to_end(key)
+            return package
+    package = _ZipPackage(path)
+    with _ZIP_CACHE_LOCK:
+        _ZIP_CACHE[key] = package
+        while len(_ZIP_CACHE) > _ZIP_CACHE_SIZE:
+            _ZIP_CACHE.popitem(last=False)
+    return package
+
+
+def _forget_zip(path: Path) -> None:
+    real = os.path.realpath(path)
+    with _ZIP_CACHE_LOCK:
+        for key in [k for k in _ZIP_CACHE if k[0] == real]:
+            del _ZIP_CACHE[key]
 
 
 def _read_file(path: Path, cap: int, shown: str) -> bytes:
@@ -408,6 +436,9 @@ class _ZipPackage:
         except BaseException:
             self.close()
             raise
+
+    def __del__(self) -> None:
+        self.close()
 
     def close(self) -> None:
         if self.zf is not None:

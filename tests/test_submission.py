@@ -450,3 +450,18 @@ def test_unicode_path_extra_field_wins_over_the_legacy_name(tmp_path, workbook_b
     sub = Submission("p.zip", path, "zip")
     assert sub.evidence_files() == ["制度汇编.pdf"]
     assert sub.evidence_status("制度汇编.pdf").status == "ok"
+
+
+def test_a_batch_of_zips_does_not_keep_every_file_open(tmp_path, workbook_bytes):
+    import shared.submission as submission
+    for i in range(40):
+        write_zip(tmp_path / f"{i:02d}.zip", package_entries(workbook_bytes))
+    before = len(os.listdir("/proc/self/fd"))
+    subs = discover([tmp_path])
+    for sub in subs:
+        sub.workbook()
+        assert sub.evidence_status("照片1.png").status == "ok"
+    assert len(subs) == 40
+    assert len(os.listdir("/proc/self/fd")) - before <= 8 + 2
+    subs[0].close()
+    assert subs[0].evidence_files() == ["制度/节水管理制度.pdf", "照片1.png"]  # reopens on demand
