@@ -11,6 +11,13 @@ an inbox folder it is the inbox folder's name and the entry's name, e.g. "2020�
 A folder is a package when it holds a `佐证材料/` folder; any other folder is an inbox (its direct
 sub-folders that hold a workbook are packages too, so a unit that forgot the evidence folder
 still gets findings instead of being skipped).
+
+Zip entry names: with the UTF-8 flag (0x800) they are UTF-8; else the Info-ZIP Unicode Path field
+(0x7075, 7-Zip/WinRAR) wins when its checksum matches; else the raw bytes are GBK (Chinese
+Windows, WinRAR, old WPS) or UTF-8 (macOS Finder), decided once per archive: UTF-8 when every name
+is valid UTF-8 and reads at least as much like Chinese as GBK does. Names are NFC-normalised
+(macOS writes NFD), and so are evidence paths, which may use / or \ (or full-width ／ ＼).
+Evidence paths match exactly, else case-blind when that is unambiguous (Windows users never see case).
 """
 from __future__ import annotations
 
@@ -51,7 +58,7 @@ UTF8_FLAG = 0x800
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_SEPARATORS = re.compile(r"[\\/]+")
+_SEPARATORS = re.compile(r"[\\/／＼]+")  # full-width slashes too: typed with a Chinese IME
 
 
 class PackageError(Exception):
@@ -99,7 +106,7 @@ def _suffix(name: str) -> str:
 
 def _unsafe_text(path_text: str) -> str | None:
     """Why a path written by a user (or stored in a zip) must not be followed, or None."""
-    if path_text.startswith(("/", "\\")) or _DRIVE.match(path_text):
+    if path_text.startswith(("/", "\\", "／", "＼")) or _DRIVE.match(path_text):
         return "是绝对路径"
     if _URL.match(path_text):
         return "是网址，不是包内文件"
@@ -113,7 +120,7 @@ def _components(path_text: str) -> list[str]:
 
 
 def _decode_zip_names(infos: list[zipfile.ZipInfo]) -> list[str]:
-    """Entry names as the writer meant them (see module notes on encodings), NFC, '/' separated."""
+    """Entry names as the writer meant them (see the module notes on encodings), NFC, '/' separated."""
     raw_names: dict[int, bytes] = {}
     names: list[str | None] = []
     for i, info in enumerate(infos):

@@ -465,3 +465,9 @@ def test_a_batch_of_zips_does_not_keep_every_file_open(tmp_path, workbook_bytes)
     assert len(os.listdir("/proc/self/fd")) - before <= 8 + 2
     subs[0].close()
     assert subs[0].evidence_files() == ["制度/节水管理制度.pdf", "照片1.png"]  # reopens on demand
+
+
+def test_full_width_slashes_typed_with_a_chinese_ime(tmp_path, workbook_bytes):
+    sub = Submission("p.zip", write_zip(tmp_path / "p.zip", package_entries(workbook_bytes)), "zip")
+    assert sub.evidence_status("制度／节水管理制度.pdf").status == "ok"
+    assert sub.evidence_status("制度＼..＼..＼x.pdf").status == "unsafe"

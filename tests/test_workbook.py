@@ -414,3 +414,12 @@ def test_cell_refs_written_oddly_still_match():
     data = simple('<c r="a2"><v>1</v></c><c r="$B$2"><v>2</v></c>', a="自评表!$A$2", b="自评表!b2")
     values = read_named_values(data, ["a", "b"])
     assert values.value("a") == 1 and values.value("b") == 2
+
+
+def test_unexpected_errors_inside_the_reader_become_unreadable(monkeypatch):
+    import shared.workbook as workbook
+
+    def explode(*args, **kwargs):
+        raise TypeError("a reader bug")
+    monkeypatch.setattr(workbook, "_cells_in_tree", explode)
+    assert kind_of(simple('<c r="F2"><v>5</v></c>')) == "unreadable"
