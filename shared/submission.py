@@ -16,7 +16,7 @@ Zip entry names: with the UTF-8 flag (0x800) they are UTF-8; else the Info-ZIP U
 (0x7075, 7-Zip/WinRAR) wins when its checksum matches; else the raw bytes are GBK (Chinese
 Windows, WinRAR, old WPS) or UTF-8 (macOS Finder), decided once per archive: UTF-8 when every name
 is valid UTF-8 and reads at least as much like Chinese as GBK does. Names are NFC-normalised
-(macOS writes NFD), and so are evidence paths, which may use / or \ (or full-width ／ ＼).
+(macOS writes NFD), and so are evidence paths, which may use / or a backslash (or full-width ／ ＼).
 Evidence paths match exactly, else case-blind when that is unambiguous (Windows users never see case).
 """
 from __future__ import annotations
