@@ -55,3 +55,9 @@ PACK_REJECTED = "申报包未通过复核（{count} 个佐证材料问题），�
 PACK_NEEDS_NAME = "请先在备案表中填写单位名称和创建年度。"
 
 ZIP_NAME = "{org}_节约型机关申报_{year}.zip"
+
+# The desktop file picker's title; vba/JyjgAddin.bas holds it as UTF-16 hex (PICKER_TITLE_HEX), checked by tests.
+PICKER_TITLE = "选择佐证材料（可多选）"
+
+WEB_NEEDS_DESKTOP = ("网页版 Excel 不能读写本机文件。“添加佐证材料”和“打包提交”请在装有本加载项的电脑上用桌面版 Excel 完成；"
+                     "也可以手工把工作簿和“佐证材料”文件夹放在同一文件夹中压缩为 .zip 提交。")
