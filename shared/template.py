@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.writer.excel import ExcelWriter
 
 from .names import ACHIEVEMENTS_RANGE, DERIVED, FIGURES, LONG_TEXTS, ORG_PROFILE_MAX, TEXT_FIELDS, TOTAL, YEAR_FIELD
@@ -45,9 +46,9 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 FONT_NAME = "宋体"  # SimSun; Office/WPS have it, LibreOffice substitutes a CJK font (Noto CJK) for it
 BODY_PT = 11
-SMALL_PT = 10.5
+SMALL_PT = 10.5  # notes and hints only; the form itself is BODY_PT
 TITLE_PT = 18
-LINE_FACTOR = 1.5  # line height / font size; Noto CJK, LibreOffice's stand-in for 宋体, runs ~1.45
+LINE_FACTOR = 1.4  # line height / font size; Noto CJK, LibreOffice's stand-in for 宋体, runs ~1.36
 CELL_PAD_PT = 6
 
 THIN = Side(style="thin", color="000000")
@@ -74,6 +75,11 @@ def _number_text(value: Decimal) -> str:
 
 def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _stacked(name: str, per_line: int = 4) -> str:
+    """A unit or item name in lines of four characters, as the printed 附件3 sets them (完善制度/机制)."""
+    return "\n".join(name[i:i + per_line] for i in range(0, len(name), per_line))
 
 
 def absolute(sheet: str, cell: str) -> str:
@@ -273,7 +279,7 @@ class _Builder:
 
     # 备案表 (附件2)
     def build_filing(self, ws) -> None:
-        widths = [15, 15, 15, 15, 15, 15]
+        widths = [13] * 6
         for i, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = w
         put, merge = self.put, self.merge
@@ -348,10 +354,11 @@ class _Builder:
             ("achievements", f"{LONG_TEXTS['achievements']}：（{low}-{high}字左右）", high, f"（{low}-{high}字）"),
         )
         for name, label, most, limit in texts:
+            if name == "achievements":  # its own page, with the stamps: page 1 is the unit and its figures
+                ws.row_breaks.append(Break(id=row - 1))
             put(ws, f"A{row}", label, font=label_font, align=_align("left"))
             merge(ws, f"A{row}:D{row}")
-            count = f"{absolute(FILING, f'A{row + 1}')}"
-            put(ws, f"E{row}", f'="已填 "&LEN({count})&" 字{limit}"', font=_font(SMALL_PT), align=_align("right"))
+            put(ws, f"E{row}", f'="已填 "&LEN({name})&" 字{limit}"', font=_font(SMALL_PT), align=_align("right"))
             merge(ws, f"E{row}:F{row}")
             ws.row_dimensions[row].height = 24
             put(ws, f"A{row + 1}", None, align=_align("left", "top"), fill=INPUT_FILL, locked=False)
@@ -365,9 +372,9 @@ class _Builder:
         stamps = ("公共机构节能管理部门（章）", "发展改革部门（章）", "财政部门（章）")
         for i, text in enumerate(stamps):
             first, last = get_column_letter(2 * i + 1), get_column_letter(2 * i + 2)
-            put(ws, f"{first}{row}", f"{text}\n\n\n\n年    月    日", align=_align("center", "top"))
+            put(ws, f"{first}{row}", f"{text}\n\n\n\n\n\n\n年    月    日", align=_align("center", "top"))
             merge(ws, f"{first}{row}:{last}{row}")
-        ws.row_dimensions[row].height = 110
+        ws.row_dimensions[row].height = lines_height(9, BODY_PT)  # room for a 42 mm seal
         row += 1
         notes = (
             f"备注：1、单位类别填写{CATEGORIES[0]}、{CATEGORIES[1]}；",
@@ -419,7 +426,7 @@ class _Builder:
 
     # 自评表 (附件3)
     def build_self(self, ws) -> None:
-        widths = {"A": 5, "B": 8.5, "C": 9, "D": 36, "E": 7, "F": 7, "G": 19, "H": 8}
+        widths = {"A": 4.5, "B": 8.5, "C": 8.5, "D": 26, "E": 5.5, "F": 5.5, "G": 16, "H": 8}
         for letter, w in widths.items():
             ws.column_dimensions[letter].width = w
         put, merge = self.put, self.merge
@@ -433,8 +440,9 @@ class _Builder:
             font=bold, align=_align("left"), border=False)
         merge(ws, "A2:D2", border=False)
         put(ws, "E2", "自评分：", font=bold, align=_align("right"), border=False)
-        put(ws, "F2", None, font=_font(14, bold=True), fill=FORMULA_FILL, fmt="0.0#")
-        self.name(TOTAL, SELF, "F2")
+        merge(ws, "E2:F2", border=False)
+        put(ws, "G2", None, font=_font(14, bold=True), fill=FORMULA_FILL)
+        self.name(TOTAL, SELF, "G2")
         ws.row_dimensions[2].height = 30
         qualify = _number_text(rubric.qualify_at)
         put(ws, "A3", f'=IF({TOTAL}>={qualify},"自评分达到 {qualify} 分（含）以上，符合节约型机关申报条件",'
@@ -445,13 +453,13 @@ class _Builder:
 
         for col, text in zip("ABCDEG", ("序号", "单元", "项目", "评分规则", "自评得分", "佐证材料")):
             put(ws, f"{col}4", text, font=bold)
-        put(ws, "E5", "分项得分", font=bold)
-        put(ws, "F5", "项目得分", font=bold)
+        put(ws, "E5", "分项\n得分", font=bold)
+        put(ws, "F5", "项目\n得分", font=bold)
         put(ws, "H4", "核定分", font=_font(SMALL_PT))
         for cells in ("A4:A5", "B4:B5", "C4:C5", "D4:D5", "E4:F4", "G4:G5"):
             merge(ws, cells)
-        ws.row_dimensions[4].height = 22
-        ws.row_dimensions[5].height = 22
+        ws.row_dimensions[4].height = lines_height(1, BODY_PT)
+        ws.row_dimensions[5].height = lines_height(2, BODY_PT)
 
         row = 6
         item_names = []
@@ -463,9 +471,9 @@ class _Builder:
                     self.rule_row(ws, row, rule)
                     row += 1
                 last = row - 1
-                put(ws, f"C{item_first}", f"{item.name}\n（{_number_text(item.cap)}分）")
+                put(ws, f"C{item_first}", f"{_stacked(item.name)}\n（{_number_text(item.cap)}分）")
                 put(ws, f"F{item_first}", f"=MIN({_number_text(item.cap)},SUM($H${item_first}:$H${last}))",
-                    font=bold, fill=FORMULA_FILL, fmt="0.0#")
+                    font=bold, fill=FORMULA_FILL)
                 self.name(item.score_name, SELF, f"F{item_first}")
                 item_names.append(item.score_name)
                 if last > item_first:
@@ -473,16 +481,16 @@ class _Builder:
                     merge(ws, f"F{item_first}:F{last}")
                 self.fit_merged_height(ws, f"C{item_first}", item_first, last)
             put(ws, f"A{unit_first}", int(unit.id) if unit.id.isdigit() else unit.id)
-            put(ws, f"B{unit_first}", f"{unit.name}\n（{_number_text(unit.cap)}分）")
+            put(ws, f"B{unit_first}", f"{_stacked(unit.name)}\n（{_number_text(unit.cap)}分）")
             if row - 1 > unit_first:
                 merge(ws, f"A{unit_first}:A{row - 1}")
                 merge(ws, f"B{unit_first}:B{row - 1}")
             self.fit_merged_height(ws, f"B{unit_first}", unit_first, row - 1)
-        ws["F2"].value = "=SUM(" + ",".join(item_names) + ")"
+        ws["G2"].value = "=SUM(" + ",".join(item_names) + ")"
 
         put(ws, f"A{row}", "合计", font=bold)
         merge(ws, f"A{row}:D{row}")
-        put(ws, f"E{row}", f"={TOTAL}", font=bold, fill=FORMULA_FILL, fmt="0.0#")
+        put(ws, f"E{row}", f"={TOTAL}", font=bold, fill=FORMULA_FILL)
         merge(ws, f"E{row}:F{row}")
         put(ws, f"G{row}", None)
         ws.row_dimensions[row].height = 26
@@ -511,7 +519,7 @@ class _Builder:
             text = f"{rule.number}.{rule.text}（由备案表数据自动计算）"
             formula = energy_score_formula(rule, indicator.key, f"base_{indicator.key}",
                                            self.target_names[indicator.key])
-            put(ws, f"E{row}", formula, fill=FORMULA_FILL, fmt="0.0#")
+            put(ws, f"E{row}", formula, fill=FORMULA_FILL)
         else:
             text = rule.text
             put(ws, f"E{row}", None, fill=INPUT_FILL, locked=False)  # General: see build_filing
@@ -526,12 +534,12 @@ class _Builder:
             values = ",".join(f"E{row}<>{_number_text(a)}" for a in rule.allowed)
             invalid = (f"AND(LEN(TRIM(E{row}))>0,OR(NOT(ISNUMBER(E{row})),ISLOGICAL(E{row}),AND({values})))")
             ws.conditional_formatting.add(f"E{row}", FormulaRule(formula=[invalid], fill=INVALID_FILL))
-        put(ws, f"D{row}", text, font=_font(SMALL_PT), align=_align("left", "center"))
+        put(ws, f"D{row}", text, align=_align("left", "center"))
         self.name(rule.score_name, SELF, f"E{row}")
         put(ws, f"G{row}", None, font=_font(SMALL_PT), align=_align("left", "top"), fill=INPUT_FILL, locked=False)
         self.name(rule.evidence_name, SELF, f"G{row}")
         put(ws, f"H{row}", claim_score_formula(rule, rule.score_name), font=_font(SMALL_PT), border=False)
-        fit_row_height(ws, ws[f"D{row}"], minimum=lines_height(2, SMALL_PT))
+        fit_row_height(ws, ws[f"D{row}"], minimum=lines_height(2, BODY_PT))
 
     def fit_merged_height(self, ws, cell: str, first: int, last: int) -> None:
         """A label merged down several rows: if the rows are too short together, grow the last one."""
@@ -553,7 +561,7 @@ class _Builder:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.horizontalCentered = True
         # Room on the left for binding and at the foot for stamps and signatures.
-        ws.page_margins = PageMargins(left=0.75, right=0.55, top=0.7, bottom=0.75, header=0.3, footer=0.35)
+        ws.page_margins = PageMargins(left=0.7, right=0.5, top=0.75, bottom=0.75, header=0.3, footer=0.35)
         ws.oddFooter.center.text = "第 &P 页，共 &N 页"
         ws.oddFooter.center.size = 9
 
@@ -585,8 +593,8 @@ class _Builder:
              f"提交时把本表和“{EVIDENCE_FOLDER}”文件夹放在同一文件夹中压缩为 .zip。"
              "打印备案表和自评表盖章后扫描，可一并放入佐证材料。"),
         ]
-        ws.column_dimensions["A"].width = 16
-        ws.column_dimensions["B"].width = 72
+        ws.column_dimensions["A"].width = 14
+        ws.column_dimensions["B"].width = 60
         row = 1
         for head, body in steps:
             if body is None:
