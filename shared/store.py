@@ -1258,6 +1258,41 @@ class Store:
         return shares
 
 
+    # --- 抽查 (方案 四（三）): added for shared/sampling.py, which draws; the store only keeps ------
+
+    def record_sample(self, year: int, seed: str, rate: Decimal, picks: Iterable[tuple[int, int | None]],
+                      *, by: str = SYSTEM) -> list[SampleEntry]:
+        """Keep a year's 抽查 draw, (unit id, passed version id) pairs, replacing any earlier draw of
+        that year; the audit log keeps what was replaced."""
+        picks = list(picks)
+        with self._write(lock=True) as s:
+            old = s.scalars(select(SampleRow).where(SampleRow.year == year)).all()
+            before = [s.get(UnitRow, r.unit_id).name for r in old]
+            for r in old:
+                s.delete(r)
+            s.flush()
+            now = _now()
+            names = []
+            for unit_id, version_id in picks:
+                unit = s.get(UnitRow, unit_id)
+                if unit is None or unit.district is None:
+                    raise StoreError(f"编号为 {unit_id} 的单位不是区县（市）单位，不能列入抽查。")
+                s.add(SampleRow(year=year, district=unit.district, unit_id=unit_id, submission_id=version_id,
+                                seed=str(seed), rate=Decimal(rate), drawn_by=by, drawn_at=now))
+                names.append(unit.name)
+            self._audit(s, by, "sample_drawn", f"抽取 {year} 年度区县（市）抽查单位 {len(names)} 家",
+                        before={"units": before} if old else None,
+                        after={"year": year, "seed": str(seed), "rate": Decimal(rate), "units": names})
+        return self.sample(year)
+
+    def sample(self, year: int) -> list[SampleEntry]:
+        """The year's recorded 抽查 draw, by district and unit name; [] when none was drawn."""
+        with self._read() as s:
+            rows = s.scalars(select(SampleRow).where(SampleRow.year == year)).all()
+            entries = [SampleEntry(r.year, r.district, _unit(s.get(UnitRow, r.unit_id)), r.submission_id, r.seed,
+                                   r.rate, r.drawn_by, r.drawn_at) for r in rows]
+        return sorted(entries, key=lambda e: (e.district, e.unit.name))
+
 # --- row -> value helpers ------------------------------------------------------------------
 
 def _unit(row: UnitRow) -> StoredUnit:
@@ -1328,3 +1363,34 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return _cell_json(value)
     return _cell_json(value)
+
+
+# --- 抽查 (方案 四（三）): the table and value behind record_sample / sample ---------------------
+
+class SampleRow(Base):
+    __tablename__ = "samples"
+    __table_args__ = (UniqueConstraint("year", "unit_id", name="uq_samples_year"),
+                      Index("ix_samples_year", "year"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    district: Mapped[str] = mapped_column(String(50))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", name="fk_samples_unit_id_units"))
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", name="fk_samples_submission_id_submissions"))
+    seed: Mapped[str] = mapped_column(String(100))
+    rate: Mapped[Decimal] = mapped_column(ExactDecimal)
+    drawn_by: Mapped[str] = mapped_column(String(100))
+    drawn_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+@dataclass(frozen=True)
+class SampleEntry:
+    year: int
+    district: str
+    unit: StoredUnit
+    version_id: int | None  # the passed version the unit was drawn on
+    seed: str
+    rate: Decimal
+    drawn_by: str
+    drawn_at: datetime
