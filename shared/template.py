@@ -26,7 +26,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.writer.excel import ExcelWriter
 
 from .names import ACHIEVEMENTS_RANGE, DERIVED, FIGURES, LONG_TEXTS, ORG_PROFILE_MAX, TEXT_FIELDS, TOTAL, YEAR_FIELD
-from .rubric import CATEGORIES, CONFIG, INDICATORS, RUBRIC, Config, Item, Rubric, Rule
+from .rubric import CATEGORIES, CONFIG, INDICATORS, RUBRIC, Config, Rubric, Rule
 
 FILING = "备案表"
 SELF = "自评表"

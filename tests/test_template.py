@@ -1,14 +1,12 @@
 """The template generator: names, committed template, formulas, protection, validation, write_named_values."""
 from __future__ import annotations
 
-import io
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl.worksheet.cell_range import CellRange
 
 from shared.names import ALL_NAMES, EVIDENCE_NAMES, ITEM_NAMES, SCORE_NAMES, TOTAL
 from shared.rubric import CATEGORIES, CONFIG, RUBRIC
@@ -227,8 +225,10 @@ def test_committed_template_is_what_the_generator_makes(template_path):
     assert workbook_content(committed) == workbook_content(fresh), "regenerate templates/自评表.xlsx"
 
 
-def test_builds_are_byte_identical():
+def test_builds_are_byte_identical_and_so_is_the_committed_file(template_path):
     assert workbook_bytes(build_template()) == workbook_bytes(build_template())
+    # Same openpyxl and zlib as whoever committed it: then the bytes agree too (content is checked above).
+    assert COMMITTED.read_bytes() == template_path.read_bytes(), "regenerate templates/自评表.xlsx"
 
 
 # --- write_named_values -------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import openpyxl
