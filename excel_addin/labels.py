@@ -14,6 +14,7 @@ BUTTONS = {
 
 RESULT_SHEET = "校验结果"
 RESULT_HEADERS = ["序号", "严重程度", "需修改的单元格", "规则/项目", "问题说明及修改方法"]
+RESULT_CELL_COLUMN = 3  # the column of RESULT_HEADERS that holds the cell address
 RESULT_WIDTHS = [6, 10, 18, 10, 100]
 SEVERITY = {"error": "错误", "warning": "提醒"}
 NO_FINDINGS_ROW = "未发现问题。"
@@ -34,6 +35,7 @@ SCORE_LINES = (
     "有佐证材料支撑的得分：{evidenced}\n"
     "{verdict}"
 )
+POINTS = "{value} 分"
 SCORE_UNKNOWN = "无（公式未计算）"
 EVIDENCE_UNKNOWN = "未核对（工作簿尚未保存到本机）"
 QUALIFIES = "重新计算得分达到 {threshold} 分，符合节约型机关创建要求。"

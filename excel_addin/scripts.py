@@ -192,7 +192,7 @@ def _previously_marked(book: xw.Book, values: BookValues) -> set[str]:
     sheet = _result_sheet(book)
     if sheet is None:
         return set()
-    column = labels.RESULT_HEADERS.index("需修改的单元格") + 1
+    column = labels.RESULT_CELL_COLUMN
     block = sheet.used_range.options(ndim=2).value or []
     return {str(row[column - 1]) for row in block[1:] if len(row) >= column and row[column - 1]
             and values.name_of(str(row[column - 1]))}
@@ -245,7 +245,7 @@ class Scores:
 
 
 def _shown(value: Decimal | None) -> str:
-    return labels.SCORE_UNKNOWN if value is None else f"{plain_number(value)} 分"
+    return labels.SCORE_UNKNOWN if value is None else labels.POINTS.format(value=plain_number(value))
 
 
 def score_summary(result: SubmissionResult, evidence_checked: bool) -> Scores:
