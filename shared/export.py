@@ -1,0 +1,523 @@
+"""The annual export (`jyjg export`): one print-ready workbook of a 创建年度 for the city's staff —
+名单 (附件4 grouping, each unit's state, scores and opinions), 进度 (against the creation targets, with
+a chart), 评分 (every submission's totals and item scores) and 抽查 (the drawn 区县 sample).
+
+Anything units or reviewers typed is written as text, never as a formula.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter
+
+from .rubric import CATEGORY_CITY, CATEGORY_COUNTY, CONFIG, RUBRIC, normalize_org_name
+from .scoring import plain_number, tally
+from .store import (
+    CHINA_TIME, FAILED, NOT_SUBMITTED, PASSED, RETURNED, ROSTER_ORDER, STAGE_REVIEW, STAGE_SITE, Decision,
+    StoredUnit, Store, UnitState, Version,
+)
+from .template import BODY_PT, SMALL_PT, TITLE_PT, _align, _Builder, _font, fit_row_height, set_cell_value
+
+ALL_CITY = "全市"  # targets.toml's key for the overall target (方案: 到2022年底全市70%左右)
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
+SECTION_FILL = PatternFill("solid", fgColor="F2F2F2")
+STATE_FILLS = {
+    PASSED: PatternFill("solid", fgColor="E2EFDA"),
+    FAILED: PatternFill("solid", fgColor="FCE4D6"),
+    RETURNED: PatternFill("solid", fgColor="FFF2CC"),
+}
+
+
+# --- layout helpers (the template's look: 宋体, thin boxes, wrapped text, A4) ------------------------
+
+class Sheets(_Builder):
+    """The template builder's layout helpers (put, merge, page_setup, …) over a fresh workbook."""
+
+    def __init__(self, title: str):
+        super().__init__(RUBRIC, CONFIG)
+        self.wb.remove(self.wb.active)
+        self.wb.properties.creator = "节约型机关创建评价系统"
+        self.wb.properties.title = title
+
+    def cell(self, ws, row: int, col: int, value: Any, *, bold: bool = False, size: float = BODY_PT,
+             h: str = "center", fill: PatternFill | None = None, fmt: str | None = None, border: bool = True):
+        """One cell; text always as text (set_cell_value), numbers as numbers."""
+        c = self.put(ws, f"{get_column_letter(col)}{row}", None, font=_font(size, bold=bold),
+                     align=_align(h), border=border, fill=fill, fmt=fmt)
+        set_cell_value(c, _value(value))
+        return c
+
+    def title(self, ws, row: int, text: str, last_col: int, *, size: float = TITLE_PT, height: float = 36) -> None:
+        self.cell(ws, row, 1, text, bold=True, size=size, border=False)
+        self.merge(ws, f"A{row}:{get_column_letter(last_col)}{row}", border=False)
+        ws.row_dimensions[row].height = height
+
+    def note(self, ws, row: int, text: str, last_col: int) -> None:
+        self.cell(ws, row, 1, text, size=SMALL_PT, h="left", border=False)
+        self.merge(ws, f"A{row}:{get_column_letter(last_col)}{row}", border=False)
+        fit_row_height(ws, ws[f"A{row}"])
+
+    @staticmethod
+    def widths(ws, widths: list[float]) -> None:
+        """Set first: row heights are fitted to the column widths."""
+        for col, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(col)].width = width
+
+    def header(self, ws, row: int, labels: list[str]) -> None:
+        for col, label in enumerate(labels, start=1):
+            self.cell(ws, row, col, label, bold=True, size=SMALL_PT, fill=HEAD_FILL)
+            fit_row_height(ws, ws.cell(row, col))
+
+    def section(self, ws, row: int, text: str, last_col: int) -> None:
+        self.cell(ws, row, 1, text, bold=True, h="left", fill=SECTION_FILL)
+        self.merge(ws, f"A{row}:{get_column_letter(last_col)}{row}")
+        ws.row_dimensions[row].height = 22
+
+    def fit_row(self, ws, row: int, last_col: int, minimum: float = 20) -> None:
+        ws.row_dimensions[row].height = minimum
+        for col in range(1, last_col + 1):
+            fit_row_height(ws, ws.cell(row, col))
+
+    def print_setup(self, ws, last_col: int, last_row: int, title_rows: str | None, landscape: bool) -> None:
+        self.page_setup(ws, f"A1:{get_column_letter(last_col)}{last_row}", title_rows)
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.5
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    return value
+
+
+def chinese_numeral(n: int) -> str:
+    if 1 <= n <= 10:
+        return CHINESE_NUMERALS[n - 1]
+    if n < 20:
+        return "十" + CHINESE_NUMERALS[n - 11]
+    return str(n)
+
+
+def group_heading(group: str) -> str:
+    """附件4's sub-heading for a compound group: 市委市政府大院 -> 市委市政府大院办公单位."""
+    return f"{group}办公单位" if group.endswith("大院") else f"{group}单位"
+
+
+def shown_date(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d")
+
+
+# --- what the sheets show, gathered once ----------------------------------------------------------
+
+@dataclass
+class UnitLine:
+    """One unit's line in a year's list."""
+
+    unit: StoredUnit
+    state: str
+    version: Version | None = None
+    verified_total: Decimal | None = None
+    decisions: list[Decision] = field(default_factory=list)
+    built_in: int | None = None  # the year it passed 实地验收 (this year or before), if it has
+    carried_from: int | None = None
+    rectification: str | None = None
+    in_year_list: bool = False  # listed for this year, submitted this year, or carried over
+
+    def opinion(self, stage: str) -> str:
+        shown = [d for d in self.decisions if d.stage == stage]
+        if not shown:
+            return ""
+        last = shown[-1]
+        text = f"{last.outcome}"
+        if last.opinion:
+            text += f"：{last.opinion}"
+        return f"{text}（{last.reviewer}，{shown_date(last.decided_at)}）"
+
+    def remark(self, year: int) -> str:
+        parts = []
+        if self.carried_from is not None:
+            parts.append(f"{self.carried_from}年验收未通过，转入本年度评价；整改意见：{self.rectification or '（无）'}")
+        created = self.unit.creation_year
+        if created is not None and created > year and self.version is not None:
+            parts.append(f"{created}年创建单位，提前申报")
+        elif created is not None and created > year:
+            parts.append(f"{created}年创建单位")
+        if self.built_in is not None and self.built_in < year:
+            parts.append(f"已于{self.built_in}年验收通过")
+        if not self.unit.listed:
+            parts.append("不在创建名单中")
+        return "；".join(parts)
+
+
+@dataclass
+class YearData:
+    year: int
+    lines: list[UnitLine]  # every listed unit, then unlisted units of the year, in 附件4 order
+    versions: list[Version]  # every version of the year
+
+    def city(self) -> list[UnitLine]:
+        return [x for x in self.lines if x.unit.listed and x.unit.district is None]
+
+    def districts(self) -> dict[str, list[UnitLine]]:
+        found: dict[str, list[UnitLine]] = {}
+        for x in self.lines:
+            if x.unit.listed and x.unit.district:
+                found.setdefault(x.unit.district, []).append(x)
+        return dict(sorted(found.items()))
+
+    def unlisted(self) -> list[UnitLine]:
+        return [x for x in self.lines if not x.unit.listed]
+
+
+def gather(store: Store, year: int) -> YearData:
+    states: dict[int, UnitState] = {s.unit.id: s for s in store.unit_states(year)}
+    all_versions = store.versions()
+    by_id = {v.id: v for v in all_versions}
+    built: dict[int, int] = {}
+    for v in all_versions:
+        if v.unit_id is not None and v.status == PASSED and v.assess_year is not None and v.assess_year <= year:
+            built[v.unit_id] = min(built.get(v.unit_id, v.assess_year), v.assess_year)
+    lines = []
+    for unit in store.units():
+        state = states.get(unit.id)
+        if state is None and not unit.listed:
+            continue
+        line = UnitLine(unit, state.state if state else NOT_SUBMITTED, built_in=built.get(unit.id),
+                        in_year_list=state is not None)
+        if state is not None:
+            line.version = by_id.get(state.version_id) if state.version_id else None
+            line.verified_total = state.verified_total
+            line.carried_from, line.rectification = state.carried_from, state.rectification
+            if state.version_id:
+                line.decisions = store.decisions(state.version_id)
+        lines.append(line)
+    lines.sort(key=_line_order)
+    versions = [v for v in all_versions if v.assess_year == year]
+    order = {x.unit.id: i for i, x in enumerate(lines)}
+    versions.sort(key=lambda v: (order.get(v.unit_id, len(order)), v.number or 0, v.id))
+    return YearData(year, lines, versions)
+
+
+def _line_order(line: UnitLine) -> tuple:
+    unit = line.unit
+    if unit.listed and unit.district is None:
+        return (0, ROSTER_ORDER.get(normalize_org_name(unit.name), 0), "", 0, "", unit.name)
+    if unit.listed:
+        return (1, 0, unit.district or "", unit.creation_year or 0, unit.group, unit.name)
+    return (2, 0, "", 0, "", unit.name)
+
+
+# --- 名单 ---------------------------------------------------------------------------------------------
+
+LIST_HEADER = ["序号", "单位名称", "创建年度", "本年度状态", "自评分", "重算得分", "核定得分", "初审意见", "实地验收意见",
+               "累计建成", "备注"]
+LIST_WIDTHS = [5, 24, 7, 9.5, 6.5, 6.5, 6.5, 20, 24, 8, 24]
+
+
+def build_list(book: Sheets, data: YearData) -> None:
+    ws = book.wb.create_sheet("名单")
+    last = len(LIST_HEADER)
+    book.widths(ws, LIST_WIDTHS)
+    book.title(ws, 1, f"益阳市{data.year}年度节约型机关创建名单及评审情况", last)
+    book.note(ws, 2, f"按《益阳市市直单位节约型机关创建名单》（附件4）分组排列，区县（市）单位按区县列后。"
+                     f"自评分为单位所填，重算得分按评分规则重新计算，核定得分为评价小组实地核定。"
+                     f"导出时间：{datetime.now(CHINA_TIME):%Y-%m-%d %H:%M}", last)
+    book.header(ws, 3, LIST_HEADER)
+    ws.row_dimensions[3].height = 30
+    row = 4
+    number = 0
+    heading = 0
+
+    def unit_row(line: UnitLine) -> None:
+        nonlocal row, number
+        number += 1
+        v = line.version
+        values = [number, line.unit.name, line.unit.creation_year, line.state,
+                  v.claimed_total if v else None, v.rescored_total if v else None, line.verified_total,
+                  line.opinion(STAGE_REVIEW), line.opinion(STAGE_SITE),
+                  f"{line.built_in}年" if line.built_in else "", line.remark(data.year)]
+        for col, value in enumerate(values, start=1):
+            h = "left" if col in (2, 8, 9, 11) else "center"
+            fill = STATE_FILLS.get(line.state) if col == 4 else None
+            book.cell(ws, row, col, value, size=SMALL_PT, h=h, fill=fill)
+        book.fit_row(ws, row, last)
+        row += 1
+
+    years = sorted({x.unit.creation_year for x in data.city() if x.unit.creation_year is not None})
+    for year in years:
+        members = [x for x in data.city() if x.unit.creation_year == year]
+        heading += 1
+        book.section(ws, row, f"{chinese_numeral(heading)}、{year}年创建单位（{len(members)}家）", last)
+        row += 1
+        groups = list(dict.fromkeys(x.unit.group for x in members))
+        sub = 0
+        for group in groups:
+            if group:
+                sub += 1
+                in_group = [x for x in members if x.unit.group == group]
+                book.cell(ws, row, 1, f"（{chinese_numeral(sub)}）{group_heading(group)}（{len(in_group)}家）",
+                          bold=True, size=SMALL_PT, h="left")
+                book.merge(ws, f"A{row}:{get_column_letter(last)}{row}")
+                ws.row_dimensions[row].height = 20
+                row += 1
+            for line in members:
+                if line.unit.group == group:
+                    unit_row(line)
+    districts = data.districts()
+    if districts:
+        heading += 1
+        total = sum(len(v) for v in districts.values())
+        book.section(ws, row, f"{chinese_numeral(heading)}、区县（市）创建单位（{total}家）", last)
+        row += 1
+        for sub, (district, members) in enumerate(districts.items(), start=1):
+            book.cell(ws, row, 1, f"（{chinese_numeral(sub)}）{district}（{len(members)}家）", bold=True,
+                      size=SMALL_PT, h="left")
+            book.merge(ws, f"A{row}:{get_column_letter(last)}{row}")
+            ws.row_dimensions[row].height = 20
+            row += 1
+            for line in members:
+                unit_row(line)
+    others = data.unlisted()
+    if others:
+        heading += 1
+        book.section(ws, row, f"{chinese_numeral(heading)}、其他申报单位（不在创建名单中，{len(others)}家）", last)
+        row += 1
+        for line in others:
+            unit_row(line)
+    ws.freeze_panes = "C4"
+    book.print_setup(ws, last, row - 1, "$3:$3", landscape=True)
+
+
+# --- 进度 ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Progress:
+    label: str
+    units: int
+    built: int
+    target: Decimal | None  # percent
+
+    @property
+    def rate(self) -> Decimal | None:
+        return None if self.units == 0 else Decimal(self.built) / Decimal(self.units)
+
+    @property
+    def met(self) -> bool | None:
+        """Exactly: built / units >= target %, without rounding the rate."""
+        if self.target is None or self.units == 0:
+            return None
+        return self.built * 100 >= self.target * self.units
+
+
+def progress(data: YearData) -> list[Progress]:
+    """市直, then 区县 in total and by district, then 全市; listed units only."""
+    year = data.year
+
+    def count(lines: list[UnitLine]) -> tuple[int, int]:
+        return len(lines), sum(1 for x in lines if x.built_in is not None)
+
+    rows = [Progress(CATEGORY_CITY, *count(data.city()), CONFIG.creation_target(year, CATEGORY_CITY))]
+    districts = data.districts()
+    county_lines = [x for members in districts.values() for x in members]
+    county_target = CONFIG.creation_target(year, CATEGORY_COUNTY)
+    rows.append(Progress(f"{CATEGORY_COUNTY}（合计）", *count(county_lines), county_target))
+    for district, members in districts.items():
+        rows.append(Progress(f"其中：{district}", *count(members), county_target))
+    rows.append(Progress(ALL_CITY, *count(data.city() + county_lines), CONFIG.creation_target(year, ALL_CITY)))
+    return rows
+
+
+PROGRESS_HEADER = ["类别 / 区县（市）", "单位数", "累计建成", "建成率", "年度目标", "是否达标"]
+PROGRESS_WIDTHS = [30, 9, 9, 10, 10, 10]
+
+
+def build_progress(book: Sheets, data: YearData) -> None:
+    ws = book.wb.create_sheet("进度")
+    last = len(PROGRESS_HEADER)
+    book.widths(ws, PROGRESS_WIDTHS)
+    book.title(ws, 1, f"益阳市{data.year}年度节约型机关创建进度", last)
+    book.note(ws, 2, f"累计建成：截至{data.year}年验收通过的单位（含以前年度）；建成率 = 累计建成 ÷ 名单单位数。"
+                     "年度目标按《益阳市节约型机关创建行动方案》二（二），在 targets.toml 中配置。", last)
+    book.header(ws, 3, PROGRESS_HEADER)
+    rows = progress(data)
+    row = 4
+    for p in rows:
+        met = {True: "达标", False: "未达标", None: "—"}[p.met]
+        values = [p.label, p.units, p.built, p.rate,
+                  None if p.target is None else p.target / 100, met]
+        for col, value in enumerate(values, start=1):
+            fmt = "0.0%" if col == 4 else "0%" if col == 5 else None
+            fill = STATE_FILLS[PASSED] if met == "达标" and col == 6 else STATE_FILLS[FAILED] if met == "未达标" and col == 6 else None
+            book.cell(ws, row, col, value, h="left" if col == 1 else "center", fmt=fmt, fill=fill,
+                      bold=p.label in (CATEGORY_CITY, ALL_CITY) and col == 1)
+            if col == 5 and value is None:
+                ws.cell(row, col).value = "未设目标"
+        ws.row_dimensions[row].height = 22
+        row += 1
+    last_row = row - 1
+    book.print_setup(ws, last, last_row + 22, "$3:$3", landscape=False)
+
+    chart = BarChart()
+    chart.type = "bar"  # horizontal: the Chinese category labels stay readable
+    chart.title = f"{data.year}年度建成率与目标"
+    chart.x_axis.scaling.orientation = "maxMin"  # first row on top, as in the table
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    chart.y_axis.majorUnit = 0.2
+    chart.add_data(Reference(ws, min_col=4, max_col=5, min_row=3, max_row=last_row), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=4, max_row=last_row))
+    chart.dataLabels = DataLabelList()
+    chart.dataLabels.showVal = True
+    for hidden in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
+        setattr(chart.dataLabels, hidden, False)
+    chart.dataLabels.numFmt = "0%"
+    chart.legend.position = "b"
+    chart.gapWidth = 60
+    chart.width = 16.5
+    chart.height = max(7.0, 2.0 + 1.3 * len(rows))
+    ws.add_chart(chart, f"A{last_row + 2}")
+
+
+# --- 评分 ---------------------------------------------------------------------------------------------
+
+SCORE_HEADER = ["序号", "单位名称", "版本", "状态", "自评分", "重算得分", "佐证支撑得分", "核定得分", "错误", "警告"]
+SCORE_WIDTHS = [5, 22, 5, 9, 6.5, 6.5, 7, 6.5, 5, 5]
+
+
+def item_scores(version: Version) -> dict[str, Decimal]:
+    """The version's re-scored item scores (from its recorded rule scores)."""
+    scores = {rid: Decimal(str(e["score"])) for rid, e in (version.rules or {}).items()
+              if isinstance(e, dict) and e.get("score") is not None}
+    return dict(tally(scores).items) if scores else {}
+
+
+def build_scores(book: Sheets, store: Store, data: YearData) -> None:
+    ws = book.wb.create_sheet("评分")
+    items = RUBRIC.items
+    header = SCORE_HEADER + [f"{i.id}\n{i.name}\n（{plain_number(i.cap)}）" for i in items]
+    last = len(header)
+    book.widths(ws, SCORE_WIDTHS + [7] * len(items))
+    book.title(ws, 1, f"益阳市{data.year}年度节约型机关创建申报评分", last)
+    book.note(ws, 2, "每个申报版本一行（被新版本替代的版本注明“已替代”）。自评分为表中所填总分；重算得分按评分规则重新计算；"
+                     "佐证支撑得分只计佐证材料齐全的规则；核定得分为评价小组核定（未核定的规则按重算分计）；"
+                     "各项目得分为重算得分。", last)
+    book.header(ws, 3, header)
+    unverified = sum(1 for r in RUBRIC.rules if not r.computed)
+    row = 4
+    for number, v in enumerate(data.versions, start=1):
+        card = store.verified_card(v.id) if v.unit_id is not None else None
+        verified = card.total if card is not None and len(card.pending) < unverified else None
+        state = v.status if v.current else f"{v.status}（已替代）"
+        values = [number, v.unit_name or v.org_name or v.original_name, v.number, state, v.claimed_total,
+                  v.rescored_total, v.evidenced_total, verified, v.error_count, v.warning_count]
+        items_now = item_scores(v)
+        values += [items_now.get(i.id) for i in items]
+        for col, value in enumerate(values, start=1):
+            book.cell(ws, row, col, value, size=SMALL_PT, h="left" if col == 2 else "center",
+                      fill=STATE_FILLS.get(v.status) if col == 4 else None)
+        book.fit_row(ws, row, last)
+        row += 1
+    if not data.versions:
+        book.cell(ws, row, 1, f"{data.year}年度尚无申报。", h="left")
+        book.merge(ws, f"A{row}:{get_column_letter(last)}{row}")
+        row += 1
+    ws.freeze_panes = "C4"
+    book.print_setup(ws, last, row - 1, "$3:$3", landscape=True)
+
+
+# --- 抽查 ---------------------------------------------------------------------------------------------
+
+SAMPLE_HEADER = ["序号", "区县（市）", "单位名称", "创建年度", "核定得分", "达到80分", "核减规则", "抽查意见"]
+SAMPLE_WIDTHS = [5, 11, 24, 7, 7, 7, 22, 22]
+
+
+def build_sample(book: Sheets, store: Store, data: YearData) -> None:
+    from .sampling import passed_by_district
+
+    ws = book.wb.create_sheet("抽查")
+    last = len(SAMPLE_HEADER)
+    book.widths(ws, SAMPLE_WIDTHS)
+    year = data.year
+    book.title(ws, 1, f"益阳市{year}年度区县（市）节约型机关创建抽查", last)
+    entries = store.sample(year)
+    if not entries:
+        book.note(ws, 2, f"{year}年度尚未抽取抽查单位（由市机关事务管理局运行“jyjg sample --year {year}”抽取）。", last)
+        book.print_setup(ws, last, 2, None, landscape=False)
+        return
+    first = entries[0]
+    book.note(ws, 2, f"方案四（三）：市机关事务管理局对区县（市）创建单位进行抽查。每个区县（市）从本年度验收通过的单位中"
+                     f"随机抽取不少于 {plain_number(first.rate * 100)}%（向上取整，至少 1 家）。随机种子“{first.seed}”，"
+                     f"同一种子可重现同一抽查结果。抽取人：{first.drawn_by}；抽取时间："
+                     f"{first.drawn_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}。", last)
+    # Per district: how many passed, how many drawn.
+    passed = {d: len(units) for d, units in passed_by_district(store, year).items()}
+    drawn: dict[str, int] = {}
+    for e in entries:
+        drawn[e.district] = drawn.get(e.district, 0) + 1
+    summary = ["区县（市）", "验收通过", "抽查", "抽查比例"]
+    for col, label in enumerate(summary, start=1):
+        book.cell(ws, 3, col if col == 1 else col + 1, label, bold=True, size=SMALL_PT, fill=HEAD_FILL)
+    book.merge(ws, "A3:B3")
+    row = 4
+    for district in sorted(set(passed) | set(drawn)):
+        n, k = passed.get(district, 0), drawn.get(district, 0)
+        book.cell(ws, row, 1, district, size=SMALL_PT)
+        book.merge(ws, f"A{row}:B{row}")
+        book.cell(ws, row, 3, n, size=SMALL_PT)
+        book.cell(ws, row, 4, k, size=SMALL_PT)
+        book.cell(ws, row, 5, Decimal(k) / n if n else None, size=SMALL_PT, fmt="0.0%")
+        ws.row_dimensions[row].height = 20
+        row += 1
+    row += 1
+    header_row = row
+    book.header(ws, row, SAMPLE_HEADER)
+    ws.row_dimensions[row].height = 24
+    row += 1
+    for number, e in enumerate(entries, start=1):
+        card = store.verified_card(e.version_id) if e.version_id else None
+        marked = ""
+        if card is not None:
+            marked = "、".join(f"{rid}（{plain_number(card.rules[rid].claimed)}→{plain_number(card.rules[rid].score)}）"
+                              for rid in card.marked_down) or "无"
+        values = [number, e.district, e.unit.name, e.unit.creation_year, card.total if card else None,
+                  ("是" if card.card.qualifies else "否") if card else "", marked, ""]
+        for col, value in enumerate(values, start=1):
+            book.cell(ws, row, col, value, size=SMALL_PT, h="left" if col in (3, 7, 8) else "center")
+        book.fit_row(ws, row, last, minimum=30)
+        row += 1
+    book.print_setup(ws, last, row - 1, f"${header_row}:${header_row}", landscape=False)
+
+
+# --- the workbook -------------------------------------------------------------------------------------
+
+def build_annual_export(store: Store, year: int) -> openpyxl.Workbook:
+    data = gather(store, year)
+    book = Sheets(f"益阳市{year}年度节约型机关创建名单、进度与评分")
+    build_list(book, data)
+    build_progress(book, data)
+    build_scores(book, store, data)
+    build_sample(book, store, data)
+    book.wb.active = 0
+    return book.wb
+
+
+def write_annual_export(store: Store, year: int, out_path: str | Path) -> Path:
+    """Write the year's export workbook (名单, 进度, 评分, 抽查) to out_path (.xlsx)."""
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    build_annual_export(store, year).save(out)
+    return out
