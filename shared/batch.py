@@ -24,22 +24,22 @@ def check_submission(sub: Submission, year: int | None = None) -> SubmissionResu
         inner_name, data = sub.workbook()
         values = read_named_values(data)
     except (WorkbookError, PackageError) as error:
-        return _failed(sub, error.kind, error.reason, getattr(error, "entry", None))
+        return _failed(sub, error.kind, error.fields)
     except Exception as error:  # a reader bug must not stop the batch; say what happened
-        return _failed(sub, "unreadable", f"读取时出错：{type(error).__name__}", None)
+        return _failed(sub, "unreadable", {"reason": f"读取时出错：{type(error).__name__}"})
     try:
         result = check_values(values, where=sub.source, year=year, evidence=sub.evidence_status, source=sub.source)
     except Exception as error:
-        return _failed(sub, "unreadable", f"校验时出错：{type(error).__name__}", None)
+        return _failed(sub, "unreadable", {"reason": f"校验时出错：{type(error).__name__}"})
     result.workbook_name = inner_name
     check_roster(result)
     return result
 
 
-def _failed(sub: Submission, kind: str, reason: str, entry: str | None) -> SubmissionResult:
+def _failed(sub: Submission, kind: str, fields: dict) -> SubmissionResult:
     result = SubmissionResult(source=sub.source)
-    result.findings.append(finding(kind, where=sub.source, reason=reason, entry=entry or "",
-                                   count="", names=reason))
+    fields = {"reason": "", "entry": "", "count": "", "names": "", **fields}
+    result.findings.append(finding(kind, where=sub.source, **fields))
     return result
 
 

@@ -74,6 +74,7 @@ class DemoCase:
     cached: bool = True  # whether formula cells carry the values Excel would have saved
     tamper: Callable[[dict[str, Any]], None] | None = None  # changes to saved formula values
     raw: bytes | None = None  # a file sent instead of a workbook
+    problem: str | None = None  # the PROBLEMS key this case was given, if any
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -218,12 +219,14 @@ def demo_cases(seed: int = DEMO_YEAR) -> list[DemoCase]:
         if index % 9 == 4:  # some fall short of 80
             _drop_rules(rng, values, cells, rng.uniform(21, 35))
         elif index % 9 in (2, 6, 8) and problems:
-            PROBLEMS[problems.pop(0)](case, rng)
+            case.problem = problems.pop(0)
+            PROBLEMS[case.problem](case, rng)
         cases.append(case)
     while problems:  # any problem left gets a 区县 unit of its own
         name = DEMO_COUNTY_UNITS[len(problems) % len(DEMO_COUNTY_UNITS)] + f"（{len(problems)}）"
         case = _county_case(rng, name, len(cases))
-        PROBLEMS[problems.pop(0)](case, rng)
+        case.problem = problems.pop(0)
+        PROBLEMS[case.problem](case, rng)
         cases.append(case)
     for i, name in enumerate(DEMO_COUNTY_UNITS[:4]):
         cases.append(_county_case(rng, name, i))

@@ -1,0 +1,68 @@
+"""The demo inbox: realistic, every kind of problem present, Chinese names intact, checks as intended."""
+import json
+import zipfile
+from collections import Counter
+
+import pytest
+
+from shared.batch import check_paths
+from shared.cli import main
+from shared.demo import build_demo_inbox, demo_cases
+from shared.rubric import ROSTER
+
+EXPECTED_CODES = {"unreadable", "not_a_template", "package_unsafe", "field_missing", "text_length", "invalid_value",
+                  "cap_exceeded", "total_mismatch", "energy_data_invalid", "energy_mismatch", "evidence_missing",
+                  "evidence_not_found", "evidence_unsafe", "evidence_broken", "duplicate_submission", "not_on_roster"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    inbox = build_demo_inbox(tmp_path_factory.mktemp("demo"))
+    return inbox, check_paths([inbox])
+
+
+def test_every_finding_code_appears(demo):
+    _, results = demo
+    assert {f.code for r in results for f in r.findings} == EXPECTED_CODES
+
+
+def test_most_units_are_clean_and_qualify(demo):
+    _, results = demo
+    clean = [r for r in results if not r.counts[0]]
+    assert all(r.claimed_total == r.rescored_total == r.evidenced_total for r in clean)
+    assert sum(1 for r in clean if r.qualifies) >= 35
+    below = [r for r in results if r.rescored_total is not None and not r.qualifies]
+    assert len(below) >= 4
+
+
+def test_unit_names_survive_every_zip_tool(demo):
+    inbox, results = demo
+    roster = {u.name for u in ROSTER}
+    assert sum(1 for r in results if r.org_name in roster) >= 55
+    sound = {f"{c.file_stem}.zip" for c in demo_cases() if c.problem is None}
+    legacy_zips = 0
+    for path in inbox.glob("*.zip"):
+        with zipfile.ZipFile(path) as archive:
+            legacy = [i for i in archive.infolist() if not i.flag_bits & 0x800]
+        if legacy and path.name in sound:  # GBK or unflagged UTF-8 names: every evidence file still found
+            legacy_zips += 1
+            result = next(r for r in results if r.source.endswith(path.name))
+            assert path.name.startswith(result.org_name)
+            assert not [f for f in result.findings if f.code.startswith("evidence")], path.name
+    assert legacy_zips >= 10
+
+
+def test_demo_is_deterministic():
+    first, second = demo_cases(7), demo_cases(7)
+    assert [c.values for c in first] == [c.values for c in second]
+
+
+def test_jyjg_demo_and_check_commands(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "校验结果" in out and "重算达到 80 分" in out
+    target = tmp_path / "r.json"
+    assert main(["check", str(tmp_path / "d" / "收件箱"), "--json", str(target)]) == 0
+    document = json.loads(target.read_text(encoding="utf-8"))
+    counts = Counter(f["code"] for s in document["submissions"] for f in s["findings"])
+    assert set(counts) == EXPECTED_CODES
