@@ -218,10 +218,13 @@ def _recolour(book: xw.Book, values: BookValues, previous: set[str], findings: l
         if f.cell and values.name_of(f.cell):
             if marks.get(f.cell) != ERROR:
                 marks[f.cell] = f.severity
-    for address in previous - set(marks):
-        _cell(book, address).color = template_fills().get(values.name_of(address))
-    for address, severity in marks.items():
-        _cell(book, address).color = labels.ERROR_COLOR if severity == ERROR else labels.WARNING_COLOR
+    paints = [(a, template_fills().get(values.name_of(a))) for a in sorted(previous - set(marks))]
+    paints += [(a, labels.ERROR_COLOR if s == ERROR else labels.WARNING_COLOR) for a, s in marks.items()]
+    try:
+        for address, colour in paints:
+            _cell(book, address).color = colour
+    except Exception:  # desktop Excel refuses formats on a sheet protected without “设置单元格格式”; the rows stand
+        pass
 
 
 def _cell(book: xw.Book, address: str):
