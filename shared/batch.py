@@ -68,3 +68,20 @@ def check_paths(paths: Iterable[str | Path], year: int | None = None,
                 progress(result)
     check_duplicates(results)
     return results
+
+
+def load_paths(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",
+               progress: Callable[[SubmissionResult], None] | None = None) -> list:
+    """Check every submission under `paths` and record each, with its original file, in the store.
+
+    Returns the store's versions in discovery order; the same file loaded twice is one version.
+    """
+    subs = discover(paths)
+    results = []
+    for sub in subs:
+        result = check_submission(sub, year)
+        results.append(result)
+        if progress:
+            progress(result)
+    check_duplicates(results)
+    return [store.record(result, sub.path, by=by) for sub, result in zip(subs, results)]

@@ -36,9 +36,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, dest="json_out", help="把结果写入 JSON 文件")
     p.add_argument("--year", type=int, help="工作簿未填创建年度时采用的年度")
 
-    p = sub.add_parser("demo", help="生成附件4单位的演示收件箱并运行校验")
+    p = sub.add_parser("demo", help="生成附件4单位的演示收件箱，校验、记入数据库并导出年度汇总")
     p.add_argument("--out", type=Path, default=Path("jyjg-demo"), help="演示数据目录（默认 ./jyjg-demo）")
     p.add_argument("--seed", type=int, default=2020, help="随机种子")
+    _add_db(p)
+
+    p = sub.add_parser("load", help="校验申报材料并记入评审数据库")
+    p.add_argument("paths", nargs="+", type=Path, help="工作簿、压缩包、申报文件夹或收件箱文件夹")
+    p.add_argument("--year", type=int, help="工作簿未填创建年度时采用的年度")
+    p.add_argument("--by", default="系统", help="记录人")
+    _add_db(p)
+
+    p = sub.add_parser("export", help="导出年度名单、进度和评分汇总（.xlsx），并生成通报草稿（.docx）")
+    p.add_argument("--year", type=int, required=True, help="创建年度")
+    p.add_argument("--out", type=Path, required=True, help="输出文件，如 2020年度汇总.xlsx")
+    _add_db(p)
+
+    p = sub.add_parser("sample", help="按比例抽取区县（市）验收通过单位进行抽查")
+    p.add_argument("--year", type=int, required=True, help="创建年度")
+    p.add_argument("--rate", default="0.05", help="每个区县（市）的抽查比例（默认 0.05）")
+    p.add_argument("--seed", help="随机种子（默认由年度生成，可重现）")
+    _add_db(p)
+
+    p = sub.add_parser("report", help="输出单位的验收评分表（.xlsx 或 .pdf）")
+    p.add_argument("--unit", required=True, help="单位名称")
+    p.add_argument("--year", type=int, required=True, help="创建年度")
+    p.add_argument("--out", type=Path, required=True, help="输出文件（.xlsx 或 .pdf）")
+    _add_db(p)
+
+    p = sub.add_parser("roster", help="单位名单")
+    roster_sub = p.add_subparsers(dest="roster_command", required=True, metavar="操作")
+    q = roster_sub.add_parser("import", help="导入区县（市）的创建单位名单（.xlsx 或 .csv：单位名称、创建年度、分组）")
+    q.add_argument("file", type=Path)
+    q.add_argument("--district", required=True, help="区县（市）名称，如 赫山区")
+    _add_db(q)
+
+    p = sub.add_parser("serve", help="载入申报材料并启动评审工作台（浏览器访问）")
+    p.add_argument("paths", nargs="*", type=Path, help="要先载入的申报材料")
+    p.add_argument("--port", type=int, default=8866, help="端口（默认 8866）")
+    p.add_argument("--token", help="访问口令（不填则随机生成并显示）")
     _add_db(p)
 
     return parser
@@ -59,6 +95,8 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    if _missing_paths(args.paths):
+        return 2
     results = run_check(args.paths, args.year)
     if args.json_out:
         write_json(results, args.json_out)
@@ -69,10 +107,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def run_check(paths: Sequence[Path], year: int | None):
     from .batch import check_paths
 
-    missing = [p for p in paths if not p.exists()]
-    for p in missing:
-        err_console.print(f"[yellow]找不到 {p}，已跳过。[/yellow]")
-    existing = [p for p in paths if p.exists()]
+    existing = list(paths)
     if err_console.is_terminal:
         from rich.progress import Progress
 
@@ -114,15 +149,122 @@ def print_summary(results) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import build_demo_inbox
+    from .batch import load_paths
+    from .demo import DEMO_DISTRICT, DEMO_YEAR, build_demo_inbox, demo_roster_units
 
     inbox = build_demo_inbox(args.out, seed=args.seed)
     console.print(f"演示收件箱：{inbox}")
     run_check([inbox], None)
+    with _store(args) as store:
+        store.import_units([(u.name, u.year, u.group) for u in demo_roster_units()], DEMO_DISTRICT)
+        versions = load_paths(store, [inbox], by="演示")
+        console.print(f"已记入评审数据库 {store.url}：{len(versions)} 份申报。")
+        _export(store, DEMO_YEAR, args.out / f"{DEMO_YEAR}年度节约型机关创建汇总.xlsx")
     return 0
 
 
-COMMANDS = {"template": cmd_template, "check": cmd_check, "demo": cmd_demo}
+def _store(args: argparse.Namespace):
+    from .store import Store
+
+    return Store(args.db)
+
+
+def _missing_paths(paths: Sequence[Path]) -> bool:
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        err_console.print(f"找不到 {p}")
+    return bool(missing)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from .batch import load_paths
+
+    if _missing_paths(args.paths):
+        return 2
+    with _store(args) as store:
+        versions = load_paths(store, args.paths, args.year, by=args.by)
+    new = sum(1 for v in versions if v.created)
+    console.print(f"共 {len(versions)} 份申报：新记入 {new} 份，{len(versions) - new} 份此前已记入。")
+    return 0
+
+
+def _export(store, year: int, out: Path) -> None:
+    from .export import write_annual_export
+    from .notice import write_notice
+
+    write_annual_export(store, year, out)
+    notice = out.with_name(f"{year}年度节约型机关创建情况通报（草稿）.docx")
+    write_notice(store, year, notice)
+    console.print(f"已导出 {year} 年度汇总：{out}")
+    console.print(f"通报草稿：{notice}")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        _export(store, args.year, args.out)
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .sampling import draw_sample
+
+    with _store(args) as store:
+        entries = draw_sample(store, args.year, args.rate, args.seed)
+    table = Table(title=f"{args.year} 年度区县（市）抽查名单（共 {len(entries)} 家）")
+    table.add_column("区县（市）")
+    table.add_column("单位")
+    for entry in entries:
+        table.add_row(entry.district, entry.unit.name)
+    console.print(table)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_acceptance_report
+
+    with _store(args) as store:
+        out = write_acceptance_report(store, args.unit, args.year, args.out)
+    console.print(f"已生成验收评分表：{out}")
+    return 0
+
+
+def cmd_roster(args: argparse.Namespace) -> int:
+    from .export import read_unit_rows
+
+    if _missing_paths([args.file]):
+        return 2
+    with _store(args) as store:
+        count = store.import_units(read_unit_rows(args.file), args.district)
+    console.print(f"已导入 {args.district} 单位 {count} 家。")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from workbench.server import serve
+
+    if _missing_paths(args.paths):
+        return 2
+    return serve(args.paths, port=args.port, token=args.token, db_url=args.db)
+
+
+def _friendly(handler):
+    """Store refusals (stale writes, unknown units) are messages for people, not tracebacks."""
+
+    def run(args: argparse.Namespace) -> int:
+        from .store import StoreError
+
+        try:
+            return handler(args)
+        except StoreError as error:
+            err_console.print(str(error))
+            return 1
+
+    return run
+
+
+COMMANDS = {"template": cmd_template, "check": cmd_check, "demo": cmd_demo, "load": _friendly(cmd_load),
+            "export": _friendly(cmd_export), "sample": _friendly(cmd_sample), "report": _friendly(cmd_report),
+            "roster": _friendly(cmd_roster), "serve": cmd_serve}
 
 
 if __name__ == "__main__":
