@@ -1,0 +1,325 @@
+"""HTML for the dashboard's screens: the 总览 chart, a submission's detail, its history and the
+核定 tally. Pure functions of store values; every text from a submission is escaped.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Iterable, Mapping, Sequence
+
+from shared.names import BASE_FIGURES, FIGURES
+from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, CONFIG, INDICATORS, RUBRIC
+from shared.scoring import as_number, decline, indicator_value, tally
+from shared.store import (AWAITING_REVIEW, AWAITING_SITE, CHINA_TIME, NOT_SUBMITTED, PASSED, RETURNED, STATES,
+                          History, StoredUnit, UnitState, Version)
+
+from .listing import TEXT_CELL, UNKNOWN_UNIT, action_link, score, state_badge, text, typed_cell
+
+IN_PROGRESS = (AWAITING_REVIEW, RETURNED, AWAITING_SITE)
+OTHER_COUNTY = "未列入区县名单的区县单位"
+EVIDENCE_STATUS = {"ok": "已提供", "not_found": "找不到", "unsafe": "路径不安全", "broken": "无法打开"}
+
+
+def when(moment: datetime | None) -> str:
+    return "—" if moment is None else moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+# --- 总览 ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Progress:
+    """One bar of the progress chart: a category (市直) or a 区县 against its creation target."""
+
+    label: str
+    listed: int  # units on the list: the target is a share of these
+    passed: int  # passed 实地验收 in the year or before
+    in_progress: int  # submitted this year, not decided yet
+    target_percent: Decimal | None
+
+    @property
+    def target_count(self) -> int | None:
+        if self.target_percent is None:
+            return None
+        return math.ceil(self.listed * self.target_percent / 100)
+
+    def percent(self, count: int) -> float:
+        return 100.0 * count / self.listed if self.listed else 0.0
+
+
+def compute_progress(units: Sequence[StoredUnit], versions: Sequence[Version], year: int) -> list[Progress]:
+    """Progress of 市直 and of each 区县 towards the year's creation target (CONFIG.creation_target)."""
+    passed = {v.unit_id for v in versions
+              if v.unit_id is not None and v.status == PASSED and v.assess_year is not None and v.assess_year <= year}
+    busy = {v.unit_id for v in versions
+            if v.unit_id is not None and v.current and v.assess_year == year and v.status in IN_PROGRESS}
+    groups: dict[tuple[str, str], list[StoredUnit]] = {}
+    for unit in units:
+        if unit.category == CATEGORY_CITY and unit.listed:
+            groups.setdefault((CATEGORY_CITY, "市直党政机关"), []).append(unit)
+        elif unit.category == CATEGORY_COUNTY:
+            label = unit.district if unit.listed and unit.district else OTHER_COUNTY
+            groups.setdefault((CATEGORY_COUNTY, label), []).append(unit)
+    bars = []
+    for (category, label), members in sorted(groups.items(), key=lambda g: (g[0][0] != CATEGORY_CITY,
+                                                                           g[0][1] == OTHER_COUNTY, g[0][1])):
+        ids = {u.id for u in members}
+        target = None if label == OTHER_COUNTY else CONFIG.creation_target(year, category)
+        bars.append(Progress(label, len(members), len(ids & passed), len((ids & busy) - passed), target))
+    return bars
+
+
+def state_counts(states: Iterable[UnitState], versions: Sequence[Version], year: int) -> dict[str, int]:
+    """How many units of the year are in each state, plus submissions no unit could be read from."""
+    counts = Counter(s.state for s in states)
+    shown = {state: counts.get(state, 0) for state in STATES}
+    unknown = sum(1 for v in versions if v.current and v.unit_id is None and v.assess_year in (year, None))
+    if unknown:
+        shown[UNKNOWN_UNIT] = unknown
+    return shown
+
+
+def render_counts(counts: Mapping[str, int]) -> str:
+    cards = "".join(
+        f'<div class="jyjg-card"><div class="jyjg-card-n">{n}</div><div>{state_badge(state) if state != UNKNOWN_UNIT else text(state)}</div></div>'
+        for state, n in counts.items())
+    return f'<div class="jyjg-cards">{cards}</div>'
+
+
+def render_progress(bars: Sequence[Progress], year: int) -> str:
+    """The chart as plain HTML/CSS bars: selectable text, no image, no extra dependency."""
+    if not bars:
+        return '<p class="jyjg-muted">名单中还没有单位。</p>'
+    rows = []
+    for bar in bars:
+        done = bar.percent(bar.passed)
+        busy = bar.percent(bar.in_progress)
+        marker = ""
+        if bar.target_percent is not None:
+            marker = (f'<div class="jyjg-target" style="left:{min(float(bar.target_percent), 100):.2f}%" '
+                      f'title="目标 {bar.target_percent}%"></div>')
+            need = max(0, bar.target_count - bar.passed)
+            goal = (f"目标 {bar.target_percent}%（{bar.target_count} 家）"
+                    + ("，已完成" if need == 0 else f"，还差 {need} 家"))
+        else:
+            goal = "未设目标"
+        rows.append(
+            f'<div class="jyjg-bar-row"><div class="jyjg-bar-label">{text(bar.label)}'
+            f'<div class="jyjg-muted">名单 {bar.listed} 家</div></div>'
+            f'<div class="jyjg-bar"><div class="jyjg-bar-pass" style="width:{done:.2f}%"></div>'
+            f'<div class="jyjg-bar-busy" style="width:{min(busy, 100 - done):.2f}%"></div>{marker}</div>'
+            f'<div class="jyjg-bar-text">已通过 {bar.passed} 家（{done:.1f}%），评审中 {bar.in_progress} 家；'
+            f"{text(goal)}</div></div>")
+    legend = ('<div class="jyjg-legend"><span class="jyjg-key jyjg-bar-pass"></span>验收通过（累计）'
+              '<span class="jyjg-key jyjg-bar-busy"></span>本年度评审中'
+              '<span class="jyjg-key jyjg-key-target"></span>年度目标</div>')
+    return (f'<div class="jyjg-chart"><h4>{year} 年度创建目标完成进度</h4>{"".join(rows)}{legend}</div>')
+
+
+# --- 详情 ------------------------------------------------------------------------------------
+
+def evidence_paths(version: Version, package_files: Sequence[str] = ()) -> list[str]:
+    """Every evidence path the workbook names (rule order), then the package's other files."""
+    paths: list[str] = []
+    for rule in RUBRIC.rules:
+        for entry in version.evidence.get(rule.id, []) or []:
+            path = entry.get("path")
+            if path and path not in paths:
+                paths.append(path)
+    named = {p.replace("\\", "/").strip("/") for p in paths}
+    paths.extend(f for f in package_files if f not in named and f"佐证材料/{f}" not in named)
+    return paths
+
+
+def render_header(version: Version, unit: StoredUnit | None) -> str:
+    name = version.unit_name or version.org_name or UNKNOWN_UNIT
+    where = ""
+    if unit is not None:
+        where = unit.district or unit.group or ""
+    facts = [
+        ("单位", text(name)), ("类别", text(unit.category if unit else version.org_category or "—")),
+        ("大院 / 区县", text(where or "—")), ("创建年度", text(version.assess_year or "—")),
+        ("版本", text(f"第 {version.number} 版" if version.number else "—")), ("状态", state_badge(version.status)),
+        ("申报文件", text(version.original_name)), ("收到时间", when(version.recorded_at)),
+        ("自评分", score(version.claimed_total)), ("重算得分", score(version.rescored_total)),
+        ("有佐证得分", score(version.evidenced_total)),
+        ("达到 80 分", "—" if version.rescored_total is None else ("是" if version.qualifies else "否")),
+        ("错误 / 警告", f"{version.error_count} / {version.warning_count}"),
+    ]
+    cells = "".join(f'<div class="jyjg-fact"><span class="jyjg-muted">{k}</span><b{TEXT_CELL}>{v}</b></div>'
+                    for k, v in facts)
+    stale = ""
+    if not version.current:
+        stale = '<p class="jyjg-warn-box">这是已被新版本替代的旧版本，只能查看。</p>'
+    return f'<div class="jyjg-facts">{cells}</div>{stale}'
+
+
+def _claimed(entry: Mapping | None) -> str:
+    raw = (entry or {}).get("claimed")
+    if raw is None or raw == "":
+        return '<span class="jyjg-muted">未填</span>'
+    number = as_number(raw)
+    return text(score(number) if number is not None else f"“{raw}”")
+
+
+def _evidence_cell(version: Version, rule_id: str, computed: bool, index: Mapping[str, int]) -> str:
+    if computed:
+        return '<span class="jyjg-muted">由备案表数据计算</span>'
+    entries = version.evidence.get(rule_id) or []
+    if not entries:
+        return '<span class="jyjg-muted">未列出</span>'
+    parts = []
+    for entry in entries:
+        path, status = entry.get("path") or "", entry.get("status") or ""
+        label = EVIDENCE_STATUS.get(status, status)
+        reason = f"（{text(entry.get('reason'))}）" if entry.get("reason") else ""
+        name = text(path)
+        if status == "ok" and path in index:
+            name = action_link(f"evidence:{index[path]}", name, "jyjg-evidence-link")
+        css = "jyjg-ok" if status == "ok" else "jyjg-err"
+        parts.append(f'<div>{name} <span class="{css}">{text(label)}</span>{reason}</div>')
+    return "".join(parts)
+
+
+def render_rules(version: Version, index: Mapping[str, int]) -> str:
+    """Rule by rule: what was claimed, the re-score, the evidence and every finding on the rule."""
+    by_rule: dict[str, list[dict]] = {}
+    for f in version.findings:
+        if f.get("rule"):
+            by_rule.setdefault(f["rule"], []).append(f)
+    rows = []
+    rescored = {rid: as_number((e or {}).get("score")) or Decimal(0) for rid, e in version.rules.items()}
+    card = tally(rescored)
+    for item in RUBRIC.items:
+        rows.append(f'<tr class="jyjg-item"><td>{item.id}</td><td colspan="2">{text(item.name)}</td>'
+                    f'<td class="num">{score(card.items[item.id])} / {score(item.cap)}</td><td colspan="2"></td></tr>')
+        for rule in item.rules:
+            entry = version.rules.get(rule.id)
+            problems = "".join(
+                f'<div class="jyjg-{"err" if f.get("severity") == "error" else "warn"}">{text(f.get("message"))}</div>'
+                for f in by_rule.get(rule.id, []))
+            backed = (entry or {}).get("evidenced")
+            flag = "" if rule.computed else ('<span class="jyjg-ok">✓</span>' if backed else '<span class="jyjg-err">✗</span>')
+            rows.append(
+                f'<tr><td>{rule.id}</td><td>{text(rule.label)}<div class="jyjg-muted">最高 {score(rule.points)} 分</div></td>'
+                f'<td class="num">{_claimed(entry)}</td>'
+                f'<td class="num">{score(rescored.get(rule.id)) if entry else "—"}</td>'
+                f"<td>{flag} {_evidence_cell(version, rule.id, rule.computed, index)}</td><td>{problems}</td></tr>")
+    return ('<table class="jyjg-table jyjg-rules"><thead><tr><th>规则</th><th>内容</th><th class="num">自评</th>'
+            '<th class="num">重算</th><th>佐证材料</th><th>问题</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def render_findings(version: Version) -> str:
+    """Findings about the submission as a whole (those not on one rule)."""
+    general = [f for f in version.findings if not f.get("rule")]
+    if not general:
+        return ""
+    items = "".join(
+        f'<li class="jyjg-{"err" if f.get("severity") == "error" else "warn"}">'
+        f'{"错误" if f.get("severity") == "error" else "警告"}：{text(f.get("message"))}</li>' for f in general)
+    return f'<h4>整体问题</h4><ul class="jyjg-findings">{items}</ul>'
+
+
+def _fmt(value: Fraction | Decimal | None, places: int = 2) -> str:
+    return "—" if value is None else f"{float(value):,.{places}f}"
+
+
+def _raw_figure(raw: object) -> str:
+    number = as_number(raw)
+    if number is not None:
+        return text(f"{float(number):,.2f}".rstrip("0").rstrip("."))
+    return '<span class="jyjg-muted">未填</span>' if raw in (None, "") else text(f"“{raw}”")
+
+
+def render_figures(version: Version, figures: Mapping[str, object] | None = None) -> str:
+    """The 备案表 figures (this year and last), the derived indicators and the decline against target."""
+    figures = version.figures if figures is None else figures
+    rows = []
+    for name, label in FIGURES.items():
+        rows.append(f"<tr><td>{text(label)}</td><td class=\"num\">{_raw_figure(figures.get(name))}</td>"
+                    f"<td class=\"num\">{_raw_figure(figures.get('base_' + name))}</td></tr>")
+    targets = CONFIG.energy_targets(version.assess_year)
+    derived = []
+    for key, indicator in INDICATORS.items():
+        now = indicator_value(figures, indicator)
+        before = indicator_value(figures, indicator, base=True)
+        fall = decline(figures, indicator)
+        target = targets.percent[key]
+        met = "—" if fall is None else ('<span class="jyjg-ok">达标</span>' if fall >= Fraction(target) / 100
+                                        else '<span class="jyjg-err">未达标</span>')
+        derived.append(
+            f"<tr><td>{text(indicator.label)}（{text(indicator.unit)}）</td><td class=\"num\">{_fmt(now)}</td>"
+            f"<td class=\"num\">{_fmt(before)}</td><td class=\"num\">{'—' if fall is None else _fmt(fall * 100) + '%'}</td>"
+            f"<td class=\"num\">{target}%</td><td>{met}</td></tr>")
+    return ('<table class="jyjg-table jyjg-figures"><thead><tr><th>备案表数据</th><th class="num">本年度</th>'
+            f'<th class="num">上年度</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            '<table class="jyjg-table jyjg-figures"><thead><tr><th>折算指标</th><th class="num">本年度</th>'
+            '<th class="num">上年度</th><th class="num">下降率</th><th class="num">目标</th><th>结果</th></tr></thead>'
+            f'<tbody>{"".join(derived)}</tbody></table>')
+
+
+def render_texts(version: Version) -> str:
+    """单位基本情况 and 创建内容完成情况, as the unit wrote them."""
+    parts = []
+    for name, label in (("org_profile", "单位基本情况"), ("achievements", "创建内容完成情况及工作特色")):
+        value = version.values.get(name)
+        if value:
+            parts.append(f'<h4>{label}</h4><div class="jyjg-prose">{text(value)}</div>')
+    return "".join(parts)
+
+
+# --- history ---------------------------------------------------------------------------------
+
+def render_history(history: History) -> str:
+    versions = "".join(
+        f"<tr><td>{'第 %s 版' % v.number if v.number else v.id}{' （当前查看）' if v.id == history.version.id else ''}</td>"
+        f"{typed_cell(v.original_name)}<td>{when(v.recorded_at)}</td><td class=\"num\">{score(v.rescored_total)}</td>"
+        f"<td>{state_badge(v.status)}</td><td>{'当前版本' if v.current else '已被替代'}</td></tr>"
+        for v in history.versions)
+    decisions = "".join(
+        f"<tr><td>{text(d.stage)}</td><td>{text(d.outcome)}</td>{typed_cell(d.reviewer)}<td>{when(d.decided_at)}</td>"
+        f'<td class="jyjg-prose">{text(d.opinion) or "—"}</td>'
+        f'<td class="num">{score(d.verified_total) if d.verified_total is not None else "—"}</td></tr>'
+        for d in history.decisions) or '<tr><td colspan="6" class="jyjg-empty">还没有评审结论。</td></tr>'
+    audit = "".join(
+        f"<tr><td>{when(a.at)}</td>{typed_cell(a.actor)}<td>{text(a.summary)}</td></tr>" for a in history.audit)
+    comments = "".join(
+        f"<tr><td>{when(c.created_at)}</td>{typed_cell(c.author)}<td class=\"jyjg-prose\">{text(c.text)}</td></tr>"
+        for c in history.comments)
+    out = ('<h4>评审结论</h4><table class="jyjg-table jyjg-decisions"><thead><tr><th>环节</th><th>结论</th>'
+           '<th>评审人</th><th>时间</th><th>意见</th><th class="num">核定总分</th></tr></thead>'
+           f"<tbody>{decisions}</tbody></table>"
+           '<h4>各版本</h4><table class="jyjg-table"><thead><tr><th>版本</th><th>文件</th><th>收到时间</th>'
+           f'<th class="num">重算得分</th><th>状态</th><th></th></tr></thead><tbody>{versions}</tbody></table>')
+    if comments:
+        out += ('<h4>评论</h4><table class="jyjg-table"><thead><tr><th>时间</th><th>评论人</th><th>内容</th></tr>'
+                f"</thead><tbody>{comments}</tbody></table>")
+    return out + ('<h4>操作记录</h4><table class="jyjg-table"><thead><tr><th>时间</th><th>操作人</th><th>内容</th>'
+                  f"</tr></thead><tbody>{audit}</tbody></table>")
+
+
+# --- 核定 ------------------------------------------------------------------------------------
+
+def render_tally(scores: Mapping[str, Decimal], claimed: Mapping[str, Decimal]) -> str:
+    """The running verified total with each item against its cap (item = min(cap, sum of rules))."""
+    card = tally(scores)
+    claimed_card = tally(claimed)
+    cells = []
+    for item in RUBRIC.items:
+        raw_sum = sum((scores.get(r.id, Decimal(0)) for r in item.rules), Decimal(0))
+        capped = ' <span class="jyjg-warn">（超出上限，按上限计）</span>' if raw_sum > item.cap else ""
+        down = card.items[item.id] < claimed_card.items[item.id]
+        css = ' class="jyjg-down"' if down else ""
+        cells.append(f"<tr{css}><td>{item.id}</td><td>{text(item.name)}</td>"
+                     f'<td class="num">{score(claimed_card.items[item.id])}</td>'
+                     f'<td class="num"><b>{score(card.items[item.id])}</b> / {score(item.cap)}{capped}</td></tr>')
+    verdict = ('<span class="jyjg-ok">达到 80 分，可以验收通过</span>' if card.qualifies
+               else '<span class="jyjg-err">低于 80 分，不能验收通过</span>')
+    return (f'<div class="jyjg-total">核定总分 <b class="jyjg-total-n">{score(card.total)}</b> 分'
+            f'（自评重算 {score(claimed_card.total)} 分）：{verdict}</div>'
+            '<table class="jyjg-table jyjg-tally"><thead><tr><th>项目</th><th>名称</th><th class="num">重算</th>'
+            f'<th class="num">核定 / 上限</th></tr></thead><tbody>{"".join(cells)}</tbody></table>')
