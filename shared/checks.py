@@ -1,6 +1,7 @@
 """Checks over one submission's named values and evidence; each check yields findings."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -10,7 +11,7 @@ from .findings import Finding, count_by_severity, finding
 from .names import (ACHIEVEMENTS_RANGE, ALL_NAMES, BASE_FIGURES, DERIVED, FIGURES, LABELS, ORG_PROFILE_MAX,
                     REQUIRED_FIELDS, TOTAL)
 from .rubric import CATEGORIES, CATEGORY_CITY, INDICATORS, RUBRIC, Rule, find_roster_unit, normalize_org_name
-from .scoring import (ABOVE, BETWEEN, NEGATIVE, TEXT, Rescore, as_number, decline, figure, indicator_value,
+from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Rescore, as_number, decline, figure, indicator_value,
                       is_blank, parse_year, plain_number, rescore, tally)
 
 
@@ -103,6 +104,7 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+@functools.cache
 def _allowed(rule: Rule) -> str:
     return "、".join(_fmt(a) for a in rule.allowed) + " 分"
 
@@ -139,8 +141,10 @@ def check_claims(ctx: Context) -> Iterator[Finding]:
     for rule in RUBRIC.rules:
         if rule.computed:
             continue
-        raw = ctx.values.value(rule.score_name)
         judged = ctx.rescore.claims[rule.id]
+        if judged.problem in (None, BLANK):
+            continue
+        raw = ctx.values.value(rule.score_name)
         common = dict(rule=rule.id, item=rule.item_id, cell=ctx.cell(rule.score_name), where=ctx.where,
                       value=_fmt(raw), allowed=_allowed(rule))
         if judged.problem == TEXT:

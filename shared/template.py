@@ -420,6 +420,7 @@ class _Builder:
         ws.protection.sheet = True
         ws.protection.formatRows = False  # let users make a row taller for long text
         ws.protection.formatColumns = False
+        ws.protection.formatCells = False  # the add-in colours the cells it finds at fault
 
     def _row_of(self, name: str) -> int:
         return int(self.names[name].rsplit("$", 1)[1])
@@ -510,6 +511,7 @@ class _Builder:
         ws.protection.sheet = True
         ws.protection.formatRows = False
         ws.protection.formatColumns = False
+        ws.protection.formatCells = False
 
     def rule_row(self, ws, row: int, rule: Rule) -> None:
         put = self.put

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import posixpath
+import threading
 import re
 import struct
 import zipfile
@@ -446,8 +447,14 @@ def _cells_streamed(events: Iterator[etree._Element], refs: set[str]) -> dict[st
 
 # --- XML helpers --------------------------------------------------------------------------------
 
+_PARSERS = threading.local()
+
+
 def _parse_small(data: bytes, part: str) -> etree._Element:
-    parser = etree.XMLParser(**_SAFE_PARSER_OPTIONS)
+    # One parser per thread: making one costs more than parsing a small part (lxml parsers aren't shared).
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(**_SAFE_PARSER_OPTIONS)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
