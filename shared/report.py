@@ -1,0 +1,304 @@
+"""A unit's 验收评分表 (`jyjg report`): the 附件3 layout with 自评得分 and 核定得分 side by side, the
+评价小组's reasons and evidence check, the energy figures as declared and as verified, the 实地验收
+decision, and room for the group's signatures — one A4 portrait sheet to print and sign (.xlsx, or
+.pdf through LibreOffice).
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+
+from .export import HEAD_FILL, STATE_FILLS, Sheets, shown_date
+from .names import BASE_FIGURES, FIGURES
+from .office import to_pdf
+from .rubric import CONFIG, INDICATORS, RUBRIC
+from .scoring import decline, plain_number, tally
+from .store import FINAL_STATES, STAGE_REVIEW, STAGE_SITE, Store, StoreError, VerifiedCard, Version
+from .template import BODY_PT, SMALL_PT, _number_text, column_points, fit_row_height
+
+SHEET = "验收评分表"
+FIGURES_SHEET = "能耗数据核定"
+# 序号 单元 项目 评分规则 | 自评 分项 项目 | 核定 分项 项目 | 佐证 | 核定理由
+WIDTHS = [4.5, 7.5, 8, 35, 5.2, 5.2, 5.2, 5.2, 6.5, 14]
+LAST = len(WIDTHS)
+A4_POINTS = (595.3, 841.9)
+PAGE_SLACK = 24  # points kept free on each page: LibreOffice's and Excel's layouts differ a little
+LAST_COL = get_column_letter(LAST)
+
+
+def _percent(value: Fraction | None) -> str:
+    if value is None:
+        return "无法计算"
+    return f"{Decimal(value.numerator) / Decimal(value.denominator) * 100:.2f}%"
+
+
+def find_version(store: Store, unit_name: str, year: int) -> Version:
+    """The version the year's result rests on: the decided one, else the latest."""
+    unit = store.unit(unit_name)
+    if unit is None:
+        raise StoreError(f"评审库中没有单位“{unit_name}”。请核对单位名称。")
+    state = next((s for s in store.unit_states(year) if s.unit.id == unit.id), None)
+    if state is None or state.version_id is None:
+        raise StoreError(f"“{unit.name}”没有 {year} 年度的申报，无法生成验收评分表。")
+    return store.version(state.version_id)
+
+
+def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl.Workbook:
+    version = find_version(store, unit_name, year)
+    card = store.verified_card(version.id)
+    decisions = store.decisions(version.id)
+    book = Sheets(f"{version.unit_name} {year} 年度节约型机关验收评分表")
+    ws = book.wb.create_sheet(SHEET)
+    book.widths(ws, WIDTHS)
+    put, merge = book.put, book.merge
+
+    book.title(ws, 1, "益阳市节约型机关创建验收评分表", LAST, height=40)
+    book.cell(ws, 2, 1, f"单位：{version.unit_name}", bold=True, h="left", border=False)
+    merge(ws, "A2:D2", border=False)
+    book.cell(ws, 2, 5, f"创建年度：{year}", bold=True, h="left", border=False)
+    merge(ws, f"E2:{LAST_COL}2", border=False)
+    ws.row_dimensions[2].height = 24
+    review = [d for d in decisions if d.stage == STAGE_REVIEW]
+    line = f"申报版本：第 {version.number} 版（{version.original_name}，{shown_date(version.recorded_at)} 收到）"
+    if review:
+        line += f"；初审：{review[-1].outcome}（{review[-1].reviewer}，{shown_date(review[-1].decided_at)}）"
+    book.cell(ws, 3, 1, line, size=SMALL_PT, h="left", border=False)
+    merge(ws, f"A3:{LAST_COL}3", border=False)
+    fit_row_height(ws, ws["A3"])
+
+    # Header, as 附件3 with the 核定 columns beside the 自评 ones.
+    for col, text in zip("ABCDEGIJ", ("序号", "单元", "项目", "评分规则", "自评得分", "核定得分", "佐证\n已查看",
+                                       "核定理由")):
+        book.cell(ws, 4, ord(col) - 64, text, bold=True, size=SMALL_PT, fill=HEAD_FILL)
+    for col, text in zip("EFGH", ("分项", "项目", "分项", "项目")):
+        book.cell(ws, 5, ord(col) - 64, text, bold=True, size=SMALL_PT, fill=HEAD_FILL)
+    for cells in ("A4:A5", "B4:B5", "C4:C5", "D4:D5", "E4:F4", "G4:H4", "I4:I5", "J4:J5"):
+        merge(ws, cells)
+    ws.row_dimensions[4].height = 22
+    ws.row_dimensions[5].height = 22
+
+    claimed_items = tally({rid: v.claimed for rid, v in card.rules.items()}).items
+    blocks = []  # (first row, last row) of each item: a page break never splits one
+    row = 6
+    for unit in RUBRIC.units:
+        unit_first = row
+        for item in unit.items:
+            item_first = row
+            for rule in item.rules:
+                rule_row(book, ws, row, rule, version, card)
+                row += 1
+            last = row - 1
+            blocks.append((item_first, last))
+            book.cell(ws, item_first, 3, f"{item.name}\n（{_number_text(item.cap)}分）", size=SMALL_PT)
+            book.cell(ws, item_first, 6, claimed_items[item.id], bold=True)
+            verified_item = card.card.items[item.id]
+            book.cell(ws, item_first, 8, verified_item, bold=True,
+                      fill=STATE_FILLS["验收未通过"] if verified_item < claimed_items[item.id] else None)
+            if last > item_first:
+                for col in "CFH":
+                    merge(ws, f"{col}{item_first}:{col}{last}")
+            book.fit_merged_height(ws, f"C{item_first}", item_first, last)
+        book.cell(ws, unit_first, 1, int(unit.id) if unit.id.isdigit() else unit.id)
+        book.cell(ws, unit_first, 2, f"{unit.name}\n（{_number_text(unit.cap)}分）", size=SMALL_PT)
+        if row - 1 > unit_first:
+            merge(ws, f"A{unit_first}:A{row - 1}")
+            merge(ws, f"B{unit_first}:B{row - 1}")
+        book.fit_merged_height(ws, f"B{unit_first}", unit_first, row - 1)
+
+    claimed_total = tally({rid: v.claimed for rid, v in card.rules.items()}).total
+    book.cell(ws, row, 1, "合计", bold=True)
+    merge(ws, f"A{row}:D{row}")
+    book.cell(ws, row, 5, claimed_total, bold=True)
+    merge(ws, f"E{row}:F{row}")
+    book.cell(ws, row, 7, card.total, bold=True)
+    merge(ws, f"G{row}:H{row}")
+    qualify = _number_text(RUBRIC.qualify_at)
+    verdict = (f"核定总分{'达到' if card.card.qualifies else '未达到'} {qualify} 分"
+               + (f"；尚有 {len(card.pending)} 条规则未核定" if card.pending else ""))
+    book.cell(ws, row, 9, verdict, size=SMALL_PT, h="left")
+    merge(ws, f"I{row}:{LAST_COL}{row}")
+    book.fit_row(ws, row, LAST, minimum=26)
+    saved = "" if version.claimed_total is None else f"；表中所填自评分 {_number_text(version.claimed_total)} 分"
+    row += 1
+    book.note(ws, row, f"注：自评得分为单位所填分值按评分规则计分的结果{saved}。"
+                       f"“{RUBRIC.items[0].name}”由备案表能耗数据计算，评价小组更正数据后按更正值计算（见下表）。", LAST)
+    tail = row - 1  # 合计 and its note stay with the last item
+    blocks[-1] = (blocks[-1][0], tail + 1)
+    row += 1
+    decision_first = row
+    row = decision_block(book, ws, row, version, decisions)
+    row = signature_block(book, ws, row)
+    blocks.append((decision_first, row - 1))  # the decision and the signatures on one page
+    book.print_setup(ws, LAST, row - 1, "$4:$5", landscape=False)
+    break_pages(ws, blocks, repeated=(4, 5))
+    ws.freeze_panes = "A6"
+    ws.oddHeader.right.text = f"{version.unit_name}  {year} 年度验收评分表"
+    ws.oddHeader.right.size = 9
+
+    # The figures behind item 1.1 on a sheet of their own, so the table's repeated header stays off them.
+    figures = book.wb.create_sheet(FIGURES_SHEET)
+    book.widths(figures, WIDTHS)
+    book.title(figures, 1, "节约型机关创建能耗数据核定表", LAST, height=40)
+    book.cell(figures, 2, 1, f"单位：{version.unit_name}", bold=True, h="left", border=False)
+    book.merge(figures, "A2:D2", border=False)
+    book.cell(figures, 2, 5, f"创建年度：{year}", bold=True, h="left", border=False)
+    book.merge(figures, f"E2:{LAST_COL}2", border=False)
+    figures.row_dimensions[2].height = 24
+    row = figures_block(book, figures, 3, version, card)
+    book.note(figures, row, f"注：下降率 =（上年度 − 创建年度）÷ 上年度；达到或超过当年目标即完成，"
+                            f"完成人均综合能耗、人均用水量、单位建筑面积能耗目标分别计 "
+                            f"{'、'.join(_number_text(r.points) for r in RUBRIC.items[0].rules)} 分。", LAST)
+    row = signature_block(book, figures, row + 2)
+    book.print_setup(figures, LAST, row - 1, None, landscape=False)
+    return book.wb
+
+
+def print_scale(ws) -> float:
+    """The fit-to-width scale with the columns as Excel measures them (Calibri's digit width).
+
+    LibreOffice without Calibri or Carlito measures columns wider and shrinks more, so pages laid out
+    at this scale only hold more there, never less.
+    """
+    margins = ws.page_margins
+    widths = sum(column_points(ws.column_dimensions[get_column_letter(c)].width) for c in range(1, LAST + 1))
+    printable = A4_POINTS[0] - (margins.left + margins.right) * 72
+    return min(1.0, printable / widths)
+
+
+def break_pages(ws, blocks: list[tuple[int, int]], repeated: tuple[int, int]) -> None:
+    """Manual page breaks between blocks of rows, so no merged item (nor the signatures) is cut in two.
+
+    Every row height is set explicitly, so the pages can be laid out here from the heights and the scale.
+    """
+    margins = ws.page_margins
+    usable = (A4_POINTS[1] - (margins.top + margins.bottom) * 72) / print_scale(ws) - PAGE_SLACK
+
+    def height(first: int, last: int) -> float:
+        return sum(ws.row_dimensions[r].height or 15 for r in range(first, last + 1))
+
+    used = height(1, blocks[0][0] - 1)
+    for first, last in blocks:
+        needed = height(first, last)
+        if used + needed > usable and used > height(*repeated):
+            ws.row_breaks.append(Break(id=first - 1))
+            used = height(*repeated)
+        used += needed
+
+
+def rule_row(book: Sheets, ws, row: int, rule, version: Version, card: VerifiedCard) -> None:
+    verdict = card.rules[rule.id]
+    # 1.1's rules share one paragraph in 附件1, so their texts carry no number of their own.
+    text = f"{rule.number}.{rule.text}（由备案表数据计算）" if rule.computed else rule.text
+    book.cell(ws, row, 4, text, size=SMALL_PT, h="left")
+    book.cell(ws, row, 5, verdict.claimed)
+    verified = verdict.score if (rule.computed or verdict.verified is not None) else None
+    book.cell(ws, row, 7, verified, fill=STATE_FILLS["验收未通过"] if verified is not None and verified < verdict.claimed else None)
+    if rule.computed:
+        seen = "—"
+        reason = "按更正后的能耗数据计算" if card.corrections else "按备案表能耗数据计算"
+    else:
+        seen = "" if verdict.evidence_seen is None else ("是" if verdict.evidence_seen else "否")
+        reason = verdict.reason if verdict.verified is not None else "（未核定）"
+        raw = (version.rules.get(rule.id) or {}).get("claimed")
+        if raw is not None and str(raw) != str(plain_number(verdict.claimed)) and not _same_number(raw, verdict.claimed):
+            reason = f"单位填报“{raw}”，按规则计 {_number_text(verdict.claimed)} 分。{reason}"
+    book.cell(ws, row, 9, seen, size=SMALL_PT)
+    book.cell(ws, row, 10, reason, size=SMALL_PT, h="left")
+    book.fit_row(ws, row, LAST, minimum=22)
+
+
+def _same_number(raw, value: Decimal) -> bool:
+    try:
+        return not isinstance(raw, bool) and Decimal(str(raw)) == value
+    except ArithmeticError:
+        return False
+
+
+def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCard) -> int:
+    """备案表 figures as declared and as verified, and the three declines against the year's targets."""
+    for col, text in ((1, "项目"), (5, "申报值"), (7, "核定值"), (9, "说明")):
+        book.cell(ws, row, col, text, bold=True, size=SMALL_PT, fill=HEAD_FILL)
+    for cells in (f"A{row}:D{row}", f"E{row}:F{row}", f"G{row}:H{row}", f"I{row}:{LAST_COL}{row}"):
+        book.merge(ws, cells)
+    ws.row_dimensions[row].height = 20
+    row += 1
+    declared = version.figures or {}
+    for name, label in {**BASE_FIGURES, **FIGURES}.items():
+        corrected = card.corrections.get(name)
+        values = [(1, label), (5, declared.get(name)), (7, corrected[1] if corrected else declared.get(name)),
+                  (9, "评价小组更正" if corrected else "")]
+        for col, value in values:
+            book.cell(ws, row, col, value, size=SMALL_PT, h="left" if col in (1, 9) else "center")
+        for cells in (f"A{row}:D{row}", f"E{row}:F{row}", f"G{row}:H{row}", f"I{row}:{LAST_COL}{row}"):
+            book.merge(ws, cells)
+        ws.row_dimensions[row].height = 20
+        row += 1
+    targets = CONFIG.energy_targets(version.assess_year)
+    for key, indicator in INDICATORS.items():
+        target = targets.percent[key]
+        now = decline(card.figures, indicator)
+        met = now is not None and now >= Fraction(target) / 100
+        values = [(1, f"{indicator.label}下降率（目标 {_number_text(target)}%）"),
+                  (5, _percent(decline(declared, indicator))), (7, _percent(now)),
+                  (9, "完成目标" if met else "未完成目标")]
+        for col, value in values:
+            book.cell(ws, row, col, value, size=SMALL_PT, h="left" if col in (1, 9) else "center")
+        for cells in (f"A{row}:D{row}", f"E{row}:F{row}", f"G{row}:H{row}", f"I{row}:{LAST_COL}{row}"):
+            book.merge(ws, cells)
+        ws.row_dimensions[row].height = 20
+        row += 1
+    return row
+
+
+def decision_block(book: Sheets, ws, row: int, version: Version, decisions) -> int:
+    site = [d for d in decisions if d.stage == STAGE_SITE]
+    if site and version.status in FINAL_STATES:
+        last = site[-1]
+        text = (f"实地验收结论：{last.outcome}（{version.status}）\n评价小组意见：{last.opinion or '无'}\n"
+                f"录入：{last.reviewer}，{shown_date(last.decided_at)}")
+    else:
+        text = "实地验收结论：□ 通过    □ 不通过\n评价小组意见（不通过的请写明整改意见）：\n\n\n"
+    book.cell(ws, row, 1, text, size=BODY_PT, h="left")
+    ws.cell(row, 1).alignment = ws.cell(row, 1).alignment.copy(vertical="top")
+    book.merge(ws, f"A{row}:{LAST_COL}{row}")
+    ws.row_dimensions[row].height = 20
+    fit_row_height(ws, ws.cell(row, 1), minimum=90)
+    return row + 1
+
+
+def signature_block(book: Sheets, ws, row: int) -> int:
+    lines = [("评价小组组长（签字）：", "日期：      年    月    日"),
+             ("评价小组成员（签字）：", ""),
+             ("", "")]
+    for left, right in lines:
+        book.cell(ws, row, 1, left, h="left", border=False)
+        book.merge(ws, f"A{row}:D{row}", border=False)
+        book.cell(ws, row, 5, right, h="left", border=False)
+        book.merge(ws, f"E{row}:{LAST_COL}{row}", border=False)
+        ws.row_dimensions[row].height = 40
+        row += 1
+    return row
+
+
+def write_acceptance_report(store: Store, unit_name: str, year: int, out_path: str | Path) -> Path:
+    """Write the unit's 验收评分表 for the year: .xlsx, or .pdf (printed by LibreOffice) when out_path ends
+    with .pdf."""
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb = build_acceptance_report(store, unit_name, year)
+    if out.suffix.lower() != ".pdf":
+        wb.save(out)
+        return out
+    with tempfile.TemporaryDirectory(prefix="jyjg-report-") as work:
+        xlsx = Path(work) / f"{out.stem}.xlsx"
+        wb.save(xlsx)
+        pdf, = to_pdf([xlsx], Path(work) / "pdf")
+        shutil.move(str(pdf), out)
+    return out
