@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import PatternFill
@@ -98,6 +99,8 @@ class Sheets(_Builder):
 def _value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return plain_number(value)
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters cannot be stored in xlsx
     return value
 
 
