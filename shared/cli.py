@@ -12,7 +12,8 @@ from rich.table import Table
 
 from .scoring import plain_number
 
-console = Console(stderr=False)
+# Piped output is not wrapped at 80 columns: Chinese tables need the room.
+console = Console(stderr=False, width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
 
@@ -131,21 +132,35 @@ def _score(value) -> str:
     return "—" if shown is None else str(shown)
 
 
+SHOWN_PER_SUBMISSION = 5  # problem lines printed per submission; the JSON has them all
+
+
 def print_summary(results) -> None:
     table = Table(title=f"校验结果（共 {len(results)} 份申报）", show_lines=False)
-    for header, justify in (("申报材料", "left"), ("单位", "left"), ("自评分", "right"), ("重算得分", "right"),
+    for header, justify in (("单位（或文件）", "left"), ("自评分", "right"), ("重算得分", "right"),
                             ("有佐证得分", "right"), ("达到80分", "center"), ("错误", "right"), ("警告", "right")):
         table.add_column(header, justify=justify, overflow="fold")
     for r in results:
         errors, warnings = r.counts
         reached = "—" if r.rescored_total is None else ("是" if r.qualifies else "否")
-        table.add_row(r.source, r.org_name or "—", _score(r.claimed_total), _score(r.rescored_total),
+        table.add_row(r.org_name or Path(r.source).name, _score(r.claimed_total), _score(r.rescored_total),
                       _score(r.evidenced_total), reached, str(errors) if errors else "",
                       str(warnings) if warnings else "")
     console.print(table)
+    flagged = [r for r in results if r.findings]
+    if flagged:
+        console.print("\n问题明细（每份最多列出 {} 条，完整内容见 --json 输出）：".format(SHOWN_PER_SUBMISSION))
+    for r in flagged:
+        heading = f"{r.org_name}（{r.source}）" if r.org_name else r.source
+        console.print(f"\n{heading}", style="bold", markup=False, highlight=False)
+        for f in r.findings[:SHOWN_PER_SUBMISSION]:
+            mark = "错误" if f.severity == "error" else "警告"
+            console.print(f"  [{mark}] {f.message}", markup=False, highlight=False)
+        if len(r.findings) > SHOWN_PER_SUBMISSION:
+            console.print(f"  ……另有 {len(r.findings) - SHOWN_PER_SUBMISSION} 条", highlight=False)
     qualified = sum(1 for r in results if r.qualifies)
     clean = sum(1 for r in results if not r.counts[0])
-    console.print(f"重算达到 80 分：{qualified} 份；无错误：{clean} 份；有错误：{len(results) - clean} 份。")
+    console.print(f"\n重算达到 80 分：{qualified} 份；无错误：{clean} 份；有错误：{len(results) - clean} 份。")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
