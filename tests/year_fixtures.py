@@ -71,3 +71,43 @@ def district_units(district: str, count: int, year: int = 2020) -> list[tuple[st
 
 
 __all__ = ["Year", "district_units", "GOOD_FIGURES", "NON_COMPUTED", "Decimal"]
+
+
+# --- one scenario shared by the export, notice, sampling and report tests -------------------------
+
+HYPERLINK = '=HYPERLINK("http://x","y")'
+CITY_PASSED_2020 = ["市委办公室", "市委组织部", "市委宣传部", "市人大常委会机关", "市政协机关", "市教育局", "市公安局",
+                    "市财政局", "市水利局", "市交警支队", "市强制隔离戒毒所"]
+FAILED_2020 = "市委统一战线工作部"
+RETURNED_2020 = "市委政法委员会"
+AWAITING_SITE_2020 = "市委政策研究室"
+AWAITING_REVIEW_2020 = "市委老干部局"
+RECTIFICATION = HYPERLINK + " 领导小组文件缺失，请补齐后重新申报"
+PASSED_2021 = ["市交通运输局"]  # and FAILED_2020, after 整改
+# district -> (units listed for 2020, how many of them pass)
+DISTRICTS = {"赫山区": (25, 21), "资阳区": (5, 2), "沅江市": (3, 0)}
+DISTRICT_AWAITING_SITE = "资阳区第03机关"
+MARKED_DOWN = {rid: 0 for rid in NON_COMPUTED[:8]}  # what Year.failed marks down
+
+
+def build_scenario(folder: Path) -> Year:
+    """2020: 11 市直 units pass, one fails, one is returned, one waits for 实地验收, one for 初审, an
+    unlisted unit named like a formula submits; three districts' units pass in part. 2021: the failed
+    unit passes after 整改, and one 2021 unit passes."""
+    y = Year(folder)
+    for district, (count, passing) in DISTRICTS.items():
+        y.store.import_units(district_units(district, count), district)
+        for name, _, _ in district_units(district, count)[:passing]:
+            y.passed(name, county=True)
+    y.awaiting_site(DISTRICT_AWAITING_SITE)
+    for name in CITY_PASSED_2020:
+        y.passed(name)
+    y.failed(FAILED_2020, opinion=RECTIFICATION)
+    y.returned(RETURNED_2020)
+    y.awaiting_site(AWAITING_SITE_2020)
+    y.submit(AWAITING_REVIEW_2020)
+    y.submit(HYPERLINK)
+    y.passed(FAILED_2020, 2021)
+    for name in PASSED_2021:
+        y.passed(name, 2021)
+    return y
