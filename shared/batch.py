@@ -51,23 +51,28 @@ def check_paths(paths: Iterable[str | Path], year: int | None = None,
                 progress: Callable[[SubmissionResult], None] | None = None,
                 workers: int | None = None) -> list[SubmissionResult]:
     """Check every submission found under `paths`, in a stable order."""
-    subs = discover(paths)
+    return check_all(discover(paths), year, progress, workers)
+
+
+def check_all(subs: list[Submission], year: int | None = None,
+              progress: Callable[[SubmissionResult], None] | None = None,
+              workers: int | None = None) -> list[SubmissionResult]:
+    """Check each submission (in parallel when there are many), then across the batch."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    results: list[SubmissionResult] = []
     if len(subs) >= PARALLEL_FROM and workers > 1:
         with ProcessPoolExecutor(workers) as pool:
-            for result in pool.map(_check_one, [(s, year) for s in subs], chunksize=64):
-                results.append(result)
-                if progress:
-                    progress(result)
+            results = pool.map(_check_one, [(s, year) for s in subs], chunksize=64)
+            results = [_report(r, progress) for r in results]
     else:
-        for sub in subs:
-            result = check_submission(sub, year)
-            results.append(result)
-            if progress:
-                progress(result)
+        results = [_report(check_submission(sub, year), progress) for sub in subs]
     check_duplicates(results)
     return results
+
+
+def _report(result: SubmissionResult, progress: Callable[[SubmissionResult], None] | None) -> SubmissionResult:
+    if progress:
+        progress(result)
+    return result
 
 
 def load_paths(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",
@@ -77,11 +82,5 @@ def load_paths(store, paths: Iterable[str | Path], year: int | None = None, by: 
     Returns the store's versions in discovery order; the same file loaded twice is one version.
     """
     subs = discover(paths)
-    results = []
-    for sub in subs:
-        result = check_submission(sub, year)
-        results.append(result)
-        if progress:
-            progress(result)
-    check_duplicates(results)
+    results = check_all(subs, year, progress)
     return [store.record(result, sub.path, by=by) for sub, result in zip(subs, results)]
