@@ -1266,7 +1266,7 @@ class Store:
         that year; the audit log keeps what was replaced."""
         picks = list(picks)
         with self._write(lock=True) as s:
-            old = s.scalars(select(SampleRow).where(SampleRow.year == year)).all()
+            old = s.scalars(select(SampleRow).where(SampleRow.year == year).order_by(SampleRow.id)).all()
             before = [s.get(UnitRow, r.unit_id).name for r in old]
             for r in old:
                 s.delete(r)
