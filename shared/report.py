@@ -21,7 +21,7 @@ from .office import to_pdf
 from .rubric import CONFIG, INDICATORS, RUBRIC
 from .scoring import decline, plain_number, tally
 from .store import FINAL_STATES, STAGE_REVIEW, STAGE_SITE, Store, StoreError, VerifiedCard, Version
-from .template import BODY_PT, SMALL_PT, _number_text, column_points, fit_row_height
+from .template import BODY_PT, SMALL_PT, _align, _number_text, column_points, fit_row_height
 
 SHEET = "验收评分表"
 FIGURES_SHEET = "能耗数据核定"
@@ -266,7 +266,7 @@ def decision_block(book: Sheets, ws, row: int, version: Version, decisions) -> i
     else:
         text = "实地验收结论：□ 通过    □ 不通过\n评价小组意见（不通过的请写明整改意见）：\n\n\n"
     book.cell(ws, row, 1, text, size=BODY_PT, h="left")
-    ws.cell(row, 1).alignment = ws.cell(row, 1).alignment.copy(vertical="top")
+    ws.cell(row, 1).alignment = _align("left", "top")
     book.merge(ws, f"A{row}:{LAST_COL}{row}")
     ws.row_dimensions[row].height = 20
     fit_row_height(ws, ws.cell(row, 1), minimum=90)
