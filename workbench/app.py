@@ -117,6 +117,7 @@ class Workbench:
 
         self.year_pick = w.Dropdown(description="创建年度", options=[], layout=w.Layout(width="200px"))
         self.reviewer = w.Text(description="评审人", placeholder="请填写您的姓名", layout=w.Layout(width="260px"))
+        self.reviewer.add_class("jyjg-reviewer")
         self.refresh_button = w.Button(description="刷新数据", icon="refresh", tooltip="重新读取最新的申报和评审结论")
         self.refresh_button.on_click(self._guarded(lambda _: self.reload(keep_open=True)))
         top = w.HBox([self.year_pick, self.reviewer, self.refresh_button], layout=w.Layout(flex_flow="row wrap"))
@@ -126,7 +127,8 @@ class Workbench:
                                     self._build_verify(), self._build_upload(), self._build_export()])
         for i, title in enumerate(TAB_TITLES):
             self.tabs.set_title(i, title)
-        self.year_pick.observe(self._guarded(self._on_year), names="value")
+        self._year_handler = self._guarded(self._on_year)
+        self.year_pick.observe(self._year_handler, names="value")
         self.root = w.VBox([w.HTML(CSS), w.HTML('<div class="jyjg-title">节约型机关创建评价 · 评审工作台</div>'),
                             top, self.message, self.tabs, self.action])
         self.root.add_class("jyjg-root")
@@ -259,7 +261,8 @@ class Workbench:
     def _build_upload(self) -> w.Widget:
         self.upload = w.FileUpload(accept=",".join(UPLOAD_SUFFIXES), multiple=True, description="选择申报文件")
         self.upload.add_class("jyjg-upload")
-        self.upload.observe(self._guarded(self._on_upload, self.upload_message), names="value")
+        self._upload_handler = self._guarded(self._on_upload, self.upload_message)
+        self.upload.observe(self._upload_handler, names="value")
         self.upload_message.add_class("jyjg-upload-message")
         note = w.HTML(
             "<p>上传单位的申报包（.zip，内含自评表和“佐证材料”文件夹）或自评表（.xlsx）。可一次选择多个文件，"
@@ -322,9 +325,9 @@ class Workbench:
             self.year = max(with_data) if with_data else (years[0] if years else None)
         options = [(f"{y} 年度", y) for y in years]
         if list(self.year_pick.options) != options:
-            self.year_pick.unobserve_all("value")
+            self.year_pick.unobserve(self._year_handler, names="value")
             self.year_pick.options = options
-            self.year_pick.observe(self._guarded(self._on_year), names="value")
+            self.year_pick.observe(self._year_handler, names="value")
         if self.year_pick.value != self.year:
             self.year_pick.value = self.year
         self.rows = listing.make_rows(self.versions, self.units, self.year)
@@ -639,9 +642,9 @@ class Workbench:
                         f"警告 {version.warning_count} 条{'' if version.created else '（此前已收到过同一文件）'}</li>")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-            self.upload.unobserve_all("value")
+            self.upload.unobserve(self._upload_handler, names="value")
             self.upload.value = ()
-            self.upload.observe(self._guarded(self._on_upload, self.upload_message), names="value")
+            self.upload.observe(self._upload_handler, names="value")
         self.reload(keep_open=True)
         out = ""
         if lines:

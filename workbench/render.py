@@ -20,7 +20,8 @@ from shared.store import (AWAITING_REVIEW, AWAITING_SITE, CHINA_TIME, NOT_SUBMIT
 from .listing import TEXT_CELL, UNKNOWN_UNIT, action_link, score, state_badge, text, typed_cell
 
 IN_PROGRESS = (AWAITING_REVIEW, RETURNED, AWAITING_SITE)
-OTHER_COUNTY = "未列入区县名单的区县单位"
+OTHER_COUNTY = "不在区县名单中的区县单位（不计入目标）"
+ALL_CITY = "全市"  # targets.toml's key for the whole-city target
 EVIDENCE_STATUS = {"ok": "已提供", "not_found": "找不到", "unsafe": "路径不安全", "broken": "无法打开"}
 
 
@@ -69,6 +70,11 @@ def compute_progress(units: Sequence[StoredUnit], versions: Sequence[Version], y
         ids = {u.id for u in members}
         target = None if label == OTHER_COUNTY else CONFIG.creation_target(year, category)
         bars.append(Progress(label, len(members), len(ids & passed), len((ids & busy) - passed), target))
+    whole_city = CONFIG.creation_target(year, ALL_CITY)
+    if whole_city is not None and bars:
+        listed = [u.id for u in units if u.listed]
+        ids = set(listed)
+        bars.append(Progress(ALL_CITY, len(listed), len(ids & passed), len((ids & busy) - passed), whole_city))
     return bars
 
 
@@ -184,6 +190,12 @@ def _evidence_cell(version: Version, rule_id: str, computed: bool, index: Mappin
     return "".join(parts)
 
 
+def _stored_score(entry: Mapping | None) -> Decimal:
+    """A rule's re-score as the store keeps it (exact decimal text)."""
+    stored = (entry or {}).get("score")
+    return Decimal(str(stored)) if stored is not None else Decimal(0)
+
+
 def render_rules(version: Version, index: Mapping[str, int]) -> str:
     """Rule by rule: what was claimed, the re-score, the evidence and every finding on the rule."""
     by_rule: dict[str, list[dict]] = {}
@@ -191,7 +203,7 @@ def render_rules(version: Version, index: Mapping[str, int]) -> str:
         if f.get("rule"):
             by_rule.setdefault(f["rule"], []).append(f)
     rows = []
-    rescored = {rid: as_number((e or {}).get("score")) or Decimal(0) for rid, e in version.rules.items()}
+    rescored = {rid: _stored_score(e) for rid, e in version.rules.items()}
     card = tally(rescored)
     for item in RUBRIC.items:
         rows.append(f'<tr class="jyjg-item"><td>{item.id}</td><td colspan="2">{text(item.name)}</td>'

@@ -20,9 +20,8 @@ from typing import Iterable
 
 from sqlalchemy.engine import make_url
 
-from shared.batch import check_paths
+from shared import batch
 from shared.store import SYSTEM, Store, Version, default_db_url
-from shared.submission import discover
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "评审工作台.ipynb"
 DEFAULT_PORT = 8866
@@ -39,18 +38,11 @@ READY_TIMEOUT_SECONDS = 120
 
 
 def load_paths(store: Store, paths: Iterable[str | Path], by: str = SYSTEM) -> list[Version]:
-    """Check every submission under `paths` and record each in the store (as `jyjg load` does).
+    """Check every submission under `paths` and record each in the store (what `jyjg load` does).
 
     Returns the recorded versions in the order found; a file recorded before comes back as it was.
     """
-    paths = [Path(p) for p in paths]
-    if not paths:
-        return []
-    submissions = discover(paths)
-    results = check_paths(paths)
-    if [s.source for s in submissions] != [r.source for r in results]:
-        raise RuntimeError("申报材料在校验过程中发生了变化，请重新载入。")
-    return [store.record(result, sub.path, by=by) for sub, result in zip(submissions, results)]
+    return batch.load_paths(store, [Path(p) for p in paths], by=by)
 
 
 def absolute_db_url(db_url: str | None) -> str:

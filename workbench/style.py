@@ -48,6 +48,7 @@ CSS = """
 .jyjg-facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 4px 16px;
   margin: 6px 0 10px 0; }
 .jyjg-fact { display: flex; gap: 8px; align-items: baseline; }
+.jyjg-fact span { white-space: nowrap; }
 .jyjg-fact b { font-weight: 600; word-break: break-all; }
 .jyjg-prose { white-space: pre-wrap; word-break: break-word; }
 .jyjg-findings li { margin: 3px 0; }

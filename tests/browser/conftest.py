@@ -1,0 +1,134 @@
+"""Browser tests of the reviewer dashboard: one `jyjg serve` (workbench.server.serve in a subprocess)
+on a free port with a fresh SQLite store and the demo inbox; Debian's Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .helpers import SCREENSHOTS
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+TOKEN = "test-token-6b1f"
+READY_SECONDS = 180
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@dataclass
+class Dashboard:
+    base: str
+    token: str
+    db_url: str
+    inbox: Path
+    workdir: Path
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/?token={self.token}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def dashboard(tmp_path_factory) -> Dashboard:
+    pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("没有 /usr/bin/chromium")
+    from shared.demo import DEMO_DISTRICT, build_demo_inbox, demo_roster_units
+    from shared.store import Store
+
+    work = tmp_path_factory.mktemp("dashboard")
+    inbox = build_demo_inbox(work / "demo")
+    db_url = f"sqlite:///{work / 'jyjg.db'}"
+    with Store(db_url) as store:  # the demo's 区县 list, as `jyjg roster` would import it
+        store.import_units([(u.name, u.year, u.group) for u in demo_roster_units()], DEMO_DISTRICT)
+    port = _free_port()
+    log = work / "serve.log"
+    code = ("import sys; from workbench.server import serve; "
+            f"sys.exit(serve([{str(inbox)!r}], port={port}, token={TOKEN!r}, db_url={db_url!r}))")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=work, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "JYJG_DATA": str(work / "data")})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + READY_SECONDS
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"jyjg serve 退出了：\n{log.read_text(errors='replace')[-3000:]}")
+            if "评审工作台已启动" in log.read_text(errors="replace"):
+                try:
+                    urllib.request.urlopen(f"{base}/login", timeout=5).read()
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    pass
+            if time.monotonic() > deadline:
+                pytest.fail("jyjg serve 没有按时启动")
+            time.sleep(0.5)
+        SCREENSHOTS.mkdir(exist_ok=True)
+        yield Dashboard(base, TOKEN, db_url, inbox, work, log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _block_cdn(context) -> None:
+    context.route("**/cdn.jsdelivr.net/**", lambda route: route.abort())
+    context.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())
+
+
+@pytest.fixture
+def new_context(browser):
+    made = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        _block_cdn(context)
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()

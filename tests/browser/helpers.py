@@ -1,0 +1,50 @@
+"""Steps the dashboard tests share: open the page, find a unit, act on widgets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+LOAD_MS = 90_000
+STEP_MS = 30_000
+
+
+def open_dashboard(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".jyjg-list", state="attached", timeout=LOAD_MS)
+
+
+def tab(page: Page, title: str) -> None:
+    page.get_by_role("tab", name=title).click()
+
+
+def set_reviewer(page: Page, name: str) -> None:
+    page.locator(".jyjg-reviewer input").fill(name)
+    page.locator(".jyjg-reviewer input").press("Tab")
+
+
+def open_unit(page: Page, name: str) -> None:
+    """Search the list for the unit and click its name; wait until it is the open submission."""
+    tab(page, "申报列表")
+    search = page.locator(".jyjg-search input")
+    search.fill(name)
+    link = page.locator(".jyjg-open-link", has_text=name).first
+    expect(link).to_be_visible(timeout=STEP_MS)
+    link.click()
+    expect(page.locator(".jyjg-current-box").first).to_contain_text(name, timeout=STEP_MS)
+    page.wait_for_selector(".jyjg-rules", timeout=STEP_MS)
+
+
+def no_traceback(page: Page) -> None:
+    content = page.content()
+    assert "Traceback" not in content and "Error:" not in page.inner_text("body")
+
+
+def shot(page: Page, name: str) -> Path:
+    """Keep a full-page screenshot to look at (tests/browser/screenshots/, not in git)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
