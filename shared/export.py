@@ -225,7 +225,7 @@ def _line_order(line: UnitLine) -> tuple:
 
 LIST_HEADER = ["序号", "单位名称", "创建年度", "本年度状态", "自评分", "重算得分", "核定得分", "初审意见", "实地验收意见",
                "累计建成", "备注"]
-LIST_WIDTHS = [5, 24, 7, 9.5, 6.5, 6.5, 6.5, 20, 24, 8, 24]
+LIST_WIDTHS = [5, 24, 7, 9.5, 6.5, 6.5, 6.5, 22, 26, 8, 22]
 
 
 def build_list(book: Sheets, data: YearData) -> None:

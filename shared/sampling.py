@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from .store import PASSED, SYSTEM, SampleEntry, Store, StoreError, UnitState
@@ -51,18 +50,6 @@ def pick(units: list[UnitState], count: int, seed: str, year: int, district: str
     """The draw for one district: its own generator, so one district's list never shifts another's."""
     generator = random.Random(f"{seed}|{year}|{district}")  # str seeds hash the same in every process
     return sorted(generator.sample(units, count), key=lambda s: s.unit.name)
-
-
-@dataclass(frozen=True)
-class DistrictDraw:
-    district: str
-    passed: int
-    drawn: int
-
-
-def plan(store: Store, year: int, rate: Decimal) -> list[DistrictDraw]:
-    return [DistrictDraw(d, len(units), sample_size(len(units), rate))
-            for d, units in passed_by_district(store, year).items()]
 
 
 def draw_sample(store: Store, year: int, rate: Decimal | str = DEFAULT_RATE, seed: str | int | None = None,

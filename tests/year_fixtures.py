@@ -3,12 +3,11 @@ tests. Submissions are made the way tests/test_store.py makes them (its make_res
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from pathlib import Path
 
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, RUBRIC
 from shared.store import APPROVE, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, Store, Version
-from test_store import GOOD_FIGURES, Uploads, make_result
+from test_store import Uploads, make_result
 
 NON_COMPUTED = [r.id for r in RUBRIC.rules if not r.computed]
 
@@ -69,8 +68,6 @@ class Year:
 def district_units(district: str, count: int, year: int = 2020) -> list[tuple[str, int, str]]:
     return [(f"{district}第{i:02d}机关", year, "") for i in range(1, count + 1)]
 
-
-__all__ = ["Year", "district_units", "GOOD_FIGURES", "NON_COMPUTED", "Decimal"]
 
 
 # --- one scenario shared by the export, notice, sampling and report tests -------------------------
