@@ -19,6 +19,7 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
+from .roster_import import read_unit_rows  # noqa: F401 - `jyjg roster import` finds it here too
 from .rubric import CATEGORY_CITY, CATEGORY_COUNTY, CONFIG, RUBRIC, normalize_org_name
 from .scoring import plain_number, tally
 from .store import (
