@@ -24,6 +24,7 @@ import ipywidgets as w
 from IPython.display import display
 
 from shared.rubric import CATEGORIES, CONFIG, RUBRIC
+from shared.scoring import tally
 from shared.store import (APPROVE, AWAITING_SITE, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, STATES, InvalidDecision,
                           StaleWrite, Store, StoreError, Version)
 from shared.submission import PackageError, Submission
@@ -254,8 +255,9 @@ class Workbench:
         self.report_button.on_click(self._guarded(lambda _: self._acceptance_report(), self.verify_message))
         self.verify_message.add_class("jyjg-verify-message")
         self.report_link = w.HTML()
+        self.verify_total_line = w.HTML()  # the running total again beside the buttons, below the long grid
         return w.VBox([self.verify_current, self.verify_note, self.verify_tally, self.verify_grid,
-                       w.HBox([self.verify_save, self.verify_to_decide, self.report_button]),
+                       w.HBox([self.verify_save, self.verify_to_decide, self.report_button, self.verify_total_line]),
                        self.verify_message, self.report_link])
 
     def _build_upload(self) -> w.Widget:
@@ -434,6 +436,8 @@ class Workbench:
         self.evidence = render.evidence_paths(version, package_files)
         self.evidence_pick.options = self.evidence
         self.evidence_pick.value = self.evidence[0] if self.evidence else None
+        self.evidence_pick.disabled = self.evidence_open.disabled = not self.evidence
+        self.evidence_pick.description = "佐证材料" if self.evidence else "无可打开的佐证材料"
         index = {p: i for i, p in enumerate(self.evidence)}
         self.detail_header.value = render.render_header(version, unit)
         self.detail_body.value = (render.render_findings(version) + "<h4>逐条评分</h4>" + render.render_rules(version, index)
@@ -566,6 +570,9 @@ class Workbench:
             return
         scores, claims = self._verification_scores()
         self.verify_tally.value = render.render_tally(scores, claims)
+        total = tally(scores).total
+        self.verify_total_line.value = (f'<div class="jyjg-total">&nbsp;核定总分 <b>{listing.score(total)}</b> 分'
+                                        f'{"" if total >= RUBRIC.qualify_at else "（低于 80 分）"}</div>')
 
     def _on_verify_change(self, _change) -> None:
         self._draw_tally()

@@ -128,12 +128,12 @@ def render_progress(bars: Sequence[Progress], year: int) -> str:
 # --- 详情 ------------------------------------------------------------------------------------
 
 def evidence_paths(version: Version, package_files: Sequence[str] = ()) -> list[str]:
-    """Every evidence path the workbook names (rule order), then the package's other files."""
+    """Every evidence file the workbook names that can be opened (rule order), then the package's other files."""
     paths: list[str] = []
     for rule in RUBRIC.rules:
         for entry in version.evidence.get(rule.id, []) or []:
             path = entry.get("path")
-            if path and path not in paths:
+            if path and entry.get("status") == "ok" and path not in paths:
                 paths.append(path)
     named = {p.replace("\\", "/").strip("/") for p in paths}
     paths.extend(f for f in package_files if f not in named and f"佐证材料/{f}" not in named)

@@ -24,6 +24,8 @@ CSS = """
 .jyjg-ok { color: #1a7f37; }
 .jyjg-item td { background: #f8f8fb; font-weight: 600; }
 .jyjg-rules td:first-child { white-space: nowrap; }
+.jyjg-rules td:nth-child(2) { min-width: 14em; }
+.jyjg-rules td:nth-child(5) { min-width: 16em; word-break: break-all; }
 .jyjg-state { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; white-space: nowrap;
   background: #eee; color: #333; }
 .jyjg-state-wait { background: #e8f0fe; color: #1a4fa0; }
@@ -35,7 +37,7 @@ CSS = """
 .jyjg-card { border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px 16px; min-width: 96px; text-align: center; }
 .jyjg-card-n { font-size: 26px; font-weight: 600; }
 .jyjg-chart h4 { margin: 8px 0; }
-.jyjg-bar-row { display: grid; grid-template-columns: 200px minmax(200px, 1fr) 360px; gap: 12px; align-items: center;
+.jyjg-bar-row { display: grid; grid-template-columns: 200px minmax(200px, 1fr) 440px; gap: 12px; align-items: center;
   margin: 8px 0; }
 .jyjg-bar { position: relative; height: 22px; background: #eef0f3; border-radius: 4px; display: flex; }
 .jyjg-bar-pass { background: #2e9d57; height: 100%; }

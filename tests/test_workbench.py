@@ -1,0 +1,285 @@
+"""Workbench logic without a browser: list rows, filters, sorting, paging, escaping of unit-typed text,
+the overview's progress, the launcher's configuration, and the widgets' handlers over a real store."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY
+from shared.store import APPROVE, AWAITING_SITE, PASSED, RETURN, STAGE_REVIEW, STAGE_SITE, Store
+from workbench import listing, render, server
+from workbench.listing import ALL, WITH_ERRORS, WITHOUT_ERRORS, ListQuery, Row
+from workbench.synthetic import record_synthetic
+
+SCRIPT = "<script>alert('x')</script>局"
+FORMULA = '=HYPERLINK("http://evil.example","点我")'
+
+
+def row(vid, unit, *, state="待初审", category=CATEGORY_CITY, rescored=Decimal(90), errors=0, file="a.zip"):
+    return Row(vid, unit, category, "市委市政府大院", 2020, 1, file, rescored, rescored, rescored, errors, 0, state,
+               listing.fold(f"{unit} {file}"))
+
+
+ROWS = [
+    row(1, "市委办公室", rescored=Decimal(100)),
+    row(2, "市财政局", state="待验收", rescored=Decimal("84.5"), errors=2),
+    row(3, "赫山区财政局", category=CATEGORY_COUNTY, rescored=Decimal(72), errors=1),
+    row(4, "市教育局", state="验收通过", rescored=None, file="市教育局.xls"),
+    row(5, "ＡＢＣ 市民政局", rescored=Decimal(95)),
+]
+
+
+# --- filtering -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, expected", [
+    (ListQuery(), [1, 2, 3, 4, 5]),
+    (ListQuery(state="待验收"), [2]),
+    (ListQuery(category=CATEGORY_COUNTY), [3]),
+    (ListQuery(errors=WITH_ERRORS), [2, 3]),
+    (ListQuery(errors=WITHOUT_ERRORS), [1, 4, 5]),
+    (ListQuery(search="财政"), [2, 3]),
+    (ListQuery(search="abc"), [5]),  # full-width and case folded
+    (ListQuery(search=" 市 民政 "), [5]),  # spaces ignored
+    (ListQuery(search=".xls"), [4]),  # the file name counts too
+    (ListQuery(search="财政", errors=WITH_ERRORS, category=CATEGORY_CITY), [2]),
+])
+def test_filters(query, expected):
+    assert [r.version_id for r in listing.filter_rows(ROWS, query)] == expected
+
+
+# --- sorting and paging ----------------------------------------------------------------------
+
+def test_sort_by_score_puts_blanks_last_both_ways():
+    up = listing.sort_rows(ROWS, "rescored")
+    down = listing.sort_rows(ROWS, "rescored", descending=True)
+    assert [r.version_id for r in up] == [3, 2, 5, 1, 4]
+    assert [r.version_id for r in down] == [1, 5, 2, 3, 4]
+
+
+def test_sort_by_state_follows_the_workflow_not_the_alphabet():
+    ordered = [r.state for r in listing.sort_rows(ROWS, "state")]
+    assert ordered.index("待初审") < ordered.index("待验收") < ordered.index("验收通过")
+
+
+def test_clicking_a_header_twice_reverses_and_numbers_start_descending():
+    query = ListQuery().with_sort("rescored")
+    assert (query.sort, query.descending) == ("rescored", True)
+    assert query.with_sort("rescored").descending is False
+    assert ListQuery(sort="rescored").with_sort("unit").descending is False
+    assert ListQuery().with_sort("no-such-column") == ListQuery()
+
+
+def test_paging_clamps_and_counts():
+    rows = [row(i, f"单位{i:04d}") for i in range(1, 121)]
+    page, matched = listing.query_rows(rows, ListQuery(page=2, page_size=50))
+    assert matched == 120 and [r.version_id for r in page][:1] == [101] and len(page) == 20
+    page, _ = listing.query_rows(rows, ListQuery(page=99, page_size=50))
+    assert page[0].version_id == 101  # past the end shows the last page
+    assert listing.page_count(0) == 1 and listing.page_count(100, 50) == 2 and listing.page_count(101, 50) == 3
+
+
+# --- escaping --------------------------------------------------------------------------------
+
+def test_table_escapes_unit_typed_text_and_marks_it_as_text_for_excel():
+    rows = [row(7, SCRIPT, file=f"{FORMULA}.zip"), row(8, FORMULA)]
+    html = listing.render_table(rows, ListQuery(), 2, 2)
+    assert "<script>" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;局" in html
+    assert "http://evil.example" in html  # shown as text...
+    assert 'href="http://evil.example' not in html and "<a href=\"http" not in html  # ...never a link
+    assert "=HYPERLINK(&quot;http://evil.example&quot;,&quot;点我&quot;)" in html
+    # every cell holding typed text asks Excel (on paste) to keep it as text, not a formula
+    cells = html.split("<td")
+    for needle in ("=HYPERLINK(&quot;http://evil.example&quot;,&quot;点我&quot;)</a>", "&lt;script&gt;"):
+        cell = next(c for c in cells if needle in c)
+        assert "mso-number-format:'\\@'" in cell
+    # the click handlers carry only our own ids, never the text
+    assert "open:7" in html and "open:8" in html
+    for handler in html.split('onclick="')[1:]:
+        assert "HYPERLINK" not in handler.split('"')[0] and "script" not in handler.split('"')[0].lower()
+
+
+def test_empty_result_says_so():
+    html = listing.render_table([], ListQuery(search="无此单位"), 0, 5)
+    assert "没有符合条件的申报" in html and "共 5 份申报，符合条件 0 份" in html
+
+
+# --- a real store: rows, detail, progress, handlers --------------------------------------------
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'jyjg.db'}", data_dir=tmp_path / "data") as s:
+        yield s
+
+
+def test_rows_of_a_year_keep_current_versions_and_escape_in_detail(store, tmp_path):
+    record_synthetic(store, tmp_path / "in", "市委办公室")
+    record_synthetic(store, tmp_path / "in", "市委办公室", scores={"2.2.5": 1})  # second version supersedes
+    record_synthetic(store, tmp_path / "in", SCRIPT, category=CATEGORY_COUNTY)
+    record_synthetic(store, tmp_path / "in", "市财政局", year=2021)
+    rows = listing.make_rows(store.versions(), store.units(), 2020)
+    assert sorted(r.unit for r in rows) == sorted(["市委办公室", SCRIPT])
+    office = next(r for r in rows if r.unit == "市委办公室")
+    assert office.number == 2 and office.rescored == Decimal(97)
+    hostile = next(v for v in store.versions() if v.org_name == SCRIPT)
+    html = render.render_header(hostile, None) + render.render_rules(hostile, {}) + render.render_findings(hostile)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_rules_table_shows_the_rescore_of_each_rule(store, tmp_path):
+    version = record_synthetic(store, tmp_path / "in", "市委办公室", scores={"2.2.5": 3.5, "3.1.1": 5})
+    html = render.render_rules(version, {})
+    rule_row = html.split("<td>2.2.5</td>")[1].split("</tr>")[0]
+    assert '<td class="num">3.5</td><td class="num">3</td>' in rule_row  # between steps: rounded down
+    rule_row = html.split("<td>3.1.1</td>")[1].split("</tr>")[0]
+    assert '<td class="num">5</td><td class="num">2</td>' in rule_row  # above the maximum: capped
+
+
+def test_progress_counts_passed_units_up_to_the_year_against_the_target(store, tmp_path):
+    store.import_units([("赫山区财政局", 2020, ""), ("赫山区教育局", 2020, ""), ("赫山区民政局", 2021, "")], "赫山区")
+    version = record_synthetic(store, tmp_path / "in", "赫山区财政局", category=CATEGORY_COUNTY)
+    store.decide(version.id, STAGE_REVIEW, APPROVE, "", "甲", 0)
+    card = store.verified_card(version.id)
+    entries = {rid: (str(v.claimed), True, "") for rid, v in card.rules.items() if not v.computed}
+    store.verify_rules(version.id, entries, "乙", store.version(version.id).revision)
+    store.decide(version.id, STAGE_SITE, APPROVE, "", "乙", store.version(version.id).revision)
+    record_synthetic(store, tmp_path / "in", "赫山区教育局", category=CATEGORY_COUNTY)
+    bars = {b.label: b for b in render.compute_progress(store.units(), store.versions(), 2020)}
+    district = bars["赫山区"]
+    assert (district.listed, district.passed, district.in_progress) == (3, 1, 1)
+    assert district.target_percent == Decimal(20) and district.target_count == 1
+    assert bars["市直党政机关"].listed == 76 and bars["市直党政机关"].passed == 0
+    html = render.render_progress(list(bars.values()), 2020)
+    assert "赫山区" in html and "已通过 1 家" in html and "目标 20%（1 家），已完成" in html
+    assert render.compute_progress(store.units(), store.versions(), 2019)[1].passed == 0  # passed later
+
+
+def test_tally_marks_items_down_and_flags_a_total_below_80():
+    from shared.rubric import RUBRIC
+    full = {r.id: r.points for r in RUBRIC.rules}
+    lower = {**full, "2.2.3": Decimal(0), "2.1.1": Decimal(0), "2.2.1": Decimal(0), "5.1.1": Decimal(0),
+             "5.1.2": Decimal(0), "3.2.1": Decimal(0)}
+    html = render.render_tally(lower, full)
+    assert '<b class="jyjg-total-n">76</b>' in html and "低于 80 分" in html
+    assert '<tr class="jyjg-down"><td>2.2</td>' in html and '<tr><td>4.1</td>' in html
+    assert "<b>10</b> / 20" in html
+    assert "达到 80 分" in render.render_tally(full, full)
+
+
+# --- the launcher ------------------------------------------------------------------------------
+
+def test_voila_config_has_numbers_and_serves_no_files():
+    config = json.loads(json.dumps(server.voila_config(8866, "tok")))
+    assert config["Voila"]["ip"] == "127.0.0.1" and config["Voila"]["token"] == "tok"
+    size = config["Voila"]["tornado_settings"]["websocket_max_message_size"]
+    assert isinstance(size, int) and size > 100 * 1024 * 1024
+    assert config["VoilaConfiguration"]["preheat_kernel"] is True
+    assert config["VoilaConfiguration"]["file_allowlist"] == []
+    assert config["MappingKernelManager"]["cull_idle_timeout"] > 0
+
+
+def test_relative_sqlite_urls_become_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert server.absolute_db_url("sqlite:///jyjg.db") == f"sqlite:///{tmp_path / 'jyjg.db'}"
+    assert server.absolute_db_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert server.absolute_db_url("sqlite://") == "sqlite://"
+
+
+def test_load_paths_records_each_submission_once(store, tmp_path):
+    from shared.template import write_template
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    write_template(inbox / "空白.xlsx")
+    first = server.load_paths(store, [inbox], by="测试")
+    again = server.load_paths(store, [inbox], by="测试")
+    assert len(first) == 1 and first[0].created and not again[0].created and again[0].id == first[0].id
+
+
+def test_upload_names_cannot_leave_their_folder():
+    from workbench.app import safe_upload_name
+    assert safe_upload_name("../../etc/passwd") == "passwd"
+    assert safe_upload_name("C:\\Users\\a\\市委办公室.zip") == "市委办公室.zip"
+    assert safe_upload_name("..") .startswith("上传的申报")
+    assert safe_upload_name(".zip").startswith("上传的申报")
+
+
+# --- the widgets' handlers, over a real store ---------------------------------------------------
+
+@pytest.fixture
+def bench(store, tmp_path):
+    from workbench.app import Workbench
+    for name, scores in (("市委办公室", None), ("市财政局", {"2.2.3": 0, "2.1.1": 0}), ("市教育局", None)):
+        record_synthetic(store, tmp_path / "in", name, scores=scores)
+    return Workbench(store)
+
+
+def _open(bench, name):
+    vid = next(r.version_id for r in bench.rows if r.unit == name)
+    bench.action.value = f"open:{vid}:1"
+    assert bench.current is not None and bench.current.id == vid
+    return vid
+
+
+def test_filter_and_sort_through_the_widgets(bench):
+    bench.search.value = "财政"
+    assert "市财政局" in bench.table.value and "市委办公室" not in bench.table.value
+    bench.search.value = ""
+    bench.action.value = "sort:rescored:1"
+    html = bench.table.value
+    assert html.index("市委办公室") < html.index("市财政局")  # 100 before 90, descending
+
+
+def test_a_stale_decision_shows_the_conflict_and_keeps_the_text(bench, store):
+    vid = _open(bench, "市委办公室")
+    store.decide(vid, STAGE_REVIEW, APPROVE, "", "别人", 0)  # someone else, meanwhile
+    bench.reviewer.value = "我"
+    bench.review_outcome.value = RETURN
+    bench.review_opinion.value = "请补充材料"
+    bench.review_save.click()
+    assert "保存失败" in bench.decide_message.value and "别人" in bench.decide_message.value
+    assert bench.review_opinion.value == "请补充材料" and bench.review_outcome.value == RETURN
+    assert [d.reviewer for d in store.decisions(vid)] == ["别人"]
+
+
+def test_verification_total_and_pass_below_80_refused(bench, store):
+    vid = _open(bench, "市财政局")
+    store.decide(vid, STAGE_REVIEW, APPROVE, "", "甲", 0)
+    bench._reopen()
+    assert bench.current.status == AWAITING_SITE and not bench.verify_save.disabled
+    assert '<b class="jyjg-total-n">90</b>' in bench.verify_tally.value
+    pick, seen, reason = bench.verify_controls["5.1.1"]
+    pick.value = "0"
+    reason.value = "现场未见"
+    assert '<b class="jyjg-total-n">86</b>' in bench.verify_tally.value
+    pick, seen, reason = bench.verify_controls["2.2.1"]
+    pick.value = "2"
+    assert '<b class="jyjg-total-n">84</b>' in bench.verify_tally.value
+    bench.reviewer.value = "乙"
+    bench.verify_save.click()
+    assert "规则 2.2.1" in bench.verify_message.value and "理由" in bench.verify_message.value  # reason needed
+    reason.value = "只有会议纪要"
+    bench.verify_controls["3.1.1"][0].value = "0"
+    bench.verify_controls["3.1.1"][2].value = "无"
+    bench.verify_controls["3.1.2"][0].value = "0"
+    bench.verify_controls["3.1.2"][2].value = "无"
+    bench.verify_save.click()
+    assert "已保存核定得分：核定总分 80 分" in bench.verify_message.value
+    bench.verify_controls["3.1.3"][0].value = "0"
+    bench.verify_controls["3.1.3"][2].value = "无"
+    bench.verify_save.click()
+    assert "78" in bench.verify_message.value
+    bench.site_outcome.value = APPROVE
+    bench.site_save.click()
+    assert "低于 80 分，不能验收通过" in bench.decide_message.value
+    assert store.version(vid).status == AWAITING_SITE
+
+
+def test_an_unexpected_error_shows_a_chinese_message_not_a_traceback(bench, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bench.store, "version", broken)
+    bench.action.value = "open:1:2"
+    assert "系统内部出错" in bench.message.value
+    assert "Traceback" not in bench.message.value and "boom" not in bench.message.value
