@@ -9,6 +9,7 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc libreoffice-writer
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+[ -d /usr/share/fonts/truetype/crosextra ] || need+=(fonts-crosextra-carlito)  # Calibri's metrics: prints as Excel does
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

@@ -361,6 +361,7 @@ class _Builder:
             put(ws, f"E{row}", f'="已填 "&LEN({name})&" 字{limit}"', font=_font(SMALL_PT), align=_align("right"))
             merge(ws, f"E{row}:F{row}")
             ws.row_dimensions[row].height = 24
+            fit_row_height(ws, ws[f"A{row}"])  # the longer label wraps to two lines
             put(ws, f"A{row + 1}", None, align=_align("left", "top"), fill=INPUT_FILL, locked=False)
             merge(ws, f"A{row + 1}:F{row + 1}")
             self.name(name, FILING, f"A{row + 1}")
