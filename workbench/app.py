@@ -255,6 +255,7 @@ class Workbench:
         self.report_button.on_click(self._guarded(lambda _: self._acceptance_report(), self.verify_message))
         self.verify_message.add_class("jyjg-verify-message")
         self.report_link = w.HTML()
+        self.report_link.add_class("jyjg-report-link")
         self.verify_total_line = w.HTML()  # the running total again beside the buttons, below the long grid
         return w.VBox([self.verify_current, self.verify_note, self.verify_tally, self.verify_grid,
                        w.HBox([self.verify_save, self.verify_to_decide, self.report_button, self.verify_total_line]),

@@ -171,16 +171,19 @@ def score(value: Decimal | None) -> str:
     return "—" if shown is None else str(shown)
 
 
-def action_js(command: str) -> str:
-    """An onclick that hands `command` (ours, never unit text) to the page's hidden action box."""
+def action_js(command: str, scroll_to: str = "") -> str:
+    """An onclick that hands `command` (ours, never unit text) to the page's hidden action box,
+    optionally scrolling to the element (a CSS class of ours) where the answer will show."""
+    scroll = (f"var t=document.querySelector('.{scroll_to}');if(t){{t.scrollIntoView({{block:'start'}});}}"
+              if scroll_to else "")
     return ("var b=document.querySelector('.jyjg-action input,.jyjg-action textarea');"
             f"if(b){{b.value='{command}:'+Date.now();b.dispatchEvent(new Event('input',{{bubbles:true}}));}}"
-            "return false;")
+            f"{scroll}return false;")
 
 
-def action_link(command: str, label_html: str, css: str = "") -> str:
+def action_link(command: str, label_html: str, css: str = "", scroll_to: str = "") -> str:
     cls = f' class="{css}"' if css else ""
-    return f'<a href="#"{cls} onclick="{action_js(command)}">{label_html}</a>'
+    return f'<a href="#"{cls} onclick="{action_js(command, scroll_to)}">{label_html}</a>'
 
 
 def state_badge(state: str) -> str:

@@ -184,7 +184,7 @@ def _evidence_cell(version: Version, rule_id: str, computed: bool, index: Mappin
         reason = f"（{text(entry.get('reason'))}）" if entry.get("reason") else ""
         name = text(path)
         if status == "ok" and path in index:
-            name = action_link(f"evidence:{index[path]}", name, "jyjg-evidence-link")
+            name = action_link(f"evidence:{index[path]}", name, "jyjg-evidence-link", scroll_to="jyjg-viewer")
         css = "jyjg-ok" if status == "ok" else "jyjg-err"
         parts.append(f'<div>{name} <span class="{css}">{text(label)}</span>{reason}</div>')
     return "".join(parts)

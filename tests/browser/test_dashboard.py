@@ -235,7 +235,19 @@ def test_verification_updates_the_total_and_refuses_a_pass_below_80(dashboard, p
     shot(page, "10_决定_验收被拒")
 
 
-def test_the_acceptance_report_and_the_annual_export_download(dashboard, page):
+def test_the_acceptance_report_downloads_from_the_verification_screen(dashboard, page):
+    open_dashboard(page, dashboard.url)
+    open_unit(page, "市委办公室")
+    tab(page, "核定")
+    page.locator(".jyjg-report").click()
+    link = page.locator(".jyjg-report-link a")
+    expect(link).to_be_attached(timeout=STEP_MS)
+    assert link.get_attribute("download") == "市委办公室_2020年度验收评分表.xlsx"
+    assert link.get_attribute("href").startswith("data:application/vnd.openxmlformats")
+    no_traceback(page)
+
+
+def test_the_annual_export_and_the_notice_download(dashboard, page):
     open_dashboard(page, dashboard.url)
     tab(page, "导出")
     page.locator(".jyjg-export").click()
@@ -243,5 +255,8 @@ def test_the_acceptance_report_and_the_annual_export_download(dashboard, page):
     expect(link).to_be_attached(timeout=STEP_MS)
     assert link.get_attribute("download").endswith(".xlsx")
     assert link.get_attribute("href").startswith("data:")
+    page.locator(".jyjg-notice").click()
+    expect(page.locator(".jyjg-export-links a")).to_have_count(2, timeout=STEP_MS)
+    assert page.locator(".jyjg-export-links a").first.get_attribute("download").endswith(".docx")
     shot(page, "11_导出")
     no_traceback(page)
