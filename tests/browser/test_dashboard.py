@@ -69,7 +69,9 @@ def test_filters_narrow_the_list(dashboard, page):
     names = page.locator(".jyjg-open-link").all_inner_texts()
     assert names and all("赫山区" in n for n in names)
     page.locator(".jyjg-search input").fill("")
+    expect(table).to_contain_text("符合条件 64 份", timeout=STEP_MS)  # the cleared search has redrawn
     page.locator(".jyjg-errors-pick select").select_option("有错误")
+    expect(table).not_to_contain_text("符合条件 64 份", timeout=STEP_MS)
     expect(table).not_to_contain_text("市委办公室", timeout=STEP_MS)
     error_cells = page.locator(".jyjg-list tbody tr td:nth-child(7)").all_inner_texts()
     assert error_cells and all(int(n) > 0 for n in error_cells)
