@@ -5,6 +5,7 @@ Raw cell values go in (numbers, text, booleans, None, error markers); only real 
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -75,7 +76,16 @@ def score_claim(rule: Rule, raw: object) -> ClaimScore:
 
 def figure(figures: Mapping[str, object], name: str) -> Fraction | None:
     """A 备案表 figure as an exact positive Fraction, or None when missing, zero, negative or text."""
-    value = as_number(figures.get(name))
+    raw = figures.get(name)
+    try:
+        return _positive_fraction(raw)
+    except TypeError:  # an unhashable value cannot be a number anyway
+        return None
+
+
+@functools.lru_cache(maxsize=8192, typed=True)  # typed: True must not hit the entry for 1
+def _positive_fraction(raw: object) -> Fraction | None:
+    value = as_number(raw)
     if value is None or value <= 0:
         return None
     return Fraction(value)

@@ -378,7 +378,10 @@ class _Package:
 
 def _cells_in_tree(root: etree._Element, refs: set[str]) -> dict[str, tuple[str | None, Any, bool]]:
     out = {}
-    for el in root.iter("{*}c"):
+    tag = root.tag
+    # An exact tag is much faster for lxml to match than the {*} wildcard.
+    cell_tag = tag[: tag.index("}") + 1] + "c" if tag.startswith("{") else "c"
+    for el in root.iter(cell_tag):
         ref = el.get("r")
         if ref is None:
             return _cells_by_position(root, refs)
@@ -552,6 +555,7 @@ _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 @functools.lru_cache(maxsize=4096)  # every workbook from the template repeats the same formulas
+@functools.lru_cache(maxsize=4096)  # the same name formulas recur in every copy of the template
 def _single_cell_target(text: str) -> tuple[str, str] | None:
     """('Sheet', 'F23') when a name's formula is exactly one cell of one sheet, else None."""
     m = _NAME_TARGET.match(text)
