@@ -17,8 +17,25 @@ console = Console(stderr=False, width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on wrong arguments, as the CONTRACT wants; messages stay argparse's."""
+    """argparse with Chinese headings; it exits 2 on wrong arguments, as the CONTRACT wants."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：参数有误：{message}\n")
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
@@ -27,7 +44,7 @@ def _add_db(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="jyjg", description="节约型机关创建评价系统")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令", parser_class=_Parser)
 
     p = sub.add_parser("template", help="生成空白自评表模板")
     p.add_argument("out", type=Path, help="输出文件，如 自评表.xlsx")
@@ -66,9 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
 
     p = sub.add_parser("roster", help="单位名单")
-    roster_sub = p.add_subparsers(dest="roster_command", required=True, metavar="操作")
+    roster_sub = p.add_subparsers(dest="roster_command", required=True, metavar="操作", parser_class=_Parser)
     q = roster_sub.add_parser("import", help="导入区县（市）的创建单位名单（.xlsx 或 .csv：单位名称、创建年度、分组）")
-    q.add_argument("file", type=Path)
+    q.add_argument("file", type=Path, help="名单文件（.xlsx 或 .csv）")
     q.add_argument("--district", required=True, help="区县（市）名称，如 赫山区")
     _add_db(q)
 
@@ -225,6 +242,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         entries = draw_sample(store, args.year, args.rate, args.seed)
+    if not entries:
+        console.print(f"{args.year} 年度还没有验收通过的区县（市）单位，本次未抽取。")
+        return 0
     table = Table(title=f"{args.year} 年度区县（市）抽查名单（共 {len(entries)} 家）")
     table.add_column("区县（市）")
     table.add_column("单位")
@@ -266,11 +286,12 @@ def _friendly(handler):
     """Store refusals (stale writes, unknown units) are messages for people, not tracebacks."""
 
     def run(args: argparse.Namespace) -> int:
+        from .office import OfficeError
         from .store import StoreError
 
         try:
             return handler(args)
-        except StoreError as error:
+        except (StoreError, OfficeError) as error:
             err_console.print(str(error))
             return 1
 
