@@ -7,7 +7,7 @@ Folder packages are read without following links, so nothing outside the package
 read or written because of what a package contains.
 
 `source` of a submission is the path as given on the command line; for a submission found inside
-an inbox folder it is the inbox folder's name and the entry's name, e.g. "2020收件箱/市委办公室.zip".
+an inbox folder it is inbox-relative: the entry's name, e.g. "市委办公室.zip".
 A folder is a package when it holds a `佐证材料/` folder; any other folder is an inbox (its direct
 sub-folders that hold a workbook are packages too, so a unit that forgot the evidence folder
 still gets findings instead of being skipped).
@@ -218,9 +218,8 @@ def discover(paths: Iterable[str | Path]) -> list[Submission]:
             if _evidence_dir(path) is not None:
                 add(Submission(nfc(str(given)), path, "folder"))
                 continue
-            label = nfc(path.name or Path(os.path.abspath(path)).name)
             for child in _sorted_children(path):
-                sub = _inbox_entry(child, f"{label}/{nfc(child.name)}")
+                sub = _inbox_entry(child, nfc(child.name))
                 if sub:
                     add(sub)
         else:

@@ -26,11 +26,11 @@ def test_check_exits_0_and_writes_the_contract_json(inbox, tmp_path):
     assert main(["check", str(inbox), "--json", str(out)]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     by_source = {s["source"]: s for s in doc["submissions"]}
-    good = by_source["收件箱/市商务局.xlsx"]
+    good = by_source["市商务局.xlsx"]
     assert good["rules"]["2.2.5"] == {"claimed": 6, "score": 4}
     assert good["claimed_total"] is None  # openpyxl saved no formula results
     assert {f["code"] for f in good["findings"]} >= {"cap_exceeded", "total_mismatch"}
-    bad = by_source["收件箱/坏文件.xlsx"]
+    bad = by_source["坏文件.xlsx"]
     assert [f["code"] for f in bad["findings"]] == ["unreadable"] and bad["rescored_total"] is None
     assert "坏文件.xlsx" in bad["findings"][0]["message"]
 

@@ -146,8 +146,8 @@ def test_discover_files_packages_and_inboxes(tmp_path, workbook_bytes):
 
     found = discover([inbox])
     assert [(s.source, s.kind) for s in found] == [
-        ("收件箱/a单位.zip", "zip"), ("收件箱/b单位.xlsx", "xlsx"), ("收件箱/c单位", "folder"),
-        ("收件箱/d单位", "folder"), ("收件箱/e单位.rar", "zip")]
+        ("a单位.zip", "zip"), ("b单位.xlsx", "xlsx"), ("c单位", "folder"),
+        ("d单位", "folder"), ("e单位.rar", "zip")]
 
     explicit = discover([str(inbox / "b单位.xlsx"), folder, inbox / "说明.txt"])
     assert [(s.source, s.kind) for s in explicit] == [
