@@ -312,7 +312,7 @@ class _Builder:
         ws.row_dimensions[5].height = 36
 
         # The figures of both years and what they give.
-        header = ("项目", None, "上年度（基数）", "创建年度", "较上年下降", "本年度下降目标")
+        header = ("项目", None, "上年度\n（基数）", "创建年度", "较上年下降", "本年度下降目标")
         for col, text in enumerate(header, start=1):
             if text:
                 put(ws, f"{get_column_letter(col)}6", text, font=label_font)
@@ -370,10 +370,10 @@ class _Builder:
             row += 2
 
         # The three stamp boxes.
-        stamps = ("公共机构节能管理部门（章）", "发展改革部门（章）", "财政部门（章）")
+        stamps = ("公共机构节能管理部门\n（章）", "发展改革部门\n（章）", "财政部门\n（章）")
         for i, text in enumerate(stamps):
             first, last = get_column_letter(2 * i + 1), get_column_letter(2 * i + 2)
-            put(ws, f"{first}{row}", f"{text}\n\n\n\n\n\n\n年    月    日", align=_align("center", "top"))
+            put(ws, f"{first}{row}", f"{text}\n\n\n\n\n\n年    月    日", align=_align("center", "top"))
             merge(ws, f"{first}{row}:{last}{row}")
         ws.row_dimensions[row].height = lines_height(9, BODY_PT)  # room for a 42 mm seal
         row += 1
@@ -428,7 +428,7 @@ class _Builder:
 
     # 自评表 (附件3)
     def build_self(self, ws) -> None:
-        widths = {"A": 4.5, "B": 8.5, "C": 8.5, "D": 26, "E": 5.5, "F": 5.5, "G": 16, "H": 8}
+        widths = {"A": 4.5, "B": 9.5, "C": 9.5, "D": 30, "E": 5.5, "F": 5.5, "G": 14, "H": 8}
         for letter, w in widths.items():
             ws.column_dimensions[letter].width = w
         put, merge = self.put, self.merge
