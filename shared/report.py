@@ -21,12 +21,12 @@ from .office import to_pdf
 from .rubric import CONFIG, INDICATORS, RUBRIC
 from .scoring import decline, plain_number, tally
 from .store import FINAL_STATES, STAGE_REVIEW, STAGE_SITE, Store, StoreError, VerifiedCard, Version
-from .template import BODY_PT, SMALL_PT, _align, _number_text, column_points, fit_row_height
+from .template import BODY_PT, SMALL_PT, _align, _number_text, _stacked, column_points, fit_row_height
 
 SHEET = "验收评分表"
 FIGURES_SHEET = "能耗数据核定"
 # 序号 单元 项目 评分规则 | 自评 分项 项目 | 核定 分项 项目 | 佐证 | 核定理由
-WIDTHS = [4.5, 7.5, 8, 35, 5.2, 5.2, 5.2, 5.2, 6.5, 14]
+WIDTHS = [4.5, 9, 9, 35, 5.2, 5.2, 5.2, 5.2, 6.5, 14]
 LAST = len(WIDTHS)
 A4_POINTS = (595.3, 841.9)
 PAGE_SLACK = 24  # points kept free on each page: LibreOffice's and Excel's layouts differ a little
@@ -96,7 +96,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
                 row += 1
             last = row - 1
             blocks.append((item_first, last))
-            book.cell(ws, item_first, 3, f"{item.name}\n（{_number_text(item.cap)}分）", size=SMALL_PT)
+            book.cell(ws, item_first, 3, f"{_stacked(item.name)}\n（{_number_text(item.cap)}分）", size=SMALL_PT)
             book.cell(ws, item_first, 6, claimed_items[item.id], bold=True)
             verified_item = card.card.items[item.id]
             book.cell(ws, item_first, 8, verified_item, bold=True,
@@ -106,7 +106,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
                     merge(ws, f"{col}{item_first}:{col}{last}")
             book.fit_merged_height(ws, f"C{item_first}", item_first, last)
         book.cell(ws, unit_first, 1, int(unit.id) if unit.id.isdigit() else unit.id)
-        book.cell(ws, unit_first, 2, f"{unit.name}\n（{_number_text(unit.cap)}分）", size=SMALL_PT)
+        book.cell(ws, unit_first, 2, f"{_stacked(unit.name)}\n（{_number_text(unit.cap)}分）", size=SMALL_PT)
         if row - 1 > unit_first:
             merge(ws, f"A{unit_first}:A{row - 1}")
             merge(ws, f"B{unit_first}:B{row - 1}")
