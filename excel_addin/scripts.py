@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import xlwings as xw
+from openpyxl.utils import get_column_letter
 
 from shared.batch import check_paths
 from shared.checks import SubmissionResult, check_roster, check_values
@@ -29,7 +30,7 @@ from shared.submission import EVIDENCE_DIR, Submission, is_junk
 
 from . import labels
 
-QUALIFY_AT = Decimal(80)
+QUALIFY_AT = RUBRIC.qualify_at
 # Codes that depend on the evidence files themselves (not judged when the book is not on this PC).
 FILE_EVIDENCE_CODES = {"evidence_not_found", "evidence_broken"}
 EVIDENCE_CODES = {"evidence_missing", "evidence_not_found", "evidence_unsafe", "evidence_broken"}
@@ -77,7 +78,7 @@ class BookValues:
 
     def address(self, name: str) -> str | None:
         cell = self._cells.get(name)
-        return f"{cell[0]}!{_col_letters(cell[2])}{cell[1]}" if cell else None
+        return f"{cell[0]}!{get_column_letter(cell[2])}{cell[1]}" if cell else None
 
     def names_at(self, sheet: str, row: int) -> list[str]:
         return [n for n, (s, r, _) in self._cells.items() if s == sheet and r == row]
@@ -89,14 +90,6 @@ class BookValues:
 def _plain(raw: Any) -> Any:
     """Office.js sends an empty cell as ""; COM as None. The checks read blank as None."""
     return None if raw == "" else raw
-
-
-def _col_letters(n: int) -> str:
-    letters = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def book_file_name(book: xw.Book) -> str:

@@ -234,11 +234,7 @@ def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCa
         corrected = card.corrections.get(name)
         values = [(1, label), (5, declared.get(name)), (7, corrected[1] if corrected else declared.get(name)),
                   (9, "评价小组更正" if corrected else "")]
-        for col, value in values:
-            book.cell(ws, row, col, value, size=SMALL_PT, h="left" if col in (1, 9) else "center")
-        for cells in (f"A{row}:D{row}", f"E{row}:F{row}", f"G{row}:H{row}", f"I{row}:{LAST_COL}{row}"):
-            book.merge(ws, cells)
-        ws.row_dimensions[row].height = 20
+        _figure_row(book, ws, row, values)
         row += 1
     targets = CONFIG.energy_targets(version.assess_year)
     for key, indicator in INDICATORS.items():
@@ -248,13 +244,18 @@ def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCa
         values = [(1, f"{indicator.label}下降率（目标 {_number_text(target)}%）"),
                   (5, _percent(decline(declared, indicator))), (7, _percent(now)),
                   (9, "完成目标" if met else "未完成目标")]
-        for col, value in values:
-            book.cell(ws, row, col, value, size=SMALL_PT, h="left" if col in (1, 9) else "center")
-        for cells in (f"A{row}:D{row}", f"E{row}:F{row}", f"G{row}:H{row}", f"I{row}:{LAST_COL}{row}"):
-            book.merge(ws, cells)
-        ws.row_dimensions[row].height = 20
+        _figure_row(book, ws, row, values)
         row += 1
     return row
+
+
+def _figure_row(book: Sheets, ws, row: int, values: list[tuple[int, object]]) -> None:
+    """One row of the figures table: label, declared, verified, note, each in its merged cells."""
+    for col, value in values:
+        book.cell(ws, row, col, value, size=SMALL_PT, h="left" if col in (1, 9) else "center")
+    for cells in (f"A{row}:D{row}", f"E{row}:F{row}", f"G{row}:H{row}", f"I{row}:{LAST_COL}{row}"):
+        book.merge(ws, cells)
+    ws.row_dimensions[row].height = 20
 
 
 def decision_block(book: Sheets, ws, row: int, version: Version, decisions) -> int:

@@ -24,7 +24,7 @@ import ipywidgets as w
 from IPython.display import display
 
 from shared.rubric import CATEGORIES, CONFIG, RUBRIC
-from shared.scoring import tally
+from shared.scoring import plain_number, tally
 from shared.store import (APPROVE, AWAITING_SITE, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, STATES, InvalidDecision,
                           StaleWrite, Store, StoreError, Version)
 from shared.submission import PackageError, Submission
@@ -573,7 +573,7 @@ class Workbench:
         self.verify_tally.value = render.render_tally(scores, claims)
         total = tally(scores).total
         self.verify_total_line.value = (f'<div class="jyjg-total">&nbsp;核定总分 <b>{listing.score(total)}</b> 分'
-                                        f'{"" if total >= RUBRIC.qualify_at else "（低于 80 分）"}</div>')
+                                        f'{"" if total >= RUBRIC.qualify_at else f"（低于 {plain_number(RUBRIC.qualify_at)} 分）"}</div>')
 
     def _on_verify_change(self, _change) -> None:
         self._draw_tally()
