@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from . import names as contract_names
+from .xmlscan import NotPlain, scan_cells, scan_strings, xml_text
 
 # Limits: a real 自评表 is well under 1 MB; these only stop hostile files.
 MAX_PART_BYTES = 50 * 1024 * 1024  # one XML part, uncompressed
@@ -349,7 +350,14 @@ class _Package:
         """ref -> (type, value, has_formula) for the wanted refs; shared strings left as ('s', index)."""
         info = self._info(part)
         if info is not None and info.file_size <= WHOLE_PARSE_BYTES:
-            return _cells_in_tree(self._parse_part(part), refs)
+            data = self._read_part(part)
+            try:
+                scanned = scan_cells(data, refs)
+            except NotPlain:
+                return _cells_in_tree(_parse_small(data, part), refs)
+            return {ref: _convert(kind, None if value is None else xml_text(value), has_formula,
+                                  None if inline is None else _unescape(inline))
+                    for ref, (kind, value, has_formula, inline) in scanned.items()}
         with self._open_part(part) as stream:
             return _cells_streamed(_iter_end(stream, part, ("{*}c", "{*}row")), refs)
 
@@ -361,7 +369,12 @@ class _Package:
             return {}
         out: dict[int, str] = {}
         if self._info(part).file_size <= WHOLE_PARSE_BYTES:
-            items = self._parse_part(part).findall("{*}si")
+            data = self._read_part(part)
+            try:
+                return {i: _unescape(text) for i, text in scan_strings(data, indexes).items()}
+            except NotPlain:
+                pass
+            items = _parse_small(data, part).findall("{*}si")
             return {i: _string_item_text(items[i]) for i in indexes if 0 <= i < len(items)}
         last = max(indexes)
         with self._open_part(part) as stream:
@@ -606,7 +619,6 @@ def _number(text: str) -> int | float:
 
 
 def _cell_value(el: etree._Element) -> tuple[str | None, Any, bool]:
-    kind = el.get("t") or "n"
     v_text = None
     has_formula = False
     inline = None
@@ -619,8 +631,15 @@ def _cell_value(el: etree._Element) -> tuple[str | None, Any, bool]:
             has_formula = True
         elif local == "is":
             inline = child
+    return _convert(el.get("t"), v_text, has_formula, None if inline is None else _string_item_text(inline))
+
+
+def _convert(kind: str | None, v_text: str | None, has_formula: bool,
+             inline: str | None) -> tuple[str | None, Any, bool]:
+    """A cell's (type, value, has_formula) from its t attribute, <v> text and inline string text."""
+    kind = kind or "n"
     if kind == "inlineStr":
-        return None, (_string_item_text(inline) if inline is not None else (v_text or None)), has_formula
+        return None, (inline if inline is not None else (v_text or None)), has_formula
     if kind == "str":  # a formula's text result; "" is a real result
         return None, _unescape(v_text or ""), has_formula
     if not v_text:  # no cached value (e.g. written by a library, never calculated)

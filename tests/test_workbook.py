@@ -421,5 +421,5 @@ def test_unexpected_errors_inside_the_reader_become_unreadable(monkeypatch):
 
     def explode(*args, **kwargs):
         raise TypeError("a reader bug")
-    monkeypatch.setattr(workbook, "_cells_in_tree", explode)
+    monkeypatch.setattr(workbook, "_convert", explode)
     assert kind_of(simple('<c r="F2"><v>5</v></c>')) == "unreadable"

@@ -1,0 +1,148 @@
+"""A fast path for reading a few cells (or shared strings) out of a plain worksheet XML part.
+
+Building an lxml tree of a whole 自评表 sheet costs several times more than everything else the
+checker does with it. Excel, WPS, LibreOffice and openpyxl all write the same plain shape: UTF-8,
+the main namespace as the default, `<c r="A1" ...>` elements with double-quoted attributes, no DTD,
+comments or CDATA. For
+that shape the wanted cells are found with a byte scan. Anything else raises NotPlain and the caller
+parses the part with lxml, so unusual or hostile files take the careful path. Tests hold the two
+paths equal on every workbook the suite has.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+_MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_ANY_ITEM = re.compile(rb"<si[\s/>]")
+_PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
+_ENCODING = re.compile(rb"""encoding=["']([^"']*)["']""")
+_TYPE = re.compile(rb'\st="([^"]*)"')
+_FORMULA = re.compile(rb"<f[\s/>]")
+# Self-closing forms first: `<t xml:space="preserve"/>` must not be taken for an opening tag.
+_VALUE = re.compile(rb"<v(?:\s[^>]*)?/>|<v(?:\s[^>]*)?>([^<]*)</v>")
+_INLINE = re.compile(rb"<is(?:\s[^>]*)?/>|<is(?:\s[^>]*)?>(.*?)</is>", re.S)
+_PHONETIC = re.compile(rb"<rPh(?:\s[^>]*)?/>|<rPh[\s>].*?</rPh>", re.S)
+_TEXT = re.compile(rb"<t(?:\s[^>]*)?/>|<t(?:\s[^>]*)?>([^<]*)</t>")
+_ENTITY = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|lt|gt|amp|quot|apos);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+class NotPlain(Exception):
+    """The part is not in the plain shape; read it with lxml."""
+
+
+def plain_part(data: bytes, root_tag: bytes) -> None:
+    """Raise NotPlain unless `data` is a complete plain UTF-8 part whose unprefixed root is root_tag."""
+    head = data[:400]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if not head.startswith(b"<"):
+        raise NotPlain
+    declared = _ENCODING.search(head)
+    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        raise NotPlain
+    root = head.find(b"<" + root_tag + b" ")
+    if root < 0 or b"<!" in head[:root] or b"<" + root_tag + b" " + _MAIN_NS not in head:
+        raise NotPlain  # a DTD, or the root not in the main namespace by default: lxml decides
+    if not data.rstrip().endswith(b"</" + root_tag + b">"):
+        raise NotPlain  # truncated: lxml says what is wrong
+    if data.find(b"<!", root) >= 0:
+        raise NotPlain  # a comment or CDATA section
+
+
+def xml_text(raw: bytes) -> str:
+    """Element text as an XML parser gives it: UTF-8 decoded, entities and character references resolved."""
+    text = raw.decode("utf-8")
+    if "\r" in text:  # line ends are normalised before references are resolved (&#13; stays)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(_entity, text)
+
+
+def _entity(match: re.Match) -> str:
+    ref = match.group(1)
+    if ref[0] != "#":
+        return _NAMED[ref]
+    code = int(ref[2:], 16) if ref[1] == "x" else int(ref[1:])
+    return chr(code)
+
+
+def _item_text(body: bytes) -> str:
+    """Text of a <si> or <is> body: its <t> runs joined, phonetic (rPh) runs left out."""
+    if b"<rPh" in body:
+        body = _PHONETIC.sub(b"", body)
+    return "".join(xml_text(m.group(1) or b"") for m in _TEXT.finditer(body))
+
+
+@functools.lru_cache(maxsize=32)
+def _cell_finder(refs: frozenset[str]) -> re.Pattern:
+    """A pattern that matches only the start tags of the wanted cells (the scan stays in C)."""
+    ordered = sorted((r for r in refs if r.isascii() and r.isalnum()), key=lambda r: (-len(r), r))
+    return re.compile(rb'<c r="(' + b"|".join(r.encode("ascii") for r in ordered) + rb')"([^>]*?)(/?)>')
+
+
+def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, bytes | None, bool, str | None]]:
+    """ref -> (t attribute, <v> bytes, has formula, inline string text) for the wanted refs.
+
+    Raises NotPlain when the part is not plain or a wanted cell is not found written as
+    `<c r="REF"` (a writer that leaves out r, puts it later, or repeats a cell): then lxml reads
+    every cell by position, so the two paths never mix in one part."""
+    if not refs:
+        return {}
+    plain_part(data, b"worksheet")
+    found: dict[str, tuple[str | None, bytes | None, bool, str | None]] = {}
+    for match in _cell_finder(frozenset(refs)).finditer(data):
+        ref = match.group(1).decode("ascii")
+        if ref in found:
+            raise NotPlain
+        attrs = match.group(2)
+        if b"'" in attrs:
+            raise NotPlain  # single-quoted attributes
+        kind = None
+        if b"t=" in attrs:
+            kind_match = _TYPE.search(attrs)
+            kind = kind_match.group(1).decode("ascii") if kind_match else None
+        if match.group(3):  # self-closing
+            found[ref] = (kind, None, False, None)
+            continue
+        close = data.find(b"</c>", match.end())
+        body = data[match.end():close]
+        if close < 0 or b"<c" in body or b"<!" in body or _PREFIXED_TAG.search(body):
+            raise NotPlain
+        if not body:
+            found[ref] = (kind, None, False, None)
+            continue
+        value = _VALUE.search(body)
+        inline = _INLINE.search(body) if b"<is" in body else None
+        found[ref] = (kind, (value.group(1) or b"") if value else None,
+                      b"<f" in body and _FORMULA.search(body) is not None,
+                      _item_text(inline.group(1) or b"") if inline else None)
+    if len(found) != len(refs):
+        raise NotPlain
+    return found
+
+
+def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
+    """The shared strings at `indexes` (0-based) of a plain sharedStrings part. Raises NotPlain."""
+    plain_part(data, b"sst")
+    if data.find(b":si") >= 0:
+        raise NotPlain  # a prefixed item would shift the count
+    out: dict[int, str] = {}
+    last = max(indexes)
+    for index, match in enumerate(_ANY_ITEM.finditer(data)):
+        if index > last:
+            break
+        if index not in indexes:
+            continue
+        end_of_tag = data.index(b">", match.start())
+        if data[end_of_tag - 1:end_of_tag] == b"/":
+            out[index] = ""
+            continue
+        close = data.find(b"</si>", end_of_tag)
+        body = data[end_of_tag + 1:close]
+        if close < 0 or b"<si" in body or _PREFIXED_TAG.search(body):
+            raise NotPlain
+        out[index] = _item_text(body)
+    return out

@@ -1,0 +1,174 @@
+"""The byte-scan fast path reads exactly what lxml reads, or steps aside (NotPlain)."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.template import write_template
+from shared.workbook import WHOLE_PARSE_BYTES, _cells_in_tree, _convert, _parse_small, _string_item_text, _unescape
+from shared.xmlscan import NotPlain, scan_cells, scan_strings, xml_text
+
+FOREIGN = Path(__file__).resolve().parents[2] / "shared" / "foreign-workbooks"
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def fast_cells(data: bytes, refs: set[str]) -> dict:
+    return {ref: _convert(kind, None if value is None else xml_text(value), formula,
+                          None if inline is None else _unescape(inline))
+            for ref, (kind, value, formula, inline) in scan_cells(data, refs).items()}
+
+
+def all_refs(data: bytes) -> set[str]:
+    root = _parse_small(data, "sheet")
+    return {el.get("r") for el in root.iter(f"{{{NS}}}c", "c") if el.get("r")}
+
+
+def compare_book(path_or_bytes) -> tuple[int, int]:
+    """(parts read by the fast path, parts it stepped aside for); asserts equal results."""
+    fast = careful = 0
+    with zipfile.ZipFile(path_or_bytes) as archive:
+        for info in archive.infolist():
+            name = info.filename.lower()
+            if info.file_size > WHOLE_PARSE_BYTES:
+                continue
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                data = archive.read(info)
+                try:
+                    refs = all_refs(data)
+                except Exception:
+                    continue  # lxml refuses it: nothing to compare
+                try:
+                    got = fast_cells(data, refs)
+                except NotPlain:
+                    careful += 1
+                    continue
+                assert got == _cells_in_tree(_parse_small(data, name), refs), info.filename
+                fast += 1
+            elif name.endswith("sharedstrings.xml"):
+                data = archive.read(info)
+                try:
+                    items = _parse_small(data, name).findall("{*}si")
+                except Exception:
+                    continue
+                indexes = set(range(len(items) + 2))
+                try:
+                    got = {i: _unescape(t) for i, t in scan_strings(data, indexes).items()}
+                except NotPlain:
+                    careful += 1
+                    continue
+                assert got == {i: _string_item_text(si) for i, si in enumerate(items)}, info.filename
+                fast += 1
+    return fast, careful
+
+
+@pytest.mark.parametrize("path", sorted(p for p in FOREIGN.glob("*") if p.suffix in (".xlsx", ".xlsm")),
+                         ids=lambda p: p.name)
+def test_foreign_workbooks_read_the_same_by_both_paths(path):
+    try:
+        compare_book(path)
+    except zipfile.BadZipFile:
+        pass
+
+
+def test_the_template_and_a_filled_book_take_the_fast_path(tmp_path):
+    from shared.demo import demo_cases, workbook_bytes
+
+    template = write_template(tmp_path / "t.xlsx")
+    fast, careful = compare_book(template)
+    assert fast >= 2 and careful == 0
+    case = next(c for c in demo_cases(1) if c.raw is None)
+    filled = tmp_path / "filled.xlsx"
+    filled.write_bytes(workbook_bytes(case, template, tmp_path))
+    fast, careful = compare_book(filled)
+    assert fast >= 2 and careful == 0
+
+
+def sheet(cells: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}">'
+            f'<sheetData><row r="1">{cells}</row></sheetData></worksheet>').encode()
+
+
+@pytest.mark.parametrize("cells", [
+    '<c r="A1" s="1"><v>1</v></c><c s="1" r="B1"><v>2</v></c>',  # r not first
+    '<c><v>1</v></c>',  # no r
+    "<c r='A1'><v>1</v></c>",  # single quotes
+    '<x:c r="A1"><x:v>1</x:v></x:c>',  # prefixed
+    '<!-- note --><c r="A1"><v>1</v></c>',  # comment
+    '<c r="A1" t="inlineStr"><is><t><![CDATA[a<b]]></t></is></c>',  # CDATA
+    '<c r="A1"><v>1</v></c><c r="A1"><v>2</v></c>',  # the same cell twice
+    '<c r="a1"><v>1</v></c>',  # lower-case ref
+    '<c r="A1"><v>1</v></c>',  # B1 is not written as <c r="B1": lxml looks by position
+    '<c r="A1" t=\'s\'><v>1</v></c><c r="B1"/>',  # single-quoted type
+    '<c r="A1"><x:v xmlns:x="urn:x">1</x:v></c><c r="B1"/>',  # prefixed child
+])
+def test_unusual_shapes_step_aside(cells):
+    with pytest.raises(NotPlain):
+        scan_cells(sheet(cells), {"A1", "B1"})
+
+
+def test_truncated_foreign_encoding_and_doctype_step_aside():
+    data = sheet('<c r="A1"><v>1</v></c>')
+    for bad in (data[:-5], data.replace(b"UTF-8", b"GBK"), b"\xff\xfe" + data,
+                data.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "b">]><worksheet'),
+                data.replace(b"<row", b"<!-- note --><row")):
+        with pytest.raises(NotPlain):
+            scan_cells(bad, {"A1"})
+
+
+text_values = st.lists(st.sampled_from(list("ab 1.-市委&<>\"'\n\t_x000D") + ["_x000D_", "\u00e9", "𠀀", "\r", "\r\n", "&#13;"]),
+                       max_size=8).map("".join)
+
+
+@st.composite
+def cells(draw):
+    out = []
+    for col in "ABCDEF":
+        shape = draw(st.sampled_from(["empty", "number", "shared", "inline", "rich", "str", "bool", "error",
+                                      "self_v", "formula_only", "space_t"]))
+        text = escape(draw(text_values), {'"': "&quot;"})
+        ref = f"{col}1"
+        out.append({
+            "empty": f'<c r="{ref}" s="2"/>',
+            "number": f'<c r="{ref}"><v>{draw(st.sampled_from(["0", "2.5", "1E+2", "-3", "4.0", "x"]))}</v></c>',
+            "shared": f'<c r="{ref}" t="s"><v>{draw(st.integers(0, 3))}</v></c>',
+            "inline": f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>',
+            "rich": (f'<c r="{ref}" t="inlineStr"><is><r><rPr><b/></rPr><t xml:space="preserve">{text}</t></r>'
+                     f'<r><t/></r><rPh sb="0" eb="1"><t>ヨミ</t></rPh><r><t>{text}</t></r></is></c>'),
+            "str": f'<c r="{ref}" t="str"><f>A1&amp;"x"</f><v>{text}</v></c>',
+            "bool": f'<c r="{ref}" t="b"><v>{draw(st.sampled_from(["0", "1"]))}</v></c>',
+            "error": f'<c r="{ref}" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+            "self_v": f'<c r="{ref}" t="str"><f>""</f><v/></c>',
+            "formula_only": f'<c r="{ref}"><f t="shared" si="0"/></c>',
+            "space_t": f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve"/></is></c>',
+        }[shape])
+    return "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells())
+def test_random_cells_read_the_same_by_both_paths(row_cells):
+    data = sheet(row_cells)
+    refs = {f"{c}1" for c in "ABCDEF"}
+    assert fast_cells(data, refs) == _cells_in_tree(_parse_small(data, "sheet"), refs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(text_values, st.sampled_from(["plain", "rich", "empty", "phonetic"])), max_size=6))
+def test_random_shared_strings_read_the_same_by_both_paths(items):
+    body = []
+    for text, shape in items:
+        t = escape(text, {'"': "&quot;"})
+        body.append({"plain": f"<si><t>{t}</t></si>", "empty": "<si/>",
+                     "rich": f'<si><r><t xml:space="preserve">{t}</t></r><r><rPr/><t>{t}</t></r></si>',
+                     "phonetic": f'<si><t>{t}</t><rPh sb="0" eb="1"><t>ヨ</t></rPh><phoneticPr fontId="1"/></si>'}[shape])
+    data = (f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{NS}" count="{len(items)}">'
+            + "".join(body) + "</sst>").encode()
+    items_el = _parse_small(data, "sst").findall("{*}si")
+    indexes = set(range(len(items) + 1))
+    got = {i: _unescape(t) for i, t in scan_strings(data, indexes).items()}
+    assert got == {i: _string_item_text(si) for i, si in enumerate(items_el)}
