@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import json
 import sys
 from pathlib import Path
@@ -35,7 +36,26 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}：参数有误：{message}\n")
+        self.exit(2, f"{self.prog}：参数有误：{_in_chinese(message)}\n")
+
+
+# argparse's own messages, as users should read them.
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"the following arguments are required: (.+)"), "缺少参数 {0}"),
+    (re.compile(r"argument (\S+): invalid int value: (.+)"), "{0} 应为整数，不能是 {1}"),
+    (re.compile(r"argument (\S+): invalid float value: (.+)"), "{0} 应为数字，不能是 {1}"),
+    (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"), "{1} 不是可用的选项，可选：{2}"),
+    (re.compile(r"argument (\S+): expected one argument"), "{0} 后面需要一个值"),
+    (re.compile(r"unrecognized arguments: (.+)"), "无法识别的参数 {0}"),
+)
+
+
+def _in_chinese(message: str) -> str:
+    for pattern, template in _ARGPARSE_MESSAGES:
+        match = pattern.fullmatch(message)
+        if match:
+            return template.format(*match.groups())
+    return message
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
@@ -50,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", type=Path, help="输出文件，如 自评表.xlsx")
 
     p = sub.add_parser("check", help="校验并重新计分申报材料")
-    p.add_argument("paths", nargs="+", type=Path, help="工作簿、压缩包、申报文件夹或收件箱文件夹")
+    p.add_argument("paths", nargs="+", type=Path, metavar="路径", help="工作簿、压缩包、申报文件夹或收件箱文件夹")
     p.add_argument("--json", type=Path, dest="json_out", help="把结果写入 JSON 文件")
     p.add_argument("--year", type=int, help="工作簿未填创建年度时采用的年度")
 
@@ -60,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
 
     p = sub.add_parser("load", help="校验申报材料并记入评审数据库")
-    p.add_argument("paths", nargs="+", type=Path, help="工作簿、压缩包、申报文件夹或收件箱文件夹")
+    p.add_argument("paths", nargs="+", type=Path, metavar="路径", help="工作簿、压缩包、申报文件夹或收件箱文件夹")
     p.add_argument("--year", type=int, help="工作簿未填创建年度时采用的年度")
     p.add_argument("--by", default="系统", help="记录人")
     _add_db(p)
@@ -90,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(q)
 
     p = sub.add_parser("serve", help="载入申报材料并启动评审工作台（浏览器访问）")
-    p.add_argument("paths", nargs="*", type=Path, help="要先载入的申报材料")
+    p.add_argument("paths", nargs="*", type=Path, metavar="路径", help="要先载入的申报材料")
     p.add_argument("--port", type=int, default=8866, help="端口（默认 8866）")
     p.add_argument("--token", help="访问口令（不填则随机生成并显示）")
     _add_db(p)

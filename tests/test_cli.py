@@ -35,12 +35,19 @@ def test_check_exits_0_and_writes_the_contract_json(inbox, tmp_path):
     assert "坏文件.xlsx" in bad["findings"][0]["message"]
 
 
-@pytest.mark.parametrize("argv", [["check"], ["check", "/no/such/path"], ["frobnicate"], ["check", "x", "--year", "abc"]])
-def test_wrong_arguments_exit_2(argv, capsys):
+@pytest.mark.parametrize("argv, said", [
+    (["check"], "缺少参数 路径"),
+    (["check", "/no/such/path"], "找不到"),
+    (["frobnicate"], "'frobnicate' 不是可用的选项"),
+    (["check", "x", "--year", "abc"], "--year 应为整数"),
+    (["check", "x", "--bogus"], "无法识别的参数 --bogus"),
+])
+def test_wrong_arguments_exit_2_with_a_chinese_reason(argv, said, capsys):
     with pytest.raises(SystemExit) as stop:
         code = main(argv)
         raise SystemExit(code)
     assert stop.value.code == 2
+    assert said in capsys.readouterr().err
 
 
 def test_load_twice_is_one_version_then_export(inbox, tmp_path, capsys, monkeypatch):
