@@ -278,32 +278,24 @@ class _Package:
 
     def _name_formulas(self) -> dict[str, str]:
         """Workbook-scoped name -> its formula text, first definition winning."""
-        root = self._parse_part(self.workbook_part())
-        self._sheets_root = root
-        formulas: dict[str, str] = {}
-        for el in root.iter("{*}definedName"):
-            name = el.get("name")
-            if name and el.get("localSheetId") is None and name not in formulas:
-                formulas[name] = el.text or ""
-        return formulas
+        part = self.workbook_part()
+        formulas, self._sheet_entries = _workbook_entries(self._read_part(part), part)
+        return dict(formulas)
 
     def _sheet_parts(self) -> dict[str, tuple[str, str]]:
         """Sheet name (casefolded) -> (sheet name, part) for every worksheet."""
-        root = self._sheets_root
         wb_part = self.workbook_part()
         rels_part = posixpath.join(posixpath.dirname(wb_part), "_rels", posixpath.basename(wb_part) + ".rels")
         targets = {}
         if self._info(rels_part):
-            for rel in _relationships(self._parse_part(rels_part)):
+            for rel in _relationships_of(self._read_part(rels_part), rels_part):
                 if rel.external:
                     continue
                 targets[rel.id] = (rel.type, _resolve_target(posixpath.dirname(wb_part), rel.target))
         self._shared_strings_part = next(
             (t for kind, t in targets.values() if kind.endswith(SHARED_STRINGS_REL_SUFFIX)), None)
         sheets = {}
-        for el in root.iter("{*}sheet"):
-            rel_id = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
-            name = el.get("name")
+        for name, rel_id in self._sheet_entries:
             if not name or rel_id not in targets:
                 continue
             kind, part = targets[rel_id]
@@ -508,12 +500,48 @@ def _short(error: Exception) -> str:
     return text[:80]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Rel:
     id: str
     type: str
     target: str
     external: bool
+
+
+# Submissions made from one template share their workbook.xml and its rels byte for byte: parse each
+# once. Only small parts are kept, so hostile files cannot make the cache hold much memory.
+CACHED_PART_BYTES = 256 * 1024
+
+
+def _workbook_entries(data: bytes, part: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str | None], ...]]:
+    """(workbook-scoped name -> formula text, first definition winning; (sheet name, relationship id) in order)."""
+    return (_cached_workbook_entries if len(data) <= CACHED_PART_BYTES else _parse_workbook_entries)(data, part)
+
+
+def _relationships_of(data: bytes, part: str) -> tuple["_Rel", ...]:
+    if len(data) <= CACHED_PART_BYTES:
+        return _cached_relationships(data, part)
+    return tuple(_relationships(_parse_small(data, part)))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_relationships(data: bytes, part: str) -> tuple["_Rel", ...]:
+    return tuple(_relationships(_parse_small(data, part)))
+
+
+def _parse_workbook_entries(data: bytes, part: str):
+    root = _parse_small(data, part)
+    formulas: dict[str, str] = {}
+    for el in root.iter("{*}definedName"):
+        name = el.get("name")
+        if name and el.get("localSheetId") is None and name not in formulas:
+            formulas[name] = el.text or ""
+    sheets = tuple((el.get("name"), next((v for k, v in el.attrib.items() if k.endswith("}id")), None))
+                   for el in root.iter("{*}sheet"))
+    return tuple(formulas.items()), sheets
+
+
+_cached_workbook_entries = functools.lru_cache(maxsize=64)(_parse_workbook_entries)
 
 
 def _relationships(root: etree._Element) -> list[_Rel]:
@@ -567,7 +595,6 @@ _NAME_TARGET = re.compile(
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
-@functools.lru_cache(maxsize=4096)  # every workbook from the template repeats the same formulas
 @functools.lru_cache(maxsize=4096)  # the same name formulas recur in every copy of the template
 def _single_cell_target(text: str) -> tuple[str, str] | None:
     """('Sheet', 'F23') when a name's formula is exactly one cell of one sheet, else None."""

@@ -16,6 +16,8 @@ import re
 _MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _ANY_ITEM = re.compile(rb"<si[\s/>]")
 _PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
+# A cell body of an optional formula and an optional value, nothing else (groups: <f, value, <v/>).
+_SIMPLE_BODY = re.compile(rb"(?:(<f)(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>|(<v/>))?</c>")
 _ENCODING = re.compile(rb"""encoding=["']([^"']*)["']""")
 _TYPE = re.compile(rb'\st="([^"]*)"')
 _FORMULA = re.compile(rb"<f[\s/>]")
@@ -106,6 +108,12 @@ def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, bytes
             kind = kind_match.group(1).decode("ascii") if kind_match else None
         if match.group(3):  # self-closing
             found[ref] = (kind, None, False, None)
+            continue
+        simple = _SIMPLE_BODY.match(data, match.end())
+        if simple:  # the usual <f>…</f><v>…</v></c>, in one step
+            value = simple.group(2)
+            found[ref] = (kind, b"" if value is None and simple.group(3) else value, simple.group(1) is not None,
+                          None)
             continue
         close = data.find(b"</c>", match.end())
         body = data[match.end():close]
