@@ -399,7 +399,7 @@ def _forget_zip(path: Path) -> None:
 def _read_file(path: Path, cap: int, shown: str) -> bytes:
     try:
         with open(path, "rb") as fh:
-            data = fh.read(cap + 1)
+            data = _read_capped(fh, cap)
     except IsADirectoryError:
         raise PackageError("unreadable", "这是一个文件夹，不是工作簿文件", shown) from None
     except OSError as error:
@@ -407,6 +407,12 @@ def _read_file(path: Path, cap: int, shown: str) -> bytes:
     if len(data) > cap:
         raise PackageError("unreadable", f"文件过大（超过 {cap >> 20} MB），不像是自评表", shown)
     return data
+
+
+def _read_capped(fh, cap: int) -> bytes:
+    """At most cap + 1 bytes. Not read(cap + 1) alone: that allocates the whole cap for every file."""
+    size = os.fstat(fh.fileno()).st_size
+    return fh.read(min(size, cap) + 1)
 
 
 def _pick_workbook(paths: list[str]) -> str:
@@ -705,7 +711,7 @@ class _FolderPackage:
             return None
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as fh:
-            data = fh.read(cap + 1)
+            data = _read_capped(fh, cap)
         if len(data) > cap:
             raise PackageError("package_unsafe/too_big", f"文件超过 {cap >> 20} MB", "/".join(parts))
         return data
