@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from . import names as contract_names
-from .xmlscan import NotPlain, scan_cells, scan_strings, xml_text
+from .xmlscan import NotPlain, scan_cells, scan_strings
 
 # Limits: a real 自评表 is well under 1 MB; these only stop hostile files.
 MAX_PART_BYTES = 50 * 1024 * 1024  # one XML part, uncompressed
@@ -347,8 +347,7 @@ class _Package:
                 scanned = scan_cells(data, refs)
             except NotPlain:
                 return _cells_in_tree(_parse_small(data, part), refs)
-            return {ref: _convert(kind, None if value is None else xml_text(value), has_formula,
-                                  None if inline is None else _unescape(inline))
+            return {ref: _convert(kind, value, has_formula, None if inline is None else _unescape(inline))
                     for ref, (kind, value, has_formula, inline) in scanned.items()}
         with self._open_part(part) as stream:
             return _cells_streamed(_iter_end(stream, part, ("{*}c", "{*}row")), refs)

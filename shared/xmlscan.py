@@ -54,8 +54,13 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
 
 
 def xml_text(raw: bytes) -> str:
-    """Element text as an XML parser gives it: UTF-8 decoded, entities and character references resolved."""
-    text = raw.decode("utf-8")
+    """Element text as an XML parser gives it: UTF-8 decoded, entities and character references resolved.
+
+    Raises NotPlain for what a parser would refuse (bad UTF-8, a reference to a forbidden character)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotPlain from None
     if "\r" in text:  # line ends are normalised before references are resolved (&#13; stays)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" not in text:
@@ -68,7 +73,13 @@ def _entity(match: re.Match) -> str:
     if ref[0] != "#":
         return _NAMED[ref]
     code = int(ref[2:], 16) if ref[1] == "x" else int(ref[1:])
+    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF):
+        raise NotPlain  # not an XML character
     return chr(code)
+
+
+def _text(raw: bytes | None) -> str | None:
+    return None if raw is None else xml_text(raw)
 
 
 def _item_text(body: bytes) -> str:
@@ -85,8 +96,8 @@ def _cell_finder(refs: frozenset[str]) -> re.Pattern:
     return re.compile(rb'<c r="(' + b"|".join(r.encode("ascii") for r in ordered) + rb')"([^>]*?)(/?)>')
 
 
-def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, bytes | None, bool, str | None]]:
-    """ref -> (t attribute, <v> bytes, has formula, inline string text) for the wanted refs.
+def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, str | None, bool, str | None]]:
+    """ref -> (t attribute, <v> text, has formula, inline string text) for the wanted refs.
 
     Raises NotPlain when the part is not plain or a wanted cell is not found written as
     `<c r="REF"` (a writer that leaves out r, puts it later, or repeats a cell): then lxml reads
@@ -94,7 +105,7 @@ def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, bytes
     if not refs:
         return {}
     plain_part(data, b"worksheet")
-    found: dict[str, tuple[str | None, bytes | None, bool, str | None]] = {}
+    found: dict[str, tuple[str | None, str | None, bool, str | None]] = {}
     for match in _cell_finder(frozenset(refs)).finditer(data):
         ref = match.group(1).decode("ascii")
         if ref in found:
@@ -112,8 +123,8 @@ def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, bytes
         simple = _SIMPLE_BODY.match(data, match.end())
         if simple:  # the usual <f>…</f><v>…</v></c>, in one step
             value = simple.group(2)
-            found[ref] = (kind, b"" if value is None and simple.group(3) else value, simple.group(1) is not None,
-                          None)
+            found[ref] = (kind, "" if value is None and simple.group(3) else _text(value),
+                          simple.group(1) is not None, None)
             continue
         close = data.find(b"</c>", match.end())
         body = data[match.end():close]
@@ -124,7 +135,7 @@ def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, bytes
             continue
         value = _VALUE.search(body)
         inline = _INLINE.search(body) if b"<is" in body else None
-        found[ref] = (kind, (value.group(1) or b"") if value else None,
+        found[ref] = (kind, xml_text(value.group(1) or b"") if value else None,
                       b"<f" in body and _FORMULA.search(body) is not None,
                       _item_text(inline.group(1) or b"") if inline else None)
     if len(found) != len(refs):
@@ -144,7 +155,9 @@ def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
             break
         if index not in indexes:
             continue
-        end_of_tag = data.index(b">", match.start())
+        end_of_tag = data.find(b">", match.start())
+        if end_of_tag < 0:
+            raise NotPlain
         if data[end_of_tag - 1:end_of_tag] == b"/":
             out[index] = ""
             continue
