@@ -16,8 +16,6 @@ import re
 _MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _ANY_ITEM = re.compile(rb"<si[\s/>]")
 _PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
-# A cell body of an optional formula and an optional value, nothing else (groups: <f, value, <v/>).
-_SIMPLE_BODY = re.compile(rb"(?:(<f)(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>|(<v/>))?</c>")
 _ENCODING = re.compile(rb"""encoding=["']([^"']*)["']""")
 _TYPE = re.compile(rb'\st="([^"]*)"')
 _FORMULA = re.compile(rb"<f[\s/>]")
@@ -78,10 +76,6 @@ def _entity(match: re.Match) -> str:
     return chr(code)
 
 
-def _text(raw: bytes | None) -> str | None:
-    return None if raw is None else xml_text(raw)
-
-
 def _item_text(body: bytes) -> str:
     """Text of a <si> or <is> body: its <t> runs joined, phonetic (rPh) runs left out."""
     if b"<rPh" in body:
@@ -90,10 +84,16 @@ def _item_text(body: bytes) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _cell_finder(refs: frozenset[str]) -> re.Pattern:
-    """A pattern that matches only the start tags of the wanted cells (the scan stays in C)."""
+def _cell_finders(refs: frozenset[str]) -> tuple[re.Pattern, re.Pattern]:
+    """Patterns that match only the wanted cells, so the scan stays in C: (usual cells whole, any start tag).
+
+    A usual cell is self-closing, or holds an optional formula and then a value or a one-run inline
+    string. Groups: ref, attributes, "/", "<f", value, "<is>", inline text."""
     ordered = sorted((r for r in refs if r.isascii() and r.isalnum()), key=lambda r: (-len(r), r))
-    return re.compile(rb'<c r="(' + b"|".join(r.encode("ascii") for r in ordered) + rb')"([^>]*?)(/?)>')
+    start = rb'<c r="(' + b"|".join(r.encode("ascii") for r in ordered) + rb')"([^>]*?)'
+    usual = re.compile(start + rb"(?:(/)>|>(?:(<f)(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?"
+                               rb"(?:<v>([^<]*)</v>|<v/>|(<is>)<t(?:\s[^<>/]*)?>([^<]*)</t></is>)?</c>)")
+    return usual, re.compile(start + rb"(/?)>")
 
 
 def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, str | None, bool, str | None]]:
@@ -105,42 +105,51 @@ def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, str |
     if not refs:
         return {}
     plain_part(data, b"worksheet")
+    usual, any_start = _cell_finders(frozenset(refs))
     found: dict[str, tuple[str | None, str | None, bool, str | None]] = {}
-    for match in _cell_finder(frozenset(refs)).finditer(data):
+    for ref, attrs, slash, formula, value, is_tag, inline in usual.findall(data):
+        key = ref.decode("ascii")
+        if key in found:
+            raise NotPlain  # the same cell twice: let the careful path decide
+        kind = _kind(attrs)
+        found[key] = (kind, xml_text(value) if value else None, bool(formula),
+                      xml_text(inline) if is_tag else None)
+    if len(found) < len(refs):
+        _scan_unusual(data, any_start, found)
+    if len(found) != len(refs):
+        raise NotPlain
+    return found
+
+
+def _kind(attrs: bytes) -> str | None:
+    """The t attribute of a cell's start tag (after r)."""
+    if b"'" in attrs:
+        raise NotPlain  # single-quoted attributes
+    if b"t=" not in attrs:
+        return None
+    match = _TYPE.search(attrs)
+    return match.group(1).decode("ascii") if match else None
+
+
+def _scan_unusual(data: bytes, any_start: re.Pattern, found: dict) -> None:
+    """The wanted cells the usual pattern left: rich text, phonetic runs, attributes on <v>."""
+    for match in any_start.finditer(data):
         ref = match.group(1).decode("ascii")
         if ref in found:
-            raise NotPlain
-        attrs = match.group(2)
-        if b"'" in attrs:
-            raise NotPlain  # single-quoted attributes
-        kind = None
-        if b"t=" in attrs:
-            kind_match = _TYPE.search(attrs)
-            kind = kind_match.group(1).decode("ascii") if kind_match else None
-        if match.group(3):  # self-closing
-            found[ref] = (kind, None, False, None)
             continue
-        simple = _SIMPLE_BODY.match(data, match.end())
-        if simple:  # the usual <f>…</f><v>…</v></c>, in one step
-            value = simple.group(2)
-            found[ref] = (kind, "" if value is None and simple.group(3) else _text(value),
-                          simple.group(1) is not None, None)
+        kind = _kind(match.group(2))
+        if match.group(3):
+            found[ref] = (kind, None, False, None)
             continue
         close = data.find(b"</c>", match.end())
         body = data[match.end():close]
         if close < 0 or b"<c" in body or b"<!" in body or _PREFIXED_TAG.search(body):
             raise NotPlain
-        if not body:
-            found[ref] = (kind, None, False, None)
-            continue
         value = _VALUE.search(body)
         inline = _INLINE.search(body) if b"<is" in body else None
         found[ref] = (kind, xml_text(value.group(1) or b"") if value else None,
                       b"<f" in body and _FORMULA.search(body) is not None,
                       _item_text(inline.group(1) or b"") if inline else None)
-    if len(found) != len(refs):
-        raise NotPlain
-    return found
 
 
 def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
