@@ -16,7 +16,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from types import MappingProxyType
+from typing import IO, Any, Iterable, Iterator, Mapping
 from urllib.parse import unquote
 
 from lxml import etree
@@ -279,50 +280,16 @@ class _Package:
     def _name_formulas(self) -> dict[str, str]:
         """Workbook-scoped name -> its formula text, first definition winning."""
         part = self.workbook_part()
-        formulas, self._sheet_entries = _workbook_entries(self._read_part(part), part)
+        formulas, _ = _workbook_entries(self._read_part(part), part)
         return dict(formulas)
 
-    def _sheet_parts(self) -> dict[str, tuple[str, str]]:
-        """Sheet name (casefolded) -> (sheet name, part) for every worksheet."""
+    def read_named_values(self, wanted: list[str]) -> NamedValues:
         wb_part = self.workbook_part()
         rels_part = posixpath.join(posixpath.dirname(wb_part), "_rels", posixpath.basename(wb_part) + ".rels")
-        targets = {}
-        if self._info(rels_part):
-            for rel in _relationships_of(self._read_part(rels_part), rels_part):
-                if rel.external:
-                    continue
-                targets[rel.id] = (rel.type, _resolve_target(posixpath.dirname(wb_part), rel.target))
-        self._shared_strings_part = next(
-            (t for kind, t in targets.values() if kind.endswith(SHARED_STRINGS_REL_SUFFIX)), None)
-        sheets = {}
-        for name, rel_id in self._sheet_entries:
-            if not name or rel_id not in targets:
-                continue
-            kind, part = targets[rel_id]
-            if kind.endswith(WORKSHEET_REL_SUFFIX):
-                sheets[name.casefold()] = (name, part)
-        return sheets
-
-    def read_named_values(self, wanted: list[str]) -> NamedValues:
-        # Excel names are case-insensitive: match 'Total_Score' to 'total_score'.
-        formulas = {name.lower(): text for name, text in self._name_formulas().items()}
-        if not any(_single_cell_target(formulas.get(core, "")) for core in _CORE_FOLDED):
-            raise WorkbookError("not_a_template", "找不到规定的单元格名称")
-        sheets = self._sheet_parts()
-        wanted_by_sheet: dict[str, dict[str, list[str]]] = {}
-        sheet_names: dict[str, str] = {}
-        for name in wanted:
-            target = _single_cell_target(formulas.get(name.lower(), ""))
-            if not target:
-                continue
-            sheet, ref = target
-            entry = sheets.get(sheet.casefold())
-            if entry is None:
-                continue  # points at a chart sheet or a sheet that no longer exists: as if undefined
-            sheet_names[entry[1]] = entry[0]
-            wanted_by_sheet.setdefault(entry[1], {}).setdefault(ref, []).append(name)
+        rels = self._read_part(rels_part) if self._info(rels_part) else None
+        plan, self._shared_strings_part = _read_plan(self._read_part(wb_part), wb_part, rels, tuple(wanted))
         cells: dict[str, NamedCell] = {}
-        for part, refs in wanted_by_sheet.items():
+        for part, sheet, refs in plan:
             raw = self._read_cells(part, set(refs))
             pending_strings: list[tuple[str, int]] = []
             for ref, names in refs.items():
@@ -330,7 +297,7 @@ class _Package:
                 if kind == "s":
                     pending_strings.append((ref, value))
                 for name in names:
-                    cells[name] = NamedCell(name, sheet_names[part], ref, value, has_formula)
+                    cells[name] = NamedCell(name, sheet, ref, value, has_formula)
             if pending_strings:
                 strings = self._shared_strings({index for _, index in pending_strings})
                 for ref, index in pending_strings:
@@ -505,6 +472,52 @@ class _Rel:
     type: str
     target: str
     external: bool
+
+
+ReadPlan = tuple[tuple[tuple[str, str, Mapping[str, tuple[str, ...]]], ...], str | None]
+
+
+def _read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
+    """Which cells of which sheet parts hold the wanted names, and the shared-strings part.
+
+    ((part, sheet name, {ref: names}), ...): the same for every copy of one template, so worked out once."""
+    small = len(workbook) <= CACHED_PART_BYTES and (rels is None or len(rels) <= CACHED_PART_BYTES)
+    return (_cached_read_plan if small else _make_read_plan)(workbook, wb_part, rels, wanted)
+
+
+def _make_read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
+    formula_items, sheet_entries = _workbook_entries(workbook, wb_part)
+    # Excel names are case-insensitive: match 'Total_Score' to 'total_score'.
+    formulas = {name.lower(): text for name, text in formula_items}
+    if not any(_single_cell_target(formulas.get(core, "")) for core in _CORE_FOLDED):
+        raise WorkbookError("not_a_template", "找不到规定的单元格名称")
+    targets = {}
+    if rels is not None:
+        rels_part = posixpath.join(posixpath.dirname(wb_part), "_rels", posixpath.basename(wb_part) + ".rels")
+        for rel in _relationships_of(rels, rels_part):
+            if not rel.external:
+                targets[rel.id] = (rel.type, _resolve_target(posixpath.dirname(wb_part), rel.target))
+    shared_strings = next((t for kind, t in targets.values() if kind.endswith(SHARED_STRINGS_REL_SUFFIX)), None)
+    sheets = {}
+    for name, rel_id in sheet_entries:
+        if name and rel_id in targets and targets[rel_id][0].endswith(WORKSHEET_REL_SUFFIX):
+            sheets[name.casefold()] = (name, targets[rel_id][1])
+    by_part: dict[str, tuple[str, dict[str, list[str]]]] = {}
+    for name in wanted:
+        target = _single_cell_target(formulas.get(name.lower(), ""))
+        if not target:
+            continue
+        sheet, ref = target
+        entry = sheets.get(sheet.casefold())
+        if entry is None:
+            continue  # points at a chart sheet or a sheet that no longer exists: as if undefined
+        by_part.setdefault(entry[1], (entry[0], {}))[1].setdefault(ref, []).append(name)
+    plan = tuple((part, sheet, MappingProxyType({ref: tuple(names) for ref, names in refs.items()}))
+                 for part, (sheet, refs) in by_part.items())  # read-only: the cache shares it
+    return plan, shared_strings
+
+
+_cached_read_plan = functools.lru_cache(maxsize=64)(_make_read_plan)
 
 
 # Submissions made from one template share their workbook.xml and its rels byte for byte: parse each

@@ -9,6 +9,7 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 LOAD_MS = 90_000
 STEP_MS = 30_000
+CLICK_RETRY_MS = 5_000
 
 
 def open_dashboard(page: Page, url: str) -> None:
@@ -31,9 +32,18 @@ def open_unit(page: Page, name: str) -> None:
     search = page.locator(".jyjg-search input")
     search.fill(name)
     link = page.locator(".jyjg-open-link", has_text=name).first
-    expect(link).to_be_visible(timeout=STEP_MS)
-    link.click()
-    expect(page.locator(".jyjg-current-box").first).to_contain_text(name, timeout=STEP_MS)
+    current = page.locator(".jyjg-current-box").first
+    # The search redraws the list; a click on the row drawn before it can land on a replaced element
+    # and be lost, so click again (opening the same unit twice is harmless) until the unit is open.
+    for _ in range(STEP_MS // CLICK_RETRY_MS):
+        expect(link).to_be_visible(timeout=STEP_MS)
+        link.click()
+        try:
+            expect(current).to_contain_text(name, timeout=CLICK_RETRY_MS)
+            break
+        except AssertionError:
+            continue
+    expect(current).to_contain_text(name, timeout=STEP_MS)
     page.wait_for_selector(".jyjg-rules", timeout=STEP_MS)
 
 
