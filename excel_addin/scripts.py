@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from shared.batch import check_paths
 from shared.checks import SubmissionResult, check_roster, check_values
-from shared.findings import ERROR, WARNING, Finding
+from shared.findings import ERROR, Finding
 from shared.names import ALL_NAMES, EVIDENCE_NAMES, SCORE_NAMES
 from shared.rubric import RUBRIC
 from shared.scoring import plain_number

@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from .names import FIGURES
 from .rubric import CATEGORY_CITY, CATEGORY_COUNTY, INDICATORS, ROSTER, RUBRIC, RosterUnit
 from .scoring import indicator_value, rescore
 

@@ -57,7 +57,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     book = Sheets(f"{version.unit_name} {year} 年度节约型机关验收评分表")
     ws = book.wb.create_sheet(SHEET)
     book.widths(ws, WIDTHS)
-    put, merge = book.put, book.merge
+    merge = book.merge
 
     book.title(ws, 1, "益阳市节约型机关创建验收评分表", LAST, height=40)
     book.cell(ws, 2, 1, f"单位：{version.unit_name}", bold=True, h="left", border=False)
@@ -240,7 +240,7 @@ def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCa
     for key, indicator in INDICATORS.items():
         target = targets.percent[key]
         now = decline(card.figures, indicator)
-        met = now is not None and now >= Fraction(target) / 100
+        met = now is not None and now >= targets.share[key]
         values = [(1, f"{indicator.label}下降率（目标 {_number_text(target)}%）"),
                   (5, _percent(decline(declared, indicator))), (7, _percent(now)),
                   (9, "完成目标" if met else "未完成目标")]

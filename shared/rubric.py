@@ -4,11 +4,13 @@ Nothing else in the project knows a point value, a cap or a target: it asks this
 """
 from __future__ import annotations
 
+
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
@@ -205,6 +207,11 @@ class EnergyTargets:
 
     year: int  # the configured year these come from
     percent: dict[str, Decimal] = field(default_factory=dict)
+
+    @cached_property
+    def share(self) -> dict[str, Fraction]:
+        """The same targets as exact fractions (2.5 % -> 1/40), for the energy rule's comparison."""
+        return {key: Fraction(value) / 100 for key, value in self.percent.items()}
 
 
 @dataclass(frozen=True)

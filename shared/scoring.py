@@ -114,8 +114,7 @@ def energy_rule_score(rule: Rule, figures: Mapping[str, object], year: int | Non
     fall = decline(figures, indicator)
     if fall is None:
         return Decimal(0)
-    target = Fraction(config.energy_targets(year).percent[indicator.key]) / 100
-    return rule.points if fall >= target else Decimal(0)
+    return rule.points if fall >= config.energy_targets(year).share[indicator.key] else Decimal(0)
 
 
 # --- items and total ------------------------------------------------------------------------

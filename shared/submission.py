@@ -310,14 +310,14 @@ class Submission:
             return EvidenceStatus(text, "unsafe", unsafe)
         if _suffix(text) == ".lnk":
             return EvidenceStatus(text, "unsafe", "是链接文件（快捷方式）")
+        if self.kind == "xlsx":  # a bare workbook carries no files
+            return EvidenceStatus(text, "not_found")
         parts = _components(text)
         if not parts:
             return EvidenceStatus(text, "not_found")
         candidates = [parts]
         if parts[0] == EVIDENCE_DIR and len(parts) > 1:  # tolerate “佐证材料/制度/a.pdf”
             candidates.append(parts[1:])
-        if self.kind == "xlsx":
-            return EvidenceStatus(text, "not_found")
         try:
             finder = self._package() if self.kind == "zip" else _FolderPackage(self.path)
         except PackageError as error:

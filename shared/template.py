@@ -497,7 +497,7 @@ class _Builder:
         put(ws, f"G{row}", None)
         ws.row_dimensions[row].height = 26
         row += 1
-        put(ws, f"A{row}", f"=A3", font=bold, align=_align("left"), border=False)
+        put(ws, f"A{row}", "=A3", font=bold, align=_align("left"), border=False)
         merge(ws, f"A{row}:G{row}", border=False)
         ws.row_dimensions[row].height = 24
         row += 1

@@ -25,7 +25,7 @@ from IPython.display import display
 
 from shared.rubric import CATEGORIES, CONFIG, RUBRIC
 from shared.scoring import plain_number, tally
-from shared.store import (APPROVE, AWAITING_SITE, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, STATES, InvalidDecision,
+from shared.store import (APPROVE, AWAITING_SITE, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, STATES,
                           StaleWrite, Store, StoreError, Version)
 from shared.submission import PackageError, Submission
 

@@ -11,10 +11,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
 
-from shared.names import BASE_FIGURES, FIGURES
+from shared.names import FIGURES
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, CONFIG, INDICATORS, RUBRIC
 from shared.scoring import as_number, decline, indicator_value, tally
-from shared.store import (AWAITING_REVIEW, AWAITING_SITE, CHINA_TIME, NOT_SUBMITTED, PASSED, RETURNED, STATES,
+from shared.store import (AWAITING_REVIEW, AWAITING_SITE, CHINA_TIME, PASSED, RETURNED, STATES,
                           History, StoredUnit, UnitState, Version)
 
 from .listing import TEXT_CELL, UNKNOWN_UNIT, action_link, score, state_badge, text, typed_cell
@@ -261,7 +261,7 @@ def render_figures(version: Version, figures: Mapping[str, object] | None = None
         before = indicator_value(figures, indicator, base=True)
         fall = decline(figures, indicator)
         target = targets.percent[key]
-        met = "—" if fall is None else ('<span class="jyjg-ok">达标</span>' if fall >= Fraction(target) / 100
+        met = "—" if fall is None else ('<span class="jyjg-ok">达标</span>' if fall >= targets.share[key]
                                         else '<span class="jyjg-err">未达标</span>')
         derived.append(
             f"<tr><td>{text(indicator.label)}（{text(indicator.unit)}）</td><td class=\"num\">{_fmt(now)}</td>"
