@@ -79,7 +79,7 @@ class NamedCell:
     value: Any
     has_formula: bool = False
 
-    @property
+    @functools.cached_property  # the checks ask for it many times
     def address(self) -> str:
         return f"{self.sheet}!{self.ref}"
 
