@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -43,14 +44,8 @@ def _failed(sub: Submission, kind: str, fields: dict) -> SubmissionResult:
     return result
 
 
-def _check_many(subs: list[Submission], year: int | None) -> list[SubmissionResult]:
-    return [check_submission(sub, year) for sub in subs]
-
-
-def _shares(subs: list[Submission], count: int) -> list[list[Submission]]:
-    """`count` consecutive slices of (nearly) equal length, in order."""
-    step = -(-len(subs) // count)
-    return [subs[i:i + step] for i in range(0, len(subs), step)]
+def _check_one(args: tuple[Submission, int | None]) -> SubmissionResult:
+    return check_submission(*args)
 
 
 def check_paths(paths: Iterable[str | Path], year: int | None = None,
@@ -66,19 +61,13 @@ def check_all(subs: list[Submission], year: int | None = None,
     """Check each submission (in parallel when there are many), then across the batch."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if len(subs) >= PARALLEL_FROM and workers > 1:
-        # This process checks one share itself and each of workers - 1 children another. A child
-        # sends its results back in one piece when done, so this process unpickles them after its
-        # own share rather than while the cores are busy checking (benchmarks/batch_check.py).
-        shares = _shares(subs, workers)
-        with ProcessPoolExecutor(workers - 1) as pool:
-            theirs = [pool.submit(_check_many, share, year) for share in shares[1:]]
-            results = [_report(check_submission(sub, year), progress) for sub in shares[0]]
-            for share, future in zip(shares[1:], theirs):
-                try:
-                    checked = future.result()
-                except Exception:  # a child that died (killed for memory, say): its share is checked here
-                    checked = [check_submission(sub, year) for sub in share]
-                results += [_report(r, progress) for r in checked]
+        results = []
+        with ProcessPoolExecutor(workers) as pool:
+            try:
+                for result in pool.map(_check_one, [(s, year) for s in subs], chunksize=64):
+                    results.append(_report(result, progress))
+            except BrokenProcessPool:  # a worker died (killed for memory, say): check the rest here
+                results += [_report(check_submission(sub, year), progress) for sub in subs[len(results):]]
     else:
         results = [_report(check_submission(sub, year), progress) for sub in subs]
     check_duplicates(results)

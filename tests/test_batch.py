@@ -26,13 +26,6 @@ def contract(results):
     return [r.as_contract() for r in results]
 
 
-def test_shares_are_consecutive_and_cover_everything():
-    items = list(range(11))
-    shares = batch._shares(items, 3)
-    assert len(shares) == 3 and sum(shares, []) == items
-    assert max(map(len, shares)) - min(map(len, shares)) <= 2
-
-
 def test_parallel_results_equal_serial_ones_in_order(inbox, monkeypatch):
     serial = batch.check_paths([inbox], workers=1)
     monkeypatch.setattr(batch, "PARALLEL_FROM", 2)
@@ -40,16 +33,16 @@ def test_parallel_results_equal_serial_ones_in_order(inbox, monkeypatch):
     parallel = batch.check_paths([inbox], workers=3, progress=lambda r: seen.append(r.source))
     assert contract(parallel) == contract(serial)
     assert seen == [r.source for r in serial] == [s.source for s in discover([inbox])]
-    # duplicates are found across shares, not only inside one
+    # duplicates are found across workers' chunks, not only inside one
     assert sum(f.code == "duplicate_submission" for r in parallel for f in r.findings) == 4
 
 
-def die(subs, year):
+def die(args):
     os._exit(3)
 
 
 def test_a_child_that_dies_loses_nothing(inbox, monkeypatch):
     serial = batch.check_paths([inbox], workers=1)
     monkeypatch.setattr(batch, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(batch, "_check_many", die)
+    monkeypatch.setattr(batch, "_check_one", die)
     assert contract(batch.check_paths([inbox], workers=2)) == contract(serial)
