@@ -285,8 +285,7 @@ class _Package:
 
     def read_named_values(self, wanted: list[str]) -> NamedValues:
         wb_part = self.workbook_part()
-        rels_part = posixpath.join(posixpath.dirname(wb_part), "_rels", posixpath.basename(wb_part) + ".rels")
-        rels = self._read_part(rels_part) if self._info(rels_part) else None
+        rels = self._read_part(_rels_part(wb_part)) if self._info(_rels_part(wb_part)) else None
         plan, self._shared_strings_part = _read_plan(self._read_part(wb_part), wb_part, rels, tuple(wanted))
         cells: dict[str, NamedCell] = {}
         for part, sheet, refs in plan:
@@ -477,10 +476,18 @@ class _Rel:
 ReadPlan = tuple[tuple[tuple[str, str, Mapping[str, tuple[str, ...]]], ...], str | None]
 
 
-def _read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
-    """Which cells of which sheet parts hold the wanted names, and the shared-strings part.
+# Submissions made from one template share their workbook.xml and its rels byte for byte, so the plan
+# is worked out once per template. Only small parts are cached: hostile files cannot fill memory.
+CACHED_PART_BYTES = 256 * 1024
 
-    ((part, sheet name, {ref: names}), ...): the same for every copy of one template, so worked out once."""
+
+def _rels_part(part: str) -> str:
+    return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+
+
+def _read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
+    """Which cells of which sheet parts hold the wanted names, and the shared-strings part:
+    ((part, sheet name, {ref: names}), ...), shared-strings part."""
     small = len(workbook) <= CACHED_PART_BYTES and (rels is None or len(rels) <= CACHED_PART_BYTES)
     return (_cached_read_plan if small else _make_read_plan)(workbook, wb_part, rels, wanted)
 
@@ -493,8 +500,7 @@ def _make_read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: t
         raise WorkbookError("not_a_template", "找不到规定的单元格名称")
     targets = {}
     if rels is not None:
-        rels_part = posixpath.join(posixpath.dirname(wb_part), "_rels", posixpath.basename(wb_part) + ".rels")
-        for rel in _relationships_of(rels, rels_part):
+        for rel in _relationships(_parse_small(rels, _rels_part(wb_part))):
             if not rel.external:
                 targets[rel.id] = (rel.type, _resolve_target(posixpath.dirname(wb_part), rel.target))
     shared_strings = next((t for kind, t in targets.values() if kind.endswith(SHARED_STRINGS_REL_SUFFIX)), None)
@@ -520,28 +526,8 @@ def _make_read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: t
 _cached_read_plan = functools.lru_cache(maxsize=64)(_make_read_plan)
 
 
-# Submissions made from one template share their workbook.xml and its rels byte for byte: parse each
-# once. Only small parts are kept, so hostile files cannot make the cache hold much memory.
-CACHED_PART_BYTES = 256 * 1024
-
-
 def _workbook_entries(data: bytes, part: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str | None], ...]]:
     """(workbook-scoped name -> formula text, first definition winning; (sheet name, relationship id) in order)."""
-    return (_cached_workbook_entries if len(data) <= CACHED_PART_BYTES else _parse_workbook_entries)(data, part)
-
-
-def _relationships_of(data: bytes, part: str) -> tuple["_Rel", ...]:
-    if len(data) <= CACHED_PART_BYTES:
-        return _cached_relationships(data, part)
-    return tuple(_relationships(_parse_small(data, part)))
-
-
-@functools.lru_cache(maxsize=64)
-def _cached_relationships(data: bytes, part: str) -> tuple["_Rel", ...]:
-    return tuple(_relationships(_parse_small(data, part)))
-
-
-def _parse_workbook_entries(data: bytes, part: str):
     root = _parse_small(data, part)
     formulas: dict[str, str] = {}
     for el in root.iter("{*}definedName"):
@@ -551,9 +537,6 @@ def _parse_workbook_entries(data: bytes, part: str):
     sheets = tuple((el.get("name"), next((v for k, v in el.attrib.items() if k.endswith("}id")), None))
                    for el in root.iter("{*}sheet"))
     return tuple(formulas.items()), sheets
-
-
-_cached_workbook_entries = functools.lru_cache(maxsize=64)(_parse_workbook_entries)
 
 
 def _relationships(root: etree._Element) -> list[_Rel]:
