@@ -285,7 +285,8 @@ class _Package:
 
     def read_named_values(self, wanted: list[str]) -> NamedValues:
         wb_part = self.workbook_part()
-        rels = self._read_part(_rels_part(wb_part)) if self._info(_rels_part(wb_part)) else None
+        rels_part = _rels_part(wb_part)
+        rels = self._read_part(rels_part) if self._info(rels_part) else None
         plan, self._shared_strings_part = _read_plan(self._read_part(wb_part), wb_part, rels, tuple(wanted))
         cells: dict[str, NamedCell] = {}
         for part, sheet, refs in plan:

@@ -3,8 +3,7 @@
 Building an lxml tree of a whole 自评表 sheet costs several times more than everything else the
 checker does with it. Excel, WPS, LibreOffice and openpyxl all write the same plain shape: UTF-8,
 the main namespace as the default, `<c r="A1" ...>` elements with double-quoted attributes, no DTD,
-comments or CDATA. For
-that shape the wanted cells are found with a byte scan. Anything else raises NotPlain and the caller
+comments or CDATA. For that shape the wanted cells are found with a byte scan. Anything else raises NotPlain and the caller
 parses the part with lxml, so unusual or hostile files take the careful path. Tests hold the two
 paths equal on every workbook the suite has.
 """
@@ -71,7 +70,8 @@ def _entity(match: re.Match) -> str:
     if ref[0] != "#":
         return _NAMED[ref]
     code = int(ref[2:], 16) if ref[1] == "x" else int(ref[1:])
-    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF):
+    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF):
         raise NotPlain  # not an XML character
     return chr(code)
 
@@ -141,15 +141,22 @@ def _scan_unusual(data: bytes, any_start: re.Pattern, found: dict) -> None:
         if match.group(3):
             found[ref] = (kind, None, False, None)
             continue
-        close = data.find(b"</c>", match.end())
-        body = data[match.end():close]
-        if close < 0 or b"<c" in body or b"<!" in body or _PREFIXED_TAG.search(body):
-            raise NotPlain
+        body = _body(data, match.end(), b"c")
         value = _VALUE.search(body)
         inline = _INLINE.search(body) if b"<is" in body else None
         found[ref] = (kind, xml_text(value.group(1) or b"") if value else None,
                       b"<f" in body and _FORMULA.search(body) is not None,
                       _item_text(inline.group(1) or b"") if inline else None)
+
+
+def _body(data: bytes, start: int, tag: bytes) -> bytes:
+    """The content of the element whose start tag ends at `start`, up to its closing tag; NotPlain
+    when it is not closed, or holds another such element, a comment or CDATA, or prefixed tags."""
+    close = data.find(b"</" + tag + b">", start)
+    body = data[start:close]
+    if close < 0 or b"<" + tag in body or b"<!" in body or _PREFIXED_TAG.search(body):
+        raise NotPlain
+    return body
 
 
 def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
@@ -170,9 +177,5 @@ def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
         if data[end_of_tag - 1:end_of_tag] == b"/":
             out[index] = ""
             continue
-        close = data.find(b"</si>", end_of_tag)
-        body = data[end_of_tag + 1:close]
-        if close < 0 or b"<si" in body or _PREFIXED_TAG.search(body):
-            raise NotPlain
-        out[index] = _item_text(body)
+        out[index] = _item_text(_body(data, end_of_tag + 1, b"si"))
     return out
