@@ -13,7 +13,6 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.pagebreak import Break
 
 from .export import HEAD_FILL, STATE_FILLS, Sheets, shown_date
 from .names import BASE_FIGURES, FIGURES
@@ -21,15 +20,13 @@ from .office import to_pdf
 from .rubric import CONFIG, INDICATORS, RUBRIC
 from .scoring import decline, plain_number, tally
 from .store import FINAL_STATES, STAGE_REVIEW, STAGE_SITE, Store, StoreError, VerifiedCard, Version
-from .template import BODY_PT, SMALL_PT, _align, _number_text, _stacked, column_points, fit_row_height
+from .template import BODY_PT, SMALL_PT, _align, _number_text, _stacked, break_pages, fit_row_height
 
 SHEET = "验收评分表"
 FIGURES_SHEET = "能耗数据核定"
 # 序号 单元 项目 评分规则 | 自评 分项 项目 | 核定 分项 项目 | 佐证 | 核定理由
 WIDTHS = [4.5, 9, 9, 35, 5.2, 5.2, 5.2, 5.2, 6.5, 14]
 LAST = len(WIDTHS)
-A4_POINTS = (595.3, 841.9)
-PAGE_SLACK = 24  # points kept free on each page: LibreOffice's and Excel's layouts differ a little
 LAST_COL = get_column_letter(LAST)
 
 
@@ -137,7 +134,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     row = signature_block(book, ws, row)
     blocks.append((decision_first, row - 1))  # the decision and the signatures on one page
     book.print_setup(ws, LAST, row - 1, "$4:$5", landscape=False)
-    break_pages(ws, blocks, repeated=(4, 5))
+    break_pages(ws, blocks, repeated=(4, 5), last_col=LAST)
     ws.freeze_panes = "A6"
     ws.oddHeader.right.text = f"{version.unit_name}  {year} 年度验收评分表"
     ws.oddHeader.right.size = 9
@@ -158,38 +155,6 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     row = signature_block(book, figures, row + 2)
     book.print_setup(figures, LAST, row - 1, None, landscape=False)
     return book.wb
-
-
-def print_scale(ws) -> float:
-    """The fit-to-width scale with the columns as Excel measures them (Calibri's digit width).
-
-    LibreOffice without Calibri or Carlito measures columns wider and shrinks more, so pages laid out
-    at this scale only hold more there, never less.
-    """
-    margins = ws.page_margins
-    widths = sum(column_points(ws.column_dimensions[get_column_letter(c)].width) for c in range(1, LAST + 1))
-    printable = A4_POINTS[0] - (margins.left + margins.right) * 72
-    return min(1.0, printable / widths)
-
-
-def break_pages(ws, blocks: list[tuple[int, int]], repeated: tuple[int, int]) -> None:
-    """Manual page breaks between blocks of rows, so no merged item (nor the signatures) is cut in two.
-
-    Every row height is set explicitly, so the pages can be laid out here from the heights and the scale.
-    """
-    margins = ws.page_margins
-    usable = (A4_POINTS[1] - (margins.top + margins.bottom) * 72) / print_scale(ws) - PAGE_SLACK
-
-    def height(first: int, last: int) -> float:
-        return sum(ws.row_dimensions[r].height or 15 for r in range(first, last + 1))
-
-    used = height(1, blocks[0][0] - 1)
-    for first, last in blocks:
-        needed = height(first, last)
-        if used + needed > usable and used > height(*repeated):
-            ws.row_breaks.append(Break(id=first - 1))
-            used = height(*repeated)
-        used += needed
 
 
 def rule_row(book: Sheets, ws, row: int, rule, version: Version, card: VerifiedCard) -> None:

@@ -138,6 +138,42 @@ def target_formula(year: str, years: str, percents: str, first: str) -> str:
 
 # --- sizing: openpyxl does not autosize, so estimate what the text needs --------------------------
 
+A4_POINTS = (595.3, 841.9)
+PAGE_SLACK = 24  # points kept free on each page: LibreOffice's and Excel's layouts differ a little
+
+
+def print_scale(ws, last_col: int) -> float:
+    """The fit-to-width scale with the columns as Excel measures them (Calibri's digit width).
+
+    LibreOffice without Calibri or Carlito measures columns wider and shrinks more, so pages laid out
+    at this scale only hold more there, never less.
+    """
+    margins = ws.page_margins
+    widths = sum(column_points(ws.column_dimensions[get_column_letter(c)].width) for c in range(1, last_col + 1))
+    printable = A4_POINTS[0] - (margins.left + margins.right) * 72
+    return min(1.0, printable / widths)
+
+
+def break_pages(ws, blocks: list[tuple[int, int]], repeated: tuple[int, int], last_col: int) -> None:
+    """Manual page breaks between blocks of rows, so no merged item (nor the signatures) is cut in two.
+
+    Every row height is set explicitly, so the pages can be laid out here from the heights and the scale.
+    """
+    margins = ws.page_margins
+    usable = (A4_POINTS[1] - (margins.top + margins.bottom) * 72) / print_scale(ws, last_col) - PAGE_SLACK
+
+    def height(first: int, last: int) -> float:
+        return sum(ws.row_dimensions[r].height or 15 for r in range(first, last + 1))
+
+    used = height(1, blocks[0][0] - 1)
+    for first, last in blocks:
+        needed = height(first, last)
+        if used + needed > usable and used > height(*repeated):
+            ws.row_breaks.append(Break(id=first - 1))
+            used = height(*repeated)
+        used += needed
+
+
 def column_points(width: float) -> float:
     """A column width (in characters of the default font) as printed points."""
     return (width * 7 + 5) * 0.75
@@ -465,6 +501,7 @@ class _Builder:
 
         row = 6
         item_names = []
+        blocks = []  # each item's rows: pages break only between items
         for unit in rubric.units:
             unit_first = row
             for item in unit.items:
@@ -473,6 +510,7 @@ class _Builder:
                     self.rule_row(ws, row, rule)
                     row += 1
                 last = row - 1
+                blocks.append((item_first, last))
                 put(ws, f"C{item_first}", f"{_stacked(item.name)}\n（{_number_text(item.cap)}分）")
                 put(ws, f"F{item_first}", f"=MIN({_number_text(item.cap)},SUM($H${item_first}:$H${last}))",
                     font=bold, fill=FORMULA_FILL)
@@ -509,6 +547,8 @@ class _Builder:
         ws.column_dimensions["H"].hidden = True
         ws.freeze_panes = "A6"
         self.page_setup(ws, f"A1:G{row}", "$4:$5")
+        blocks[-1] = (blocks[-1][0], row)  # 合计 and the notes stay with the last item
+        break_pages(ws, blocks, repeated=(4, 5), last_col=7)
         ws.protection.sheet = True
         ws.protection.formatRows = False
         ws.protection.formatColumns = False
