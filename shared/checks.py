@@ -11,8 +11,8 @@ from .findings import Finding, count_by_severity, finding
 from .names import (ACHIEVEMENTS_RANGE, ALL_NAMES, BASE_FIGURES, DERIVED, FIGURES, LABELS, ORG_PROFILE_MAX,
                     REQUIRED_FIELDS, TOTAL)
 from .rubric import CATEGORIES, CATEGORY_CITY, INDICATORS, RUBRIC, Rule, find_roster_unit, normalize_org_name
-from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Rescore, as_number, decline, figure, indicator_value,
-                      is_blank, parse_year, plain_number, rescore, tally)
+from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, Rescore, as_number, is_blank, parse_year,
+                      plain_number, rescore, tally)
 
 
 @dataclass
@@ -87,7 +87,7 @@ class Context:
     year: int | None  # the assessed year the targets come from
     rescore: Rescore
     evidence: EvidenceLookup | None
-    figures: Any  # the 备案表 figures by name (a .get view over values)
+    figures: Figures  # the 备案表 figures, worked out once
 
     def cell(self, name: str) -> str | None:
         return self.values.address(name)
@@ -194,7 +194,7 @@ def _rules_using(figure_name: str) -> list[Rule]:
 def check_energy_figures(ctx: Context) -> Iterator[Finding]:
     for name in (*FIGURES, *BASE_FIGURES):
         raw = ctx.values.value(name)
-        if figure(ctx.figures, name) is not None:
+        if ctx.figures.figure(name) is not None:
             continue
         if is_blank(raw):
             problem = "未填写"
@@ -216,7 +216,7 @@ def _check_derived(ctx: Context) -> Iterator[Finding]:
     """A saved kgce/m², kgce/人 or t/人 must agree with the totals it is computed from."""
     for name in DERIVED:
         saved = as_number(ctx.values.value(name))
-        expected = indicator_value(ctx.figures, INDICATORS[name])
+        expected = ctx.figures.indicator(INDICATORS[name])
         if saved is None or expected is None:
             continue
         if abs(Fraction(saved) - expected) > max(abs(expected) * Fraction(1, 10**6), Fraction(1, 10**9)):
@@ -238,7 +238,7 @@ def _check_magnitudes(ctx: Context) -> Iterator[Finding]:
     for key, (typical, typical_text, hint) in TYPICAL.items():
         indicator = INDICATORS[key]
         for base in (False, True):
-            value = indicator_value(ctx.figures, indicator, base=base)
+            value = ctx.figures.indicator(indicator, base=base)
             if value is None:
                 continue
             ratio = value / typical
@@ -256,7 +256,7 @@ JUMP_FACTOR = 2  # a figure that doubles or halves in a year is worth a second l
 
 def _check_jumps(ctx: Context) -> Iterator[Finding]:
     for name in FIGURES:
-        now, before = figure(ctx.figures, name), figure(ctx.figures, "base_" + name)
+        now, before = ctx.figures.figure(name), ctx.figures.figure("base_" + name)
         if now is None or before is None:
             continue
         if now > before * JUMP_FACTOR or now * JUMP_FACTOR < before:
@@ -279,7 +279,7 @@ def check_energy_scores(ctx: Context) -> Iterator[Finding]:
 
 def _energy_reason(ctx: Context, rule: Rule) -> str:
     indicator = INDICATORS[rule.indicator]
-    fall = decline(ctx.figures, indicator)
+    fall = ctx.figures.decline(indicator)
     target = ctx.rescore.targets.percent[indicator.key]
     if fall is None:
         return f"{indicator.label}所需数据不完整"
@@ -290,37 +290,40 @@ def evidence_paths(raw: Any) -> list[str]:
     """The evidence cell's paths: one per line; blank lines and surrounding spaces ignored."""
     if is_blank(raw) or not isinstance(raw, str):
         return [] if is_blank(raw) else [_fmt(raw)]
+    if "\n" not in raw and "\r" not in raw:
+        return [raw.strip()]
     return [line.strip() for line in raw.replace("\r", "\n").split("\n") if line.strip()]
 
 
 EVIDENCE_CODES = {"not_found": "evidence_not_found", "unsafe": "evidence_unsafe", "broken": "evidence_broken"}
+# (rule id, item id, evidence cell name) of each rule that needs evidence; 1.1's figures are their own.
+_EVIDENCED_RULES = tuple((rule.id, rule.item_id, rule.evidence_name) for rule in RUBRIC.rules if not rule.computed)
+_COMPUTED_RULE_IDS = tuple(rule.id for rule in RUBRIC.computed_rules)
 
 
 def check_evidence(ctx: Context, backed: dict[str, bool], statuses: dict[str, list[dict]]) -> Iterator[Finding]:
     """Fills `backed` (rule id -> counts in the evidence-backed total) and `statuses` as it goes."""
-    for rule in RUBRIC.rules:
-        if rule.computed:
-            backed[rule.id] = True  # the figures are the evidence
-            continue
-        name = rule.evidence_name
+    backed.update(dict.fromkeys(_COMPUTED_RULE_IDS, True))  # the figures are the evidence
+    scores = ctx.rescore.card.rules
+    for rule_id, item_id, name in _EVIDENCED_RULES:
         paths = evidence_paths(ctx.values.value(name))
-        score = ctx.rescore.card.rules[rule.id]
-        common = dict(rule=rule.id, item=rule.item_id, cell=ctx.cell(name), where=ctx.where)
         if not paths:
-            backed[rule.id] = False
-            if score > 0:
-                yield finding("evidence_missing", score=_fmt(score), **common)
+            backed[rule_id] = False
+            if scores[rule_id] > 0:
+                yield finding("evidence_missing", rule=rule_id, item=item_id, cell=ctx.cell(name), where=ctx.where,
+                              score=_fmt(scores[rule_id]))
             continue
         all_ok = True
-        statuses[rule.id] = []
+        statuses[rule_id] = seen = []
         for path in paths:
             status = ctx.evidence(path) if ctx.evidence else None
             state, reason = (status.status, status.reason) if status else ("not_found", "")
-            statuses[rule.id].append({"path": path, "status": state, "reason": reason})
+            seen.append({"path": path, "status": state, "reason": reason})
             if state != "ok":
                 all_ok = False
-                yield finding(EVIDENCE_CODES[state], path=path, reason=reason, **common)
-        backed[rule.id] = all_ok
+                yield finding(EVIDENCE_CODES[state], rule=rule_id, item=item_id, cell=ctx.cell(name), where=ctx.where,
+                              path=path, reason=reason)
+        backed[rule_id] = all_ok
 
 
 CHECKS = (check_fields, check_text_lengths, check_claims, check_item_cells, check_total,
@@ -333,7 +336,7 @@ def check_values(values: Values, where: str, year: int | None = None,
     own_year = parse_year(values.value("assess_year"))
     target_year = own_year if own_year is not None else year
     claims = {r.id: values.value(r.score_name) for r in RUBRIC.rules}
-    figures = _FigureView(values)
+    figures = Figures(_FigureView(values))
     judged = rescore(claims, figures, target_year)
     ctx = Context(values, where, target_year, judged, evidence, figures)
     findings = [f for check in CHECKS for f in check(ctx)]

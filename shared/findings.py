@@ -6,7 +6,8 @@ Messages read location → rule → context → fix, e.g.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import NamedTuple
 
 ERROR = "error"
 WARNING = "warning"
@@ -71,8 +72,8 @@ _kind("duplicate_submission", WARNING, "{where}：与“{other}”是同一单�
 _kind("not_on_roster", WARNING, "{where} › 备案表{cell}（单位名称）：“{org}”不在《益阳市市直单位节约型机关创建名单》（附件4）中。请核对单位全称（如“市委办公室”）；确非名单内单位的，请与市机关事务管理局联系。")
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
+    """One problem found. A named tuple: cheap to make by the thousand and to send between processes."""
     code: str
     severity: str
     message: str
@@ -86,7 +87,7 @@ class Finding:
         return {"code": self.code, "severity": self.severity, "rule": self.rule, "item": self.item, "message": self.message}
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return self._asdict()
 
 
 def finding(kind: str, *, rule: str | None = None, item: str | None = None, cell: str | None = None, **fields) -> Finding:

@@ -74,13 +74,47 @@ def score_claim(rule: Rule, raw: object) -> ClaimScore:
 
 # --- item 1.1: the energy-target rule -------------------------------------------------------
 
-def figure(figures: Mapping[str, object], name: str) -> Fraction | None:
-    """A 备案表 figure as an exact positive Fraction, or None when missing, zero, negative or text."""
-    raw = figures.get(name)
-    try:
-        return _positive_fraction(raw)
-    except TypeError:  # an unhashable value cannot be a number anyway
-        return None
+class Figures:
+    """A workbook's 备案表 figures (any mapping with .get), each figure, indicator and decline worked
+    out once: the checks ask for the same ones many times, and exact Fraction arithmetic is not free."""
+
+    def __init__(self, source: Mapping[str, object]):
+        self.source = source
+        self._figures: dict[str, Fraction | None] = {}
+        self._indicators: dict[tuple[str, bool], Fraction | None] = {}
+        self._declines: dict[str, Fraction | None] = {}
+
+    def get(self, name: str, default: object = None) -> object:
+        return self.source.get(name, default)
+
+    def figure(self, name: str) -> Fraction | None:
+        """A figure as an exact positive Fraction, or None when missing, zero, negative or text."""
+        if name not in self._figures:
+            try:
+                self._figures[name] = _positive_fraction(self.source.get(name))
+            except TypeError:  # an unhashable value cannot be a number anyway
+                self._figures[name] = None
+        return self._figures[name]
+
+    def indicator(self, indicator: Indicator, base: bool = False) -> Fraction | None:
+        key = (indicator.key, base)
+        if key not in self._indicators:
+            prefix = "base_" if base else ""
+            num = self.figure(prefix + indicator.numerator)
+            den = self.figure(prefix + indicator.denominator)
+            self._indicators[key] = None if num is None or den is None else num * indicator.factor / den
+        return self._indicators[key]
+
+    def decline(self, indicator: Indicator) -> Fraction | None:
+        """(baseline − assessed) / baseline of one indicator, exactly; None when figures are unusable."""
+        if indicator.key not in self._declines:
+            now, before = self.indicator(indicator), self.indicator(indicator, base=True)
+            self._declines[indicator.key] = None if now is None or before is None else (before - now) / before
+        return self._declines[indicator.key]
+
+
+def figures_of(figures: Mapping[str, object]) -> Figures:
+    return figures if isinstance(figures, Figures) else Figures(figures)
 
 
 @functools.lru_cache(maxsize=8192, typed=True)  # typed: True must not hit the entry for 1
@@ -91,22 +125,18 @@ def _positive_fraction(raw: object) -> Fraction | None:
     return Fraction(value)
 
 
+def figure(figures: Mapping[str, object], name: str) -> Fraction | None:
+    """A 备案表 figure as an exact positive Fraction, or None when missing, zero, negative or text."""
+    return figures_of(figures).figure(name)
+
+
 def indicator_value(figures: Mapping[str, object], indicator: Indicator, base: bool = False) -> Fraction | None:
-    prefix = "base_" if base else ""
-    num = figure(figures, prefix + indicator.numerator)
-    den = figure(figures, prefix + indicator.denominator)
-    if num is None or den is None:
-        return None
-    return num * indicator.factor / den
+    return figures_of(figures).indicator(indicator, base)
 
 
 def decline(figures: Mapping[str, object], indicator: Indicator) -> Fraction | None:
     """(baseline − assessed) / baseline of one indicator, exactly; None when figures are unusable."""
-    now = indicator_value(figures, indicator)
-    before = indicator_value(figures, indicator, base=True)
-    if now is None or before is None:
-        return None
-    return (before - now) / before
+    return figures_of(figures).decline(indicator)
 
 
 def energy_rule_score(rule: Rule, figures: Mapping[str, object], year: int | None, config: Config = CONFIG) -> Decimal:
@@ -161,6 +191,7 @@ def rescore(
 ) -> Rescore:
     """Re-score one workbook: claims by rule id (raw cell values), 备案表 figures by name."""
     judged = {r.id: score_claim(r, claims.get(r.id)) for r in rubric.rules}
+    figures = figures_of(figures)
     scores = {
         r.id: energy_rule_score(r, figures, year, config) if r.computed else judged[r.id].score
         for r in rubric.rules

@@ -33,7 +33,7 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Iterable, NamedTuple
 
 from . import evidence as evidence_check
 from .workbook import OLE2_MAGIC, WorkbookError, sniff, zip_entry_count
@@ -75,8 +75,7 @@ class PackageError(Exception):
         return {"reason": self.reason, "entry": self.entry or "", **self._fields}
 
 
-@dataclass(frozen=True)
-class EvidenceStatus:
+class EvidenceStatus(NamedTuple):
     path: str  # as written in the cell (trimmed)
     status: str  # 'ok' | 'not_found' | 'unsafe' | 'broken'
     reason: str | None = None  # Chinese, for 'unsafe' and 'broken'

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any, Iterable, Iterator, Mapping
+from typing import IO, AbstractSet, Any, Iterable, Iterator, Mapping, NamedTuple
 from urllib.parse import unquote
 
 from lxml import etree
@@ -79,25 +79,42 @@ class NamedCell:
     value: Any
     has_formula: bool = False
 
-    @functools.cached_property  # the checks ask for it many times
+    @property
     def address(self) -> str:
         return f"{self.sheet}!{self.ref}"
 
 
-@dataclass
+@dataclass(frozen=True)
+class Place:
+    """Where a name points: the sheet as the workbook spells it, the cell, and 'Sheet!A1'."""
+    sheet: str
+    ref: str
+    address: str
+
+
 class NamedValues:
-    cells: dict[str, NamedCell] = field(default_factory=dict)
+    """The named cells of one workbook. Values are per workbook; places come from the (shared) read plan."""
+
+    def __init__(self, values: dict[str, Any], places: Mapping[str, Place], formulas: frozenset[str] | set[str]):
+        self._values = values
+        self._places = places  # the names found, in the order asked for
+        self._formulas = formulas
 
     def value(self, name: str) -> Any:
-        cell = self.cells.get(name)
-        return cell.value if cell else None
+        return self._values.get(name)
 
     def address(self, name: str) -> str | None:
-        cell = self.cells.get(name)
-        return cell.address if cell else None
+        place = self._places.get(name)
+        return place.address if place else None
 
     def __contains__(self, name: object) -> bool:
-        return name in self.cells
+        return name in self._places
+
+    @property
+    def cells(self) -> dict[str, NamedCell]:
+        """Each name's cell in full (for diagnostics and tests; the checks use value and address)."""
+        return {name: NamedCell(name, place.sheet, place.ref, self._values.get(name), name in self._formulas)
+                for name, place in self._places.items()}
 
 
 # --- public entry points ----------------------------------------------------------------------
@@ -227,6 +244,9 @@ class _Package:
         return self._parts.get(part.lstrip("/").lower())
 
     def _open_part(self, part: str) -> IO[bytes]:
+        return _CappedReader(self.zf.open(self._checked_info(part)), MAX_PART_BYTES, part)
+
+    def _checked_info(self, part: str) -> zipfile.ZipInfo:
         info = self._info(part)
         if info is None:
             raise WorkbookError("unreadable", f"工作簿缺少“{part}”部件")
@@ -236,14 +256,13 @@ class _Package:
             raise WorkbookError("unreadable", f"“{part}”解压后过大（超过 {MAX_PART_BYTES // 1024 // 1024} MB）")
         if info.file_size > RATIO_CHECK_FROM and info.file_size > MAX_PART_RATIO * max(info.compress_size, 1):
             raise WorkbookError("unreadable", f"“{part}”的压缩比异常（疑似压缩炸弹）")
-        return _CappedReader(self.zf.open(info), MAX_PART_BYTES, part)
+        return info
 
     def _read_part(self, part: str) -> bytes:
-        with self._open_part(part) as stream:
-            return stream.read()
-
-    def _parse_part(self, part: str) -> etree._Element:
-        return _parse_small(self._read_part(part), part)
+        info = self._checked_info(part)
+        with self.zf.open(info) as stream:
+            # Never more than the header declares (checked above); a part that holds more fails its CRC.
+            return stream.read(info.file_size)
 
     def workbook_part(self) -> str:
         if self._workbook_part is None:
@@ -253,9 +272,7 @@ class _Package:
     def _find_workbook_part(self) -> str:
         candidates = []
         if self._info("_rels/.rels"):
-            for rel in _relationships(self._parse_part("_rels/.rels")):
-                if rel.type in OFFICE_DOCUMENT_RELS:
-                    candidates.append(_resolve_target("", rel.target))
+            candidates += _office_documents(self._read_part("_rels/.rels"))
         candidates.append("xl/workbook.xml")
         for part in candidates:
             if self._info(part):
@@ -287,25 +304,28 @@ class _Package:
         wb_part = self.workbook_part()
         rels_part = _rels_part(wb_part)
         rels = self._read_part(rels_part) if self._info(rels_part) else None
-        plan, self._shared_strings_part = _read_plan(self._read_part(wb_part), wb_part, rels, tuple(wanted))
-        cells: dict[str, NamedCell] = {}
-        for part, sheet, refs in plan:
-            raw = self._read_cells(part, set(refs))
-            pending_strings: list[tuple[str, int]] = []
+        plan = _read_plan(self._read_part(wb_part), wb_part, rels, tuple(wanted))
+        values: dict[str, Any] = {}
+        formulas: set[str] = set()
+        for part, refs, wanted_refs in plan.parts:
+            raw = self._read_cells(part, wanted_refs)
+            pending_strings: list[tuple[tuple[str, ...], int]] = []
             for ref, names in refs.items():
-                kind, value, has_formula = raw.get(ref, (None, None, False))
+                kind, value, has_formula = raw.get(ref, _NO_CELL)
                 if kind == "s":
-                    pending_strings.append((ref, value))
+                    pending_strings.append((names, value))
+                if has_formula:
+                    formulas.update(names)
                 for name in names:
-                    cells[name] = NamedCell(name, sheet, ref, value, has_formula)
+                    values[name] = value
             if pending_strings:
-                strings = self._shared_strings({index for _, index in pending_strings})
-                for ref, index in pending_strings:
-                    for name in refs[ref]:
-                        cells[name].value = strings.get(index)
-        return NamedValues({name: cells[name] for name in wanted if name in cells})
+                strings = self._shared_strings(plan.shared_strings, {index for _, index in pending_strings})
+                for names, index in pending_strings:
+                    for name in names:
+                        values[name] = strings.get(index)
+        return NamedValues(values, plan.places, formulas)
 
-    def _read_cells(self, part: str, refs: set[str]) -> dict[str, tuple[str | None, Any, bool]]:
+    def _read_cells(self, part: str, refs: AbstractSet[str]) -> dict[str, tuple[str | None, Any, bool]]:
         """ref -> (type, value, has_formula) for the wanted refs; shared strings left as ('s', index)."""
         info = self._info(part)
         if info is not None and info.file_size <= WHOLE_PARSE_BYTES:
@@ -319,8 +339,7 @@ class _Package:
         with self._open_part(part) as stream:
             return _cells_streamed(_iter_end(stream, part, ("{*}c", "{*}row")), refs)
 
-    def _shared_strings(self, indexes: set[int]) -> dict[int, str]:
-        part = self._shared_strings_part
+    def _shared_strings(self, part: str | None, indexes: set[int]) -> dict[int, str]:
         if part is None or self._info(part) is None:
             part = "xl/sharedStrings.xml" if self._info("xl/sharedStrings.xml") else None
         if part is None:
@@ -474,7 +493,14 @@ class _Rel:
     external: bool
 
 
-ReadPlan = tuple[tuple[tuple[str, str, Mapping[str, tuple[str, ...]]], ...], str | None]
+class ReadPlan(NamedTuple):
+    """Which cells of which sheet parts hold the wanted names; read-only, as the cache shares it."""
+    parts: tuple[tuple[str, Mapping[str, tuple[str, ...]], frozenset[str]], ...]  # (sheet part, {ref: names}, refs)
+    places: Mapping[str, Place]  # name -> where it points, in the order the names were asked for
+    shared_strings: str | None  # the shared-strings part the workbook's rels name
+
+
+_NO_CELL = (None, None, False)
 
 
 # Submissions made from one template share their workbook.xml and its rels byte for byte, so the plan
@@ -487,8 +513,6 @@ def _rels_part(part: str) -> str:
 
 
 def _read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
-    """Which cells of which sheet parts hold the wanted names, and the shared-strings part:
-    ((part, sheet name, {ref: names}), ...), shared-strings part."""
     small = len(workbook) <= CACHED_PART_BYTES and (rels is None or len(rels) <= CACHED_PART_BYTES)
     return (_cached_read_plan if small else _make_read_plan)(workbook, wb_part, rels, wanted)
 
@@ -509,7 +533,8 @@ def _make_read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: t
     for name, rel_id in sheet_entries:
         if name and rel_id in targets and targets[rel_id][0].endswith(WORKSHEET_REL_SUFFIX):
             sheets[name.casefold()] = (name, targets[rel_id][1])
-    by_part: dict[str, tuple[str, dict[str, list[str]]]] = {}
+    by_part: dict[str, dict[str, list[str]]] = {}
+    places: dict[str, Place] = {}
     for name in wanted:
         target = _single_cell_target(formulas.get(name.lower(), ""))
         if not target:
@@ -518,13 +543,27 @@ def _make_read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: t
         entry = sheets.get(sheet.casefold())
         if entry is None:
             continue  # points at a chart sheet or a sheet that no longer exists: as if undefined
-        by_part.setdefault(entry[1], (entry[0], {}))[1].setdefault(ref, []).append(name)
-    plan = tuple((part, sheet, MappingProxyType({ref: tuple(names) for ref, names in refs.items()}))
-                 for part, (sheet, refs) in by_part.items())  # read-only: the cache shares it
-    return plan, shared_strings
+        by_part.setdefault(entry[1], {}).setdefault(ref, []).append(name)
+        places[name] = Place(entry[0], ref, f"{entry[0]}!{ref}")
+    parts = tuple((part, MappingProxyType({ref: tuple(names) for ref, names in refs.items()}), frozenset(refs))
+                  for part, refs in by_part.items())
+    return ReadPlan(parts, MappingProxyType(places), shared_strings)
 
 
 _cached_read_plan = functools.lru_cache(maxsize=64)(_make_read_plan)
+
+
+def _office_documents(package_rels: bytes) -> tuple[str, ...]:
+    """The parts the package's own rels name as its main document (normally xl/workbook.xml)."""
+    return (_cached_office_documents if len(package_rels) <= CACHED_PART_BYTES else _make_office_documents)(package_rels)
+
+
+def _make_office_documents(package_rels: bytes) -> tuple[str, ...]:
+    return tuple(_resolve_target("", rel.target) for rel in _relationships(_parse_small(package_rels, "_rels/.rels"))
+                 if rel.type in OFFICE_DOCUMENT_RELS)
+
+
+_cached_office_documents = functools.lru_cache(maxsize=64)(_make_office_documents)
 
 
 def _workbook_entries(data: bytes, part: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str | None], ...]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import AbstractSet
 
 _MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _ANY_ITEM = re.compile(rb"<si[\s/>]")
@@ -46,8 +47,12 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
         raise NotPlain  # a DTD, or the root not in the main namespace by default: lxml decides
     if not data.rstrip().endswith(b"</" + root_tag + b">"):
         raise NotPlain  # truncated: lxml says what is wrong
-    if data.find(b"<!", root) >= 0:
-        raise NotPlain  # a comment or CDATA section
+    # A comment or CDATA section. "!" is rare, so memchr finds it ~50x faster than a search for "<!".
+    bang = data.find(b"!", root)
+    while bang >= 0:
+        if data[bang - 1] == 0x3C:  # "<"
+            raise NotPlain
+        bang = data.find(b"!", bang + 1)
 
 
 def xml_text(raw: bytes) -> str:
@@ -89,14 +94,40 @@ def _cell_finders(refs: frozenset[str]) -> tuple[re.Pattern, re.Pattern]:
 
     A usual cell is self-closing, or holds an optional formula and then a value or a one-run inline
     string. Groups: ref, attributes, "/", "<f", value, "<is>", inline text."""
-    ordered = sorted((r for r in refs if r.isascii() and r.isalnum()), key=lambda r: (-len(r), r))
-    start = rb'<c r="(' + b"|".join(r.encode("ascii") for r in ordered) + rb')"([^>]*?)'
+    alternatives = _trie_pattern([r.encode("ascii") for r in refs if r.isascii() and r.isalnum()])
+    start = rb'<c r="(' + alternatives + rb')"([^>]*?)'
     usual = re.compile(start + rb"(?:(/)>|>(?:(<f)(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?"
                                rb"(?:<v>([^<]*)</v>|<v/>|(<is>)<t(?:\s[^<>/]*)?>([^<]*)</t></is>)?</c>)")
     return usual, re.compile(start + rb"(/?)>")
 
 
-def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, str | None, bool, str | None]]:
+def _trie_pattern(words: list[bytes]) -> bytes:
+    """An alternation of `words` factored by common prefix (F23|F24 -> F2[34]): the regex engine then
+    tries a few branches per cell instead of every wanted ref."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[None] = {}
+    return _trie_branches(trie) if words else b"(?!)"
+
+
+def _trie_branches(node: dict) -> bytes:
+    children = sorted((char, child) for char, child in node.items() if char is not None)
+    leaves = [char for char, child in children if list(child) == [None]]
+    branches = [re.escape(bytes([char])) + _trie_branches(child) for char, child in children if char not in leaves]
+    if len(leaves) == 1:
+        branches.append(re.escape(bytes(leaves)))
+    elif leaves:
+        branches.append(b"[" + b"".join(re.escape(bytes([char])) for char in leaves) + b"]")
+    if not branches:
+        return b""
+    body = branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
+    return b"(?:" + body + b")?" if None in node else body
+
+
+def scan_cells(data: bytes, refs: AbstractSet[str]) -> dict[str, tuple[str | None, str | None, bool, str | None]]:
     """ref -> (t attribute, <v> text, has formula, inline string text) for the wanted refs.
 
     Raises NotPlain when the part is not plain or a wanted cell is not found written as
@@ -105,7 +136,7 @@ def scan_cells(data: bytes, refs: set[str]) -> dict[str, tuple[str | None, str |
     if not refs:
         return {}
     plain_part(data, b"worksheet")
-    usual, any_start = _cell_finders(frozenset(refs))
+    usual, any_start = _cell_finders(refs if isinstance(refs, frozenset) else frozenset(refs))
     found: dict[str, tuple[str | None, str | None, bool, str | None]] = {}
     for ref, attrs, slash, formula, value, is_tag, inline in usual.findall(data):
         key = ref.decode("ascii")
