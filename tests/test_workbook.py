@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import os
 import resource
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -379,6 +380,34 @@ def test_a_part_larger_than_its_header_says_is_never_read_past_the_cap(monkeypat
         return stream
     monkeypatch.setattr(workbook._Package, "_open_part", open_part)
     assert kind_of(data) == "unreadable"
+
+
+def _understate(data: bytes, part: str, size: int) -> bytes:
+    """The zip with `part`'s declared uncompressed size set to `size` in both of its headers."""
+    out = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        offset = zf.getinfo(part).header_offset
+    out[offset + 22:offset + 26] = size.to_bytes(4, "little")  # local header
+    central = data.index(b"PK\x01\x02")  # its central directory entry: the one naming `part`
+    while data[central + 46:central + 46 + len(part.encode())] != part.encode():
+        central = data.index(b"PK\x01\x02", central + 4)
+    out[central + 24:central + 28] = size.to_bytes(4, "little")
+    return bytes(out)
+
+
+def test_a_small_part_that_holds_more_than_declared_is_read_only_to_its_declared_size():
+    padding = " " * (8 << 20)  # 8 MB of spaces inside the XML, declared as 2 KB
+    data = xlsx({"自评表": row(2, '<c r="F2"><v>5</v></c>') + padding}, CORE)
+    lying = _understate(data, "xl/worksheets/sheet1.xml", 2048)
+    tracemalloc.start()
+    try:
+        with pytest.raises(WorkbookError) as caught:
+            read_named_values(lying, ["total_score"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert caught.value.kind == "unreadable" and "损坏" in caught.value.reason  # its CRC fails
+    assert peak < 2 * len(lying) + (1 << 20)  # the 8 MB were never inflated
 
 
 def test_too_many_zip_entries_are_refused_before_the_directory_is_parsed(monkeypatch):
