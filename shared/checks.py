@@ -219,7 +219,8 @@ def _check_derived(ctx: Context) -> Iterator[Finding]:
         expected = ctx.figures.indicator(INDICATORS[name])
         if saved is None or expected is None:
             continue
-        if abs(Fraction(saved) - expected) > max(abs(expected) * Fraction(1, 10**6), Fraction(1, 10**9)):
+        # Floats from here on: a tolerance of one part in a million needs no exact arithmetic.
+        if abs(float(saved) - float(expected)) > max(float(expected) * 1e-6, 1e-9):
             yield finding("energy_data_invalid/derived", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
                           saved=_fmt(saved), expected=_fmt(expected))
 
@@ -227,9 +228,9 @@ def _check_derived(ctx: Context) -> Iterator[Finding]:
 # Rough national averages of Chinese public institutions (国管局 公共机构能源资源消费统计, around 2020):
 # a figure 20 times off is almost always a unit slip (tce as kgce, m² as 万m²), not a real agency.
 TYPICAL = {
-    "energy_per_capita": (Fraction(330), "约 330 kgce/人", "如把 kgce 填成了 tce，或人数少填了位数"),
-    "water_per_capita": (Fraction(23), "约 23 吨/人", "如把吨填成了万吨或升"),
-    "energy_per_area": (Fraction(19), "约 19 kgce/m²", "如把 m² 填成了万 m²，或把 kgce 填成了 tce"),
+    "energy_per_capita": (330.0, "约 330 kgce/人", "如把 kgce 填成了 tce，或人数少填了位数"),
+    "water_per_capita": (23.0, "约 23 吨/人", "如把吨填成了万吨或升"),
+    "energy_per_area": (19.0, "约 19 kgce/m²", "如把 m² 填成了万 m²，或把 kgce 填成了 tce"),
 }
 MAGNITUDE_FACTOR = 20
 
@@ -241,11 +242,11 @@ def _check_magnitudes(ctx: Context) -> Iterator[Finding]:
             value = ctx.figures.indicator(indicator, base=base)
             if value is None:
                 continue
-            ratio = value / typical
-            if ratio > MAGNITUDE_FACTOR or ratio < Fraction(1, MAGNITUDE_FACTOR):
+            ratio = float(value) / typical  # a rough warning: floats are plenty
+            if ratio > MAGNITUDE_FACTOR or ratio < 1 / MAGNITUDE_FACTOR:
                 name = ("base_" if base else "") + indicator.numerator
                 label = ("上年度" if base else "") + indicator.label
-                shown = f"{float(ratio):.0f} 倍" if ratio > 1 else f"1/{float(1 / ratio):.0f}"
+                shown = f"{ratio:.0f} 倍" if ratio > 1 else f"1/{1 / ratio:.0f}"
                 yield finding("energy_data_invalid/magnitude", cell=ctx.cell(name), where=ctx.where, label=label,
                               value=f"{float(value):.4g}", unit=indicator.unit, typical=typical_text, ratio=shown,
                               hint=hint)
@@ -259,10 +260,11 @@ def _check_jumps(ctx: Context) -> Iterator[Finding]:
         now, before = ctx.figures.figure(name), ctx.figures.figure("base_" + name)
         if now is None or before is None:
             continue
+        now, before = float(now), float(before)  # doubling is exact in floats; the rest is a warning's text
         if now > before * JUMP_FACTOR or now * JUMP_FACTOR < before:
-            change = f"{float((now - before) / before) * 100:+.0f}%"
+            change = f"{(now - before) / before * 100:+.0f}%"
             yield finding("energy_data_invalid/jump", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
-                          now=_fmt(float(now)), before=_fmt(float(before)), change=change)
+                          now=_fmt(now), before=_fmt(before), change=change)
 
 
 def check_energy_scores(ctx: Context) -> Iterator[Finding]:

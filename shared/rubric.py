@@ -37,16 +37,16 @@ class Rule:
     computed: bool = False
     indicator: str | None = None
 
-    @property
+    @cached_property  # names are asked for in every check of every workbook
     def key(self) -> str:
         """The id as it appears in defined names: 2.2.5 -> 2_2_5."""
         return self.id.replace(".", "_")
 
-    @property
+    @cached_property
     def score_name(self) -> str:
         return f"score_{self.key}"
 
-    @property
+    @cached_property
     def evidence_name(self) -> str:
         return f"evidence_{self.key}"
 
@@ -64,11 +64,11 @@ class Item:
     rules: tuple[Rule, ...]
     text: str | None = None  # an item-wide 评分规则 (1.1), when its rules share one paragraph
 
-    @property
+    @cached_property
     def key(self) -> str:
         return self.id.replace(".", "_")
 
-    @property
+    @cached_property
     def score_name(self) -> str:
         return f"item_{self.key}"
 

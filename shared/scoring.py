@@ -59,6 +59,13 @@ class ClaimScore:
 
 def score_claim(rule: Rule, raw: object) -> ClaimScore:
     """The CONTRACT's rule: allowed value as is; between steps down; above max capped; else 0."""
+    try:
+        return _cached_score_claim(rule, raw)
+    except TypeError:  # an unhashable value (never from a workbook): score it as it is
+        return _score_claim(rule, raw)
+
+
+def _score_claim(rule: Rule, raw: object) -> ClaimScore:
     if is_blank(raw):
         return ClaimScore(Decimal(0), BLANK)
     value = as_number(raw)
@@ -70,6 +77,10 @@ def score_claim(rule: Rule, raw: object) -> ClaimScore:
         return ClaimScore(rule.points, ABOVE)
     floor = max(a for a in rule.allowed if a <= value)
     return ClaimScore(floor, None if floor == value else BETWEEN)
+
+
+# Claims come from a handful of allowed values: each (rule, value) is worked out once. typed: True is not 1.
+_cached_score_claim = functools.lru_cache(maxsize=8192, typed=True)(_score_claim)
 
 
 # --- item 1.1: the energy-target rule -------------------------------------------------------
