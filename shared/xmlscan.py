@@ -28,6 +28,9 @@ _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
+_UNSEEN = object()
+
+
 class NotPlain(Exception):
     """The part is not in the plain shape; read it with lxml."""
 
@@ -138,12 +141,15 @@ def scan_cells(data: bytes, refs: AbstractSet[str]) -> dict[str, tuple[str | Non
     plain_part(data, b"worksheet")
     usual, any_start = _cell_finders(refs if isinstance(refs, frozenset) else frozenset(refs))
     found: dict[str, tuple[str | None, str | None, bool, str | None]] = {}
+    kinds: dict[bytes, object] = {}  # a sheet's cells share a few attribute strings (' s="5" t="s"')
     for ref, attrs, slash, formula, value, is_tag, inline in usual.findall(data):
         key = ref.decode("ascii")
         if key in found:
             raise NotPlain  # the same cell twice: let the careful path decide
-        kind = _kind(attrs)
-        found[key] = (kind, xml_text(value) if value else None, bool(formula),
+        kind = kinds.get(attrs, _UNSEEN)
+        if kind is _UNSEEN:
+            kind = kinds[attrs] = _kind(attrs)
+        found[key] = (kind, xml_text(value) if value else None, formula != b"",
                       xml_text(inline) if is_tag else None)
     if len(found) < len(refs):
         _scan_unusual(data, any_start, found)
