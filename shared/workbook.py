@@ -311,7 +311,8 @@ class _Package:
             raw = self._read_cells(part, wanted_refs)
             pending_strings: list[tuple[tuple[str, ...], int]] = []
             for ref, names in refs.items():
-                kind, value, has_formula = raw.get(ref, _NO_CELL)
+                cell = raw.get(ref)
+                kind, value, has_formula = _NO_CELL if cell is None else _convert(*cell)
                 if kind == "s":
                     pending_strings.append((names, value))
                 if has_formula:
@@ -325,8 +326,8 @@ class _Package:
                         values[name] = strings.get(index)
         return NamedValues(values, plan.places, formulas)
 
-    def _read_cells(self, part: str, refs: AbstractSet[str]) -> dict[str, tuple[str | None, Any, bool]]:
-        """ref -> (type, value, has_formula) for the wanted refs; shared strings left as ('s', index)."""
+    def _read_cells(self, part: str, refs: AbstractSet[str]) -> dict[str, RawCell]:
+        """ref -> the wanted cells as written (RawCell)."""
         info = self._info(part)
         if info is not None and info.file_size <= WHOLE_PARSE_BYTES:
             data = self._read_part(part)
@@ -334,8 +335,7 @@ class _Package:
                 scanned = scan_cells(data, refs)
             except NotPlain:
                 return _cells_in_tree(_parse_small(data, part), refs)
-            return {ref: _convert(kind, value, has_formula, None if inline is None else _unescape(inline))
-                    for ref, (kind, value, has_formula, inline) in scanned.items()}
+            return scanned
         with self._open_part(part) as stream:
             return _cells_streamed(_iter_end(stream, part, ("{*}c", "{*}row")), refs)
 
@@ -366,7 +366,7 @@ class _Package:
         return out
 
 
-def _cells_in_tree(root: etree._Element, refs: set[str]) -> dict[str, tuple[str | None, Any, bool]]:
+def _cells_in_tree(root: etree._Element, refs: set[str]) -> dict[str, RawCell]:
     out = {}
     tag = root.tag
     # An exact tag is much faster for lxml to match than the {*} wildcard.
@@ -387,7 +387,7 @@ def _cells_in_tree(root: etree._Element, refs: set[str]) -> dict[str, tuple[str 
     return out
 
 
-def _cells_by_position(root: etree._Element, refs: set[str]) -> dict[str, tuple[str | None, Any, bool]]:
+def _cells_by_position(root: etree._Element, refs: set[str]) -> dict[str, RawCell]:
     """For writers that leave out the optional r attributes: rows and cells follow one another."""
     out = {}
     row_number = 0
@@ -403,9 +403,9 @@ def _cells_by_position(root: etree._Element, refs: set[str]) -> dict[str, tuple[
     return out
 
 
-def _cells_streamed(events: Iterator[etree._Element], refs: set[str]) -> dict[str, tuple[str | None, Any, bool]]:
+def _cells_streamed(events: Iterator[etree._Element], refs: set[str]) -> dict[str, RawCell]:
     """The same as _cells_in_tree over iterparse end events of c and row, for big sheets; stops early."""
-    out: dict[str, tuple[str | None, Any, bool]] = {}
+    out: dict[str, RawCell] = {}
     max_row = max(_row_of(ref) for ref in refs)
     last_row = 0
     row_el = None
@@ -501,6 +501,8 @@ class ReadPlan(NamedTuple):
 
 
 _NO_CELL = (None, None, False)
+# A cell as written: (t attribute, <v> text, has a formula, inline string text with _xHHHH_ escapes).
+RawCell = tuple[str | None, str | None, bool, str | None]
 
 
 # Submissions made from one template share their workbook.xml and its rels byte for byte, so the plan
@@ -680,7 +682,7 @@ def _number(text: str) -> int | float:
     return number
 
 
-def _cell_value(el: etree._Element) -> tuple[str | None, Any, bool]:
+def _cell_value(el: etree._Element) -> RawCell:
     v_text = None
     has_formula = False
     inline = None
@@ -693,18 +695,25 @@ def _cell_value(el: etree._Element) -> tuple[str | None, Any, bool]:
             has_formula = True
         elif local == "is":
             inline = child
-    return _convert(el.get("t"), v_text, has_formula, None if inline is None else _string_item_text(inline))
+    return el.get("t"), v_text, has_formula, None if inline is None else _item_runs(inline)
 
 
 def _convert(kind: str | None, v_text: str | None, has_formula: bool,
              inline: str | None) -> tuple[str | None, Any, bool]:
-    """A cell's (type, value, has_formula) from its t attribute, <v> text and inline string text."""
-    kind = kind or "n"
+    """A cell's (type, value, has_formula) from its t attribute, <v> text and inline string text
+    (still with Excel's _xHHHH_ escapes). Shared strings come back as ('s', index)."""
+    if kind not in _TEXT_KINDS:  # most cells: a number ("n", the default; an unknown t is read the same)
+        if not v_text:  # no cached value (e.g. written by a library, never calculated)
+            return None, None, has_formula
+        try:
+            return None, _number(v_text), has_formula
+        except ValueError:
+            return None, v_text, has_formula  # a number cell that holds no number: keep what was written
     if kind == "inlineStr":
-        return None, (inline if inline is not None else (v_text or None)), has_formula
+        return None, (_unescape(inline) if inline is not None else (v_text or None)), has_formula
     if kind == "str":  # a formula's text result; "" is a real result
         return None, _unescape(v_text or ""), has_formula
-    if not v_text:  # no cached value (e.g. written by a library, never calculated)
+    if not v_text:
         return None, None, has_formula
     if kind == "s":
         try:
@@ -715,19 +724,22 @@ def _convert(kind: str | None, v_text: str | None, has_formula: bool,
         return None, v_text.strip() in ("1", "true", "TRUE"), has_formula
     if kind == "e":
         return None, CellError(v_text), has_formula
-    if kind == "d":
-        try:
-            return None, datetime.fromisoformat(v_text), has_formula
-        except ValueError:
-            return None, v_text, has_formula
-    try:
-        return None, _number(v_text), has_formula
+    try:  # "d"
+        return None, datetime.fromisoformat(v_text), has_formula
     except ValueError:
-        return None, v_text, has_formula  # a number cell that holds no number: keep what was written
+        return None, v_text, has_formula
+
+
+_TEXT_KINDS = frozenset(("inlineStr", "str", "s", "b", "e", "d"))
 
 
 def _string_item_text(si: etree._Element) -> str:
     """Text of a <si> or <is>: plain or rich-text runs joined; phonetic (rPh) runs left out."""
+    return _unescape(_item_runs(si))
+
+
+def _item_runs(si: etree._Element) -> str:
+    """The runs of a <si> or <is> joined, Excel's _xHHHH_ escapes still in."""
     parts = []
     for child in si:
         tag = child.tag
@@ -740,7 +752,7 @@ def _string_item_text(si: etree._Element) -> str:
             for t in child:
                 if isinstance(t.tag, str) and (t.tag == "t" or t.tag.endswith("}t")):
                     parts.append(t.text or "")
-    return _unescape("".join(parts))
+    return "".join(parts)
 
 
 # --- telling formats apart ----------------------------------------------------------------------
