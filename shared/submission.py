@@ -105,11 +105,14 @@ def _suffix(name: str) -> str:
 
 def _unsafe_text(path_text: str) -> str | None:
     """Why a path written by a user (or stored in a zip) must not be followed, or None."""
-    if path_text.startswith(("/", "\\", "／", "＼")) or _DRIVE.match(path_text):
+    if path_text.startswith(("/", "\\", "／", "＼")):
         return "是绝对路径"
-    if _URL.match(path_text):
-        return "是网址，不是包内文件"
-    if ".." in _SEPARATORS.split(path_text):
+    if path_text[:1].isascii():  # drive letters and URL schemes start with a Latin letter
+        if _DRIVE.match(path_text):
+            return "是绝对路径"
+        if _URL.match(path_text):
+            return "是网址，不是包内文件"
+    if ".." in path_text and ".." in _SEPARATORS.split(path_text):
         return "含有 ..，指向包外"
     return None
 
@@ -299,9 +302,10 @@ class Submission:
     def evidence_status(self, path_text: str) -> EvidenceStatus:
         """Whether a path named in an evidence cell is in the package, safe and readable."""
         text = path_text.strip().strip("\"'“”‘’").strip()
-        if text not in self._statuses:
-            self._statuses[text] = self._evidence_status(text)
-        return self._statuses[text]
+        status = self._statuses.get(text)
+        if status is None:
+            status = self._statuses[text] = self._evidence_status(text)
+        return status
 
     def _evidence_status(self, text: str) -> EvidenceStatus:
         unsafe = _unsafe_text(text)
