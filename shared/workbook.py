@@ -24,6 +24,7 @@ from lxml import etree
 
 from . import names as contract_names
 from .xmlscan import NotPlain, scan_cells, scan_strings
+from .zipentry import read_entry
 
 # Limits: a real 自评表 is well under 1 MB; these only stop hostile files.
 MAX_PART_BYTES = 50 * 1024 * 1024  # one XML part, uncompressed
@@ -260,9 +261,12 @@ class _Package:
 
     def _read_part(self, part: str) -> bytes:
         info = self._checked_info(part)
-        with self.zf.open(info) as stream:
-            # Never more than the header declares (checked above); a part that holds more fails its CRC.
-            return stream.read(info.file_size)
+        data = read_entry(self.zf.fp, info)
+        if data is None:
+            with self.zf.open(info) as stream:
+                # Never more than the header declares (checked above); a part that holds more fails its CRC.
+                data = stream.read(info.file_size)
+        return data
 
     def workbook_part(self) -> str:
         if self._workbook_part is None:
