@@ -307,23 +307,25 @@ def check_evidence(ctx: Context, backed: dict[str, bool], statuses: dict[str, li
     """Fills `backed` (rule id -> counts in the evidence-backed total) and `statuses` as it goes."""
     backed.update(dict.fromkeys(_COMPUTED_RULE_IDS, True))  # the figures are the evidence
     scores = ctx.rescore.card.rules
+    lookup = ctx.evidence
     for rule_id, item_id, name in _EVIDENCED_RULES:
         paths = evidence_paths(ctx.values.value(name))
+        cell = ctx.cell(name)
         if not paths:
             backed[rule_id] = False
             if scores[rule_id] > 0:
-                yield finding("evidence_missing", rule=rule_id, item=item_id, cell=ctx.cell(name), where=ctx.where,
+                yield finding("evidence_missing", rule=rule_id, item=item_id, cell=cell, where=ctx.where,
                               score=_fmt(scores[rule_id]))
             continue
         all_ok = True
         statuses[rule_id] = seen = []
         for path in paths:
-            status = ctx.evidence(path) if ctx.evidence else None
+            status = lookup(path) if lookup else None
             state, reason = (status.status, status.reason) if status else ("not_found", "")
             seen.append({"path": path, "status": state, "reason": reason})
             if state != "ok":
                 all_ok = False
-                yield finding(EVIDENCE_CODES[state], rule=rule_id, item=item_id, cell=ctx.cell(name), where=ctx.where,
+                yield finding(EVIDENCE_CODES[state], rule=rule_id, item=item_id, cell=cell, where=ctx.where,
                               path=path, reason=reason)
         backed[rule_id] = all_ok
 
