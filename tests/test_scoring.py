@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from shared.rubric import CONFIG, RUBRIC
-from shared.scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, as_number, decline, energy_rule_score,
-                            parse_year, plain_number, rescore, score_claim, tally)
+from shared.scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, as_number, decline, energy_rule_score,
+                            indicator_value, parse_year, plain_number, rescore, score_claim, tally)
 from shared.rubric import INDICATORS
 
 R = RUBRIC.rule
@@ -48,6 +48,30 @@ def test_exactly_the_target_meets_it_where_floating_point_would_not():
     assert (10.0 / 30 - 9.75 / 30) / (10.0 / 30) < 0.025  # the trap
     assert decline(figures(), INDICATORS["energy_per_capita"]) == Fraction(1, 40)
     assert energy_rule_score(R("1.1.1"), figures(), 2020) == 4
+
+
+class CountingFigures(dict):
+    reads = 0
+
+    def get(self, name, default=None):
+        self.reads += 1
+        return super().get(name, default)
+
+
+def test_figures_work_each_indicator_out_once_and_agree_with_a_fresh_computation():
+    plain = figures(e=9.8, bw=150)
+    counting = CountingFigures(plain)
+    shared_figures = Figures(counting)
+    card = rescore({}, shared_figures, 2020).card
+    for indicator in INDICATORS.values():
+        assert shared_figures.decline(indicator) == decline(dict(plain), indicator)
+        assert shared_figures.indicator(indicator, base=True) == indicator_value(dict(plain), indicator, base=True)
+    assert counting.reads == 8  # each of the eight figures read once, however often it was needed
+    assert card.rules == rescore({}, plain, 2020).card.rules
+
+
+def test_score_claim_gives_the_same_for_unhashable_values():
+    assert score_claim(R("2.2.5"), [3]) == score_claim(R("2.2.5"), "三分")
 
 
 def test_just_below_the_target_misses_it():

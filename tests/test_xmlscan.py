@@ -1,6 +1,7 @@
 """The byte-scan fast path reads exactly what lxml reads, or steps aside (NotPlain)."""
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from shared.template import write_template
 from shared.workbook import WHOLE_PARSE_BYTES, _cells_in_tree, _convert, _parse_small, _string_item_text, _unescape
-from shared.xmlscan import NotPlain, scan_cells, scan_strings
+from shared.xmlscan import NotPlain, _trie_pattern, scan_cells, scan_strings
 
 FOREIGN = Path(__file__).resolve().parents[2] / "shared" / "foreign-workbooks"
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -112,6 +113,17 @@ def sheet(cells: str) -> bytes:
 def test_unusual_shapes_step_aside(cells):
     with pytest.raises(NotPlain):
         scan_cells(sheet(cells), {"A1", "B1"})
+
+
+def test_wanted_refs_that_share_prefixes_are_told_apart():
+    written = ["A1", "A10", "A11", "A100", "A101", "AB1", "AB10", "B2", "B20", "B200"]
+    data = sheet("".join(f'<c r="{ref}"><v>{i}</v></c>' for i, ref in enumerate(written)))
+    wanted = {"A1", "A10", "A100", "AB1", "B20"}
+    assert {ref: cell[1] for ref, cell in scan_cells(data, wanted).items()} == {
+        "A1": "0", "A10": "1", "A100": "3", "AB1": "5", "B20": "8"}
+    pattern = re.compile(_trie_pattern([w.encode() for w in wanted]))
+    assert all(pattern.fullmatch(w.encode()) for w in wanted)
+    assert not any(pattern.fullmatch(w.encode()) for w in set(written) - wanted)
 
 
 def test_truncated_foreign_encoding_and_doctype_step_aside():
