@@ -98,10 +98,11 @@ def _cell_finders(refs: frozenset[str]) -> tuple[re.Pattern, re.Pattern]:
     A usual cell is self-closing, or holds an optional formula and then a value or a one-run inline
     string. Groups: ref, attributes, "/", "<f", value, "<is>", inline text."""
     alternatives = _trie_pattern([r.encode("ascii") for r in refs if r.isascii() and r.isalnum()])
-    start = rb'<c r="(' + alternatives + rb')"([^>]*?)'
-    usual = re.compile(start + rb"(?:(/)>|>(?:(<f)(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?"
+    start = rb'<c r="(' + alternatives + rb')"'
+    # A usual cell's attributes (s, t, cm, vm) hold no "/", so they are taken greedily, without backtracking.
+    usual = re.compile(start + rb"([^>/]*)(?:(/)>|>(?:(<f)(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?"
                                rb"(?:<v>([^<]*)</v>|<v/>|(<is>)<t(?:\s[^<>/]*)?>([^<]*)</t></is>)?</c>)")
-    return usual, re.compile(start + rb"(/?)>")
+    return usual, re.compile(start + rb"([^>]*?)(/?)>")
 
 
 def _trie_pattern(words: list[bytes]) -> bytes:
@@ -142,7 +143,11 @@ def scan_cells(data: bytes, refs: AbstractSet[str]) -> dict[str, tuple[str | Non
     usual, any_start = _cell_finders(refs if isinstance(refs, frozenset) else frozenset(refs))
     found: dict[str, tuple[str | None, str | None, bool, str | None]] = {}
     kinds: dict[bytes, object] = {}  # a sheet's cells share a few attribute strings (' s="5" t="s"')
-    for ref, attrs, slash, formula, value, is_tag, inline in usual.findall(data):
+    # Cells live in <sheetData>; the columns, merges and validations around it need no scanning.
+    start = max(data.find(b"<sheetData"), 0)
+    end = data.find(b"</sheetData>", start)
+    end = len(data) if end < 0 else end
+    for ref, attrs, slash, formula, value, is_tag, inline in usual.findall(data, start, end):
         key = ref.decode("ascii")
         if key in found:
             raise NotPlain  # the same cell twice: let the careful path decide
@@ -152,7 +157,7 @@ def scan_cells(data: bytes, refs: AbstractSet[str]) -> dict[str, tuple[str | Non
         found[key] = (kind, xml_text(value) if value else None, formula != b"",
                       xml_text(inline) if is_tag else None)
     if len(found) < len(refs):
-        _scan_unusual(data, any_start, found)
+        _scan_unusual(data, any_start, found, start, end)
     if len(found) != len(refs):
         raise NotPlain
     return found
@@ -168,9 +173,9 @@ def _kind(attrs: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _scan_unusual(data: bytes, any_start: re.Pattern, found: dict) -> None:
+def _scan_unusual(data: bytes, any_start: re.Pattern, found: dict, start: int, end: int) -> None:
     """The wanted cells the usual pattern left: rich text, phonetic runs, attributes on <v>."""
-    for match in any_start.finditer(data):
+    for match in any_start.finditer(data, start, end):
         ref = match.group(1).decode("ascii")
         if ref in found:
             continue

@@ -126,6 +126,13 @@ def test_wanted_refs_that_share_prefixes_are_told_apart():
     assert not any(pattern.fullmatch(w.encode()) for w in set(written) - wanted)
 
 
+def test_a_slash_in_an_attribute_is_read_by_the_slower_scan_all_the_same():
+    data = sheet('<c r="A1" x="a/b"><v>1</v></c><c r="B1" x="/" t="s"><v>0</v></c><c r="C1" x="1/2"/>')
+    refs = {"A1", "B1", "C1"}
+    assert fast_cells(data, refs) == careful_cells(data, refs) == {
+        "A1": (None, 1, False), "B1": ("s", 0, False), "C1": (None, None, False)}
+
+
 def test_truncated_foreign_encoding_and_doctype_step_aside():
     data = sheet('<c r="A1"><v>1</v></c>')
     for bad in (data[:-5], data.replace(b"UTF-8", b"GBK"), b"\xff\xfe" + data,
