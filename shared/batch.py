@@ -4,11 +4,13 @@ A broken submission becomes findings; nothing here lets one file stop the run.
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .checks import SubmissionResult, check_duplicates, check_roster, check_values
 from .findings import finding
@@ -60,18 +62,45 @@ def check_all(subs: list[Submission], year: int | None = None,
               workers: int | None = None) -> list[SubmissionResult]:
     """Check each submission (in parallel when there are many), then across the batch."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    if len(subs) >= PARALLEL_FROM and workers > 1:
-        results = []
-        with ProcessPoolExecutor(workers) as pool:
-            try:
-                for result in pool.map(_check_one, [(s, year) for s in subs], chunksize=64):
-                    results.append(_report(result, progress))
-            except BrokenProcessPool:  # a worker died (killed for memory, say): check the rest here
-                results += [_report(check_submission(sub, year), progress) for sub in subs[len(results):]]
-    else:
-        results = [_report(check_submission(sub, year), progress) for sub in subs]
+    results = _check_in_pool(subs, year, progress, workers) if len(subs) >= PARALLEL_FROM and workers > 1 else []
+    # Serially, or the rest after a worker died (killed for memory, say).
+    results += [_report(check_submission(sub, year), progress) for sub in subs[len(results):]]
     check_duplicates(results)
     return results
+
+
+def _check_in_pool(subs: list[Submission], year: int | None, progress: Callable[[SubmissionResult], None] | None,
+                   workers: int) -> list[SubmissionResult]:
+    """The results in order, from worker processes; fewer than asked when a worker dies."""
+    results: list[SubmissionResult] = []
+    # This process only unpickles results here, which makes no reference cycles (tests/test_demo.py holds
+    # it to that), yet thousands of results make the cyclic collector rescan them again and again. So it
+    # rests; the workers, whose evidence checks do make cycles, keep theirs (see _worker_start).
+    with _collector_paused(), ProcessPoolExecutor(workers, initializer=_worker_start) as pool:
+        try:
+            for result in pool.map(_check_one, [(s, year) for s in subs], chunksize=64):
+                results.append(_report(result, progress))
+        except BrokenProcessPool:
+            pass
+    return results
+
+
+def _worker_start() -> None:
+    """A forked worker inherits this process's objects, every Submission of the batch among them: frozen,
+    its collector never rescans them (nor copies their pages), and collects only what the checks make."""
+    gc.freeze()
+    gc.enable()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _report(result: SubmissionResult, progress: Callable[[SubmissionResult], None] | None) -> SubmissionResult:

@@ -46,3 +46,30 @@ def test_a_child_that_dies_loses_nothing(inbox, monkeypatch):
     monkeypatch.setattr(batch, "PARALLEL_FROM", 2)
     monkeypatch.setattr(batch, "_check_one", die)
     assert contract(batch.check_paths([inbox], workers=2)) == contract(serial)
+
+
+def collector_state(args):
+    import gc
+    result = batch.check_submission(*args)
+    result.org_name = f"collector {'on' if gc.isenabled() else 'off'}"
+    return result
+
+
+def test_the_collector_rests_in_this_process_during_a_parallel_run_but_not_in_the_workers(inbox, monkeypatch):
+    import gc
+
+    states = []
+    batch.check_paths([inbox], workers=1, progress=lambda r: states.append(gc.isenabled()))
+    assert states and all(states)  # serially, evidence checks make cycles: the collector keeps working
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(batch, "_check_one", collector_state)
+    states.clear()
+    results = batch.check_paths([inbox], workers=2, progress=lambda r: states.append(gc.isenabled()))
+    assert states and not any(states) and gc.isenabled()
+    assert {r.org_name for r in results} == {"collector on"}
+
+    def fail(result):
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        batch.check_paths([inbox], workers=2, progress=fail)
+    assert gc.isenabled()

@@ -1,14 +1,18 @@
 """The demo inbox: realistic, every kind of problem present, Chinese names intact, checks as intended."""
+import gc
 import json
+import pickle
 import zipfile
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from shared.batch import check_paths
+from shared.batch import check_paths, check_submission
 from shared.cli import main
 from shared.demo import build_demo_inbox, demo_cases
 from shared.rubric import ROSTER
+from shared.submission import discover
 
 EXPECTED_CODES = {"unreadable", "not_a_template", "package_unsafe", "field_missing", "text_length", "invalid_value",
                   "cap_exceeded", "total_mismatch", "energy_data_invalid", "energy_mismatch", "evidence_missing",
@@ -66,3 +70,21 @@ def test_jyjg_demo_and_check_commands(tmp_path, capsys):
     document = json.loads(target.read_text(encoding="utf-8"))
     counts = Counter(f["code"] for s in document["submissions"] for f in s["findings"])
     assert set(counts) == EXPECTED_CODES
+
+
+def test_finding_and_receiving_submissions_makes_no_reference_cycles(demo):
+    """shared.batch rests the cyclic collector while results come back from its workers: only safe while
+    discovering submissions and unpickling their results leave no cycles."""
+    inbox, _ = demo
+    foreign = Path(__file__).resolve().parents[2] / "shared" / "foreign-workbooks"
+    subs = discover([inbox, foreign])
+    sent = [pickle.dumps(check_submission(sub)) for sub in subs]
+    gc.collect()
+    gc.disable()
+    try:
+        received = [pickle.loads(blob) for blob in sent]
+        again = discover([inbox, foreign])
+        leftover = gc.collect()
+    finally:
+        gc.enable()
+    assert len(received) == len(again) > 150 and leftover == 0
