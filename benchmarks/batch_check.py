@@ -147,7 +147,7 @@ def main() -> None:
             opx_folder.mkdir()
             for p in sample:
                 os.link(p, opx_folder / p.name)
-        print(f"As whole processes (start-up included):")
+        print("As whole processes (start-up included):")
         project_s = whole_process(f"jyjg check, {len(paths)} files", PROJECT_SCRIPT, work / "files")
         openpyxl_s = whole_process(f"openpyxl script, {len(sample)} files", OPENPYXL_SCRIPT, opx_folder)
         ratio = (openpyxl_s / len(sample)) / (project_s / len(paths))

@@ -13,7 +13,7 @@ import threading
 import re
 import struct
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -509,21 +509,30 @@ _NO_CELL = (None, None, False)
 RawCell = tuple[str | None, str | None, bool, str | None]
 
 
-# Submissions made from one template share their workbook.xml and its rels byte for byte, so the plan
-# is worked out once per template. Only small parts are cached: hostile files cannot fill memory.
+# Submissions made from one template share their workbook.xml and rels byte for byte, so what is worked
+# out from them is remembered per template. Only small parts are: hostile files cannot fill memory.
 CACHED_PART_BYTES = 256 * 1024
+
+
+def _remembered_for_small_parts(func):
+    """`func`, remembered for its last 64 argument lists when every bytes argument is small."""
+    remembered = functools.lru_cache(maxsize=64)(func)
+
+    @functools.wraps(func)
+    def call(*args):
+        small = all(len(arg) <= CACHED_PART_BYTES for arg in args if isinstance(arg, bytes))
+        return (remembered if small else func)(*args)
+    call.cache_info, call.cache_clear = remembered.cache_info, remembered.cache_clear
+    return call
 
 
 def _rels_part(part: str) -> str:
     return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
 
 
+@_remembered_for_small_parts
 def _read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
-    small = len(workbook) <= CACHED_PART_BYTES and (rels is None or len(rels) <= CACHED_PART_BYTES)
-    return (_cached_read_plan if small else _make_read_plan)(workbook, wb_part, rels, wanted)
-
-
-def _make_read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
+    """Where the wanted names point (sheet parts, cells, places) and the shared-strings part."""
     formula_items, sheet_entries = _workbook_entries(workbook, wb_part)
     # Excel names are case-insensitive: match 'Total_Score' to 'total_score'.
     formulas = {name.lower(): text for name, text in formula_items}
@@ -556,20 +565,11 @@ def _make_read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: t
     return ReadPlan(parts, MappingProxyType(places), shared_strings)
 
 
-_cached_read_plan = functools.lru_cache(maxsize=64)(_make_read_plan)
-
-
+@_remembered_for_small_parts
 def _office_documents(package_rels: bytes) -> tuple[str, ...]:
     """The parts the package's own rels name as its main document (normally xl/workbook.xml)."""
-    return (_cached_office_documents if len(package_rels) <= CACHED_PART_BYTES else _make_office_documents)(package_rels)
-
-
-def _make_office_documents(package_rels: bytes) -> tuple[str, ...]:
     return tuple(_resolve_target("", rel.target) for rel in _relationships(_parse_small(package_rels, "_rels/.rels"))
                  if rel.type in OFFICE_DOCUMENT_RELS)
-
-
-_cached_office_documents = functools.lru_cache(maxsize=64)(_make_office_documents)
 
 
 def _workbook_entries(data: bytes, part: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str | None], ...]]:

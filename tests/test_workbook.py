@@ -452,3 +452,18 @@ def test_unexpected_errors_inside_the_reader_become_unreadable(monkeypatch):
         raise TypeError("a reader bug")
     monkeypatch.setattr(workbook, "_convert", explode)
     assert kind_of(simple('<c r="F2"><v>5</v></c>')) == "unreadable"
+
+
+def test_what_is_worked_out_per_template_is_remembered_for_small_parts_only(monkeypatch):
+    import shared.workbook as workbook
+    workbook._read_plan.cache_clear()
+    data = xlsx({"自评表": row(2, '<c r="F2"><v>5</v></c>')}, {**CORE, "org_name": "自评表!$A$3"})
+    read_named_values(data, ["total_score"])
+    before = workbook._read_plan.cache_info()
+    read_named_values(data, ["total_score"])
+    after = workbook._read_plan.cache_info()
+    assert after.hits == before.hits + 1 and after.currsize == before.currsize == 1
+    monkeypatch.setattr(workbook, "CACHED_PART_BYTES", 100)  # as if this workbook.xml were huge
+    other = xlsx({"自评表": row(2, '<c r="F2"><v>6</v></c>')}, {**CORE, "contact_name": "自评表!$A$4"})
+    assert read_named_values(other, ["total_score"]).value("total_score") == 6
+    assert workbook._read_plan.cache_info().currsize == after.currsize
