@@ -90,19 +90,16 @@ class Figures:
     out once: the checks ask for the same ones many times, and exact Fraction arithmetic is not free."""
 
     def __init__(self, source: Mapping[str, object]):
-        self.source = source
+        self._source = source
         self._figures: dict[str, Fraction | None] = {}
         self._indicators: dict[tuple[str, bool], Fraction | None] = {}
         self._declines: dict[str, Fraction | None] = {}
-
-    def get(self, name: str, default: object = None) -> object:
-        return self.source.get(name, default)
 
     def figure(self, name: str) -> Fraction | None:
         """A figure as an exact positive Fraction, or None when missing, zero, negative or text."""
         if name not in self._figures:
             try:
-                self._figures[name] = _positive_fraction(self.source.get(name))
+                self._figures[name] = _positive_fraction(self._source.get(name))
             except TypeError:  # an unhashable value cannot be a number anyway
                 self._figures[name] = None
         return self._figures[name]
