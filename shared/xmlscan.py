@@ -28,7 +28,7 @@ _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
-_UNSEEN = object()
+_UNSEEN = object()  # "not worked out yet": None is a real answer (no t attribute)
 
 
 class NotPlain(Exception):
