@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import re
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Sequence

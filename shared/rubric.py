@@ -4,7 +4,6 @@ Nothing else in the project knows a point value, a cap or a target: it asks this
 """
 from __future__ import annotations
 
-
 import re
 import tomllib
 import unicodedata

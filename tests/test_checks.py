@@ -1,5 +1,4 @@
 """Checks: small tables of named values in, the expected findings out (pyxform style)."""
-from decimal import Decimal
 
 import pytest
 

@@ -1,6 +1,5 @@
 """The `jyjg` command: exit codes, JSON, and the store commands end to end on SQLite."""
 import json
-import shutil
 
 import openpyxl
 import pytest

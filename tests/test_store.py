@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from shared import store as store_module
 from shared.checks import SubmissionResult
 from shared.findings import finding
-from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, ROSTER, RUBRIC
+from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, RUBRIC
 from shared.scoring import rescore
 from shared.store import (
     APPROVE, AWAITING_REVIEW, AWAITING_SITE, FAILED, NOT_SUBMITTED, PASSED, REJECT, RETURN, RETURNED,

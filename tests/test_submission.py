@@ -453,7 +453,6 @@ def test_unicode_path_extra_field_wins_over_the_legacy_name(tmp_path, workbook_b
 
 
 def test_a_batch_of_zips_does_not_keep_every_file_open(tmp_path, workbook_bytes):
-    import shared.submission as submission
     for i in range(40):
         write_zip(tmp_path / f"{i:02d}.zip", package_entries(workbook_bytes))
     before = len(os.listdir("/proc/self/fd"))

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY
-from shared.store import APPROVE, AWAITING_SITE, PASSED, RETURN, STAGE_REVIEW, STAGE_SITE, Store
+from shared.store import APPROVE, AWAITING_SITE, RETURN, STAGE_REVIEW, STAGE_SITE, Store
 from workbench import listing, render, server
-from workbench.listing import ALL, WITH_ERRORS, WITHOUT_ERRORS, ListQuery, Row
+from workbench.listing import WITH_ERRORS, WITHOUT_ERRORS, ListQuery, Row
 from workbench.synthetic import record_synthetic
 
 SCRIPT = "<script>alert('x')</script>局"

@@ -3,7 +3,6 @@ on a free port with a fresh SQLite store and the demo inbox; Debian's Chromium d
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
