@@ -20,7 +20,7 @@ from .office import to_pdf
 from .rubric import CONFIG, INDICATORS, RUBRIC
 from .scoring import decline, plain_number, tally
 from .store import FINAL_STATES, STAGE_REVIEW, STAGE_SITE, Store, StoreError, VerifiedCard, Version
-from .template import BODY_PT, SMALL_PT, _align, _number_text, _stacked, break_pages, fit_row_height
+from .template import BODY_PT, SMALL_PT, _align, _number_text, _stacked, fit_row_height
 
 SHEET = "验收评分表"
 FIGURES_SHEET = "能耗数据核定"
@@ -83,6 +83,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
 
     claimed_items = tally({rid: v.claimed for rid, v in card.rules.items()}).items
     blocks = []  # (first row, last row) of each item: a page break never splits one
+    units = []
     row = 6
     for unit in RUBRIC.units:
         unit_first = row
@@ -104,10 +105,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
             book.fit_merged_height(ws, f"C{item_first}", item_first, last)
         book.cell(ws, unit_first, 1, int(unit.id) if unit.id.isdigit() else unit.id)
         book.cell(ws, unit_first, 2, f"{_stacked(unit.name)}\n（{_number_text(unit.cap)}分）", size=SMALL_PT)
-        if row - 1 > unit_first:
-            merge(ws, f"A{unit_first}:A{row - 1}")
-            merge(ws, f"B{unit_first}:B{row - 1}")
-        book.fit_merged_height(ws, f"B{unit_first}", unit_first, row - 1)
+        units.append((unit_first, row - 1, "AB"))  # merged page by page, once the pages are known
 
     claimed_total = tally({rid: v.claimed for rid, v in card.rules.items()}).total
     book.cell(ws, row, 1, "合计", bold=True)
@@ -134,7 +132,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     row = signature_block(book, ws, row)
     blocks.append((decision_first, row - 1))  # the decision and the signatures on one page
     book.print_setup(ws, LAST, row - 1, "$4:$5", landscape=False)
-    break_pages(ws, blocks, repeated=(4, 5), last_col=LAST)
+    book.paginate(ws, blocks, units, repeated=(4, 5), last_col=LAST)
     ws.freeze_panes = "A6"
     ws.oddHeader.right.text = f"{version.unit_name}  {year} 年度验收评分表"
     ws.oddHeader.right.size = 9

@@ -10,6 +10,7 @@ import io
 import math
 import unicodedata
 import zipfile
+from copy import copy
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
@@ -154,8 +155,9 @@ def print_scale(ws, last_col: int) -> float:
     return min(1.0, printable / widths)
 
 
-def break_pages(ws, blocks: list[tuple[int, int]], repeated: tuple[int, int], last_col: int) -> None:
-    """Manual page breaks between blocks of rows, so no merged item (nor the signatures) is cut in two.
+def page_starts(ws, blocks: list[tuple[int, int]], repeated: tuple[int, int], last_col: int) -> list[int]:
+    """The rows that begin a new printed page, always between blocks of rows, so no merged item (nor the
+    signatures) is cut in two.
 
     Every row height is set explicitly, so the pages can be laid out here from the heights and the scale.
     """
@@ -165,13 +167,21 @@ def break_pages(ws, blocks: list[tuple[int, int]], repeated: tuple[int, int], la
     def height(first: int, last: int) -> float:
         return sum(ws.row_dimensions[r].height or 15 for r in range(first, last + 1))
 
+    starts = []
     used = height(1, blocks[0][0] - 1)
     for first, last in blocks:
         needed = height(first, last)
         if used + needed > usable and used > height(*repeated):
-            ws.row_breaks.append(Break(id=first - 1))
+            starts.append(first)
             used = height(*repeated)
         used += needed
+    return starts
+
+
+def _cut(first: int, last: int, starts: list[int]) -> list[tuple[int, int]]:
+    """Rows first..last as the printed pages cut them."""
+    edges = [first] + [s for s in starts if first < s <= last] + [last + 1]
+    return [(a, b - 1) for a, b in zip(edges, edges[1:])]
 
 
 def column_points(width: float) -> float:
@@ -502,6 +512,7 @@ class _Builder:
         row = 6
         item_names = []
         blocks = []  # each item's rows: pages break only between items
+        units = []
         for unit in rubric.units:
             unit_first = row
             for item in unit.items:
@@ -522,10 +533,7 @@ class _Builder:
                 self.fit_merged_height(ws, f"C{item_first}", item_first, last)
             put(ws, f"A{unit_first}", int(unit.id) if unit.id.isdigit() else unit.id)
             put(ws, f"B{unit_first}", f"{_stacked(unit.name)}\n（{_number_text(unit.cap)}分）")
-            if row - 1 > unit_first:
-                merge(ws, f"A{unit_first}:A{row - 1}")
-                merge(ws, f"B{unit_first}:B{row - 1}")
-            self.fit_merged_height(ws, f"B{unit_first}", unit_first, row - 1)
+            units.append((unit_first, row - 1, "AB"))  # merged page by page, once the pages are known
         ws["G2"].value = "=SUM(" + ",".join(item_names) + ")"
 
         put(ws, f"A{row}", "合计", font=bold)
@@ -548,7 +556,7 @@ class _Builder:
         ws.freeze_panes = "A6"
         self.page_setup(ws, f"A1:G{row}", "$4:$5")
         blocks[-1] = (blocks[-1][0], row)  # 合计 and the notes stay with the last item
-        break_pages(ws, blocks, repeated=(4, 5), last_col=7)
+        self.paginate(ws, blocks, units, repeated=(4, 5), last_col=7)
         ws.protection.sheet = True
         ws.protection.formatRows = False
         ws.protection.formatColumns = False
@@ -584,14 +592,39 @@ class _Builder:
         put(ws, f"H{row}", claim_score_formula(rule, rule.score_name), font=_font(SMALL_PT), border=False)
         fit_row_height(ws, ws[f"D{row}"], minimum=lines_height(2, BODY_PT))
 
-    def fit_merged_height(self, ws, cell: str, first: int, last: int) -> None:
-        """A label merged down several rows: if the rows are too short together, grow the last one."""
+    def fit_merged_height(self, ws, cell: str, first: int, last: int) -> bool:
+        """A label merged down rows first..last: if they are too short together, grow the last one (True)."""
         c = ws[cell]
         width = column_points(ws.column_dimensions[c.column_letter].width)
         needed = lines_height(text_lines(str(c.value), width, float(c.font.size)), float(c.font.size))
         have = sum(ws.row_dimensions[r].height or 15 for r in range(first, last + 1))
         if needed > have:
             ws.row_dimensions[last].height = round((ws.row_dimensions[last].height or 15) + needed - have, 1)
+        return needed > have
+
+    def paginate(self, ws, blocks: list[tuple[int, int]], spans: list[tuple[int, int, str]],
+                 repeated: tuple[int, int], last_col: int) -> None:
+        """Page breaks between blocks of rows (see page_starts), then each span's labels merged down its rows
+        on every page it reaches, so a unit cut by a page break is named on both pages.
+
+        spans: (first row, last row, columns) with each label written in the span's first row. A label too
+        tall for its part of a page grows that part's last row, and the pages are laid out again."""
+        while True:  # rows only grow, so this settles
+            starts = page_starts(ws, blocks, repeated, last_col)
+            parts = [(first, a, b, cols) for first, last, cols in spans for a, b in _cut(first, last, starts)]
+            grown = [self.fit_merged_height(ws, f"{col}{first}", a, b) for first, a, b, cols in parts for col in cols]
+            if not any(grown):
+                break
+        for first, a, b, cols in parts:
+            for col in cols:
+                if a != first:
+                    source, target = ws[f"{col}{first}"], ws[f"{col}{a}"]
+                    set_cell_value(target, source.value)
+                    target._style = copy(source._style)
+                if b > a:
+                    self.merge(ws, f"{col}{a}:{col}{b}")
+        for start in starts:
+            ws.row_breaks.append(Break(id=start - 1))
 
     def page_setup(self, ws, area: str, title_rows: str | None) -> None:
         ws.print_area = area

@@ -5,6 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
+from paging import assert_units_named_on_every_page
 from shared.report import FIGURES_SHEET, SHEET, write_acceptance_report
 from shared.rubric import RUBRIC
 from shared.store import StoreError
@@ -92,6 +93,12 @@ def test_print_setup_a4_portrait_header_repeated_and_items_never_split(failed_re
     for after in breaks:
         assert after + 1 in item_starts | {decision_row}, after
     assert failed_report[FIGURES_SHEET].page_setup.orientation == "portrait"
+
+
+def test_each_unit_is_merged_down_its_rows_on_every_page_it_reaches(failed_report):
+    ws = failed_report[SHEET]
+    rule_row = {rid: row["row"] for rid, row in rule_rows(ws).items()}
+    assert_units_named_on_every_page(ws, rule_row)  # (the 自评表's test has units cut by a break)
 
 
 def test_unverified_version_leaves_room_to_decide(scenario, tmp_path):

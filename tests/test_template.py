@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from paging import assert_units_named_on_every_page
 from shared.names import ALL_NAMES, EVIDENCE_NAMES, ITEM_NAMES, SCORE_NAMES, TOTAL
 from shared.rubric import CATEGORIES, CONFIG, RUBRIC
 from shared.scoring import parse_year
@@ -181,6 +182,11 @@ def test_print_setup_is_a4_portrait_one_page_wide_with_repeated_header(wb):
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.print_area
     assert wb[SELF].print_title_rows
+
+
+def test_a_unit_cut_by_a_page_break_is_named_on_both_pages(wb):
+    rule_row = {rule.id: named_cell(wb, rule.score_name).row for rule in RUBRIC.rules}
+    assert assert_units_named_on_every_page(wb[SELF], rule_row) >= 1
 
 
 def test_rule_rows_are_tall_enough_for_their_text(wb):

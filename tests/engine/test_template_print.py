@@ -84,3 +84,12 @@ def test_pages_render_to_png(printed, tmp_path_factory):
     pngs = sorted(out.glob("*.png"))
     assert len(pngs) == sum(len(PdfReader(p).pages) for p in printed.values())
     print(f"\npage images: {out}")
+
+
+@pytest.mark.parametrize("which", ["blank", "filled"])
+def test_every_printed_page_names_the_unit_of_each_rule_on_it(printed, which):
+    pages = [re.sub(r"\s+", "", page.extract_text()) for page in PdfReader(printed[which]).pages]
+    for unit in RUBRIC.units:
+        for rule in (r for item in unit.items for r in item.rules):
+            on = [page for page in pages if re.sub(r"\s+", "", rule.text)[-8:] in page]
+            assert on and all(unit.name in page for page in on), (unit.name, rule.id)
