@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from shared.batch import check_paths
 from shared.checks import SubmissionResult, check_roster, check_values
+from shared.filenames import safe_file_name
 from shared.findings import ERROR, Finding
 from shared.names import ALL_NAMES, EVIDENCE_NAMES, SCORE_NAMES
 from shared.rubric import RUBRIC
@@ -335,7 +336,7 @@ def zip_name(result: SubmissionResult) -> str:
     org = _UNSAFE_FILE_CHARS.sub("_", result.org_name or "").strip(" ._")
     if not org or result.assess_year is None:
         raise AddinError(labels.PACK_NEEDS_NAME)
-    return labels.ZIP_NAME.format(org=org, year=result.assess_year)
+    return safe_file_name(labels.ZIP_NAME.format(org=org, year=result.assess_year))
 
 
 def pack(book: xw.Book, folder: Path | None = None) -> Path | None:

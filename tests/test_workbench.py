@@ -283,3 +283,24 @@ def test_an_unexpected_error_shows_a_chinese_message_not_a_traceback(bench, monk
     bench.action.value = "open:1:2"
     assert "系统内部出错" in bench.message.value
     assert "Traceback" not in bench.message.value and "boom" not in bench.message.value
+
+
+@pytest.mark.parametrize("kind", ["absolute", "climbing"])
+def test_a_unit_name_that_is_a_path_writes_nowhere_but_offers_a_plain_name(store, tmp_path, monkeypatch, kind):
+    """生成验收评分表 once made the folders a unit named `../../tmp/x/y` asked for, and wrote there."""
+    import re
+    from workbench.app import Workbench
+
+    target = tmp_path / "escaped" / "x"
+    hostile = str(target / "y") if kind == "absolute" else "../" * 40 + str(target / "y").lstrip("/")
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    record_synthetic(store, tmp_path / "in", hostile)
+    bench = Workbench(store)
+    _open(bench, hostile)
+    bench.report_button.click()
+    assert "验收评分表已生成" in bench.verify_message.value
+    assert not (tmp_path / "escaped").exists() and not any(workdir.iterdir())
+    offered = re.search(r'download="([^"]*)"', bench.report_link.value).group(1)
+    assert "/" not in offered and "\\" not in offered and offered.endswith("年度验收评分表.xlsx")

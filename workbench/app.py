@@ -24,6 +24,7 @@ import ipywidgets as w
 from IPython.display import display
 
 from shared.rubric import CATEGORIES, CONFIG, RUBRIC
+from shared.filenames import safe_file_name
 from shared.scoring import plain_number, tally
 from shared.store import (APPROVE, AWAITING_SITE, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, STATES,
                           StaleWrite, Store, StoreError, Version)
@@ -59,21 +60,23 @@ def message_html(kind: str, message: str) -> str:
     return f'<div class="jyjg-msg jyjg-msg-{kind}">{text(message)}</div>' if message else ""
 
 
-def download_link(path: Path, label: str) -> str:
-    """A link that downloads the file from the page itself (a data: URL), no file served."""
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+def download_link(path: Path, label: str, offered_name: str) -> str:
+    """A link that downloads the file from the page itself (a data: URL), no file served.
+
+    The file sits under a name of the system's choosing; `offered_name` is what the browser saves it as."""
+    name = safe_file_name(offered_name)
+    mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (f'<div class="jyjg-download"><a download="{text(path.name)}" href="data:{mime};base64,{data}">'
-            f"⬇ {text(label)}（{text(path.name)}）</a></div>")
+    return (f'<div class="jyjg-download"><a download="{text(name)}" href="data:{mime};base64,{data}">'
+            f"⬇ {text(label)}（{text(name)}）</a></div>")
 
 
 def safe_upload_name(name: str) -> str:
     """An uploaded file's own name without any folder part, so it cannot land outside its temp folder."""
     base = unicodedata.normalize("NFC", str(name or "")).replace("\\", "/").split("/")[-1].strip()
-    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
     if base in ("", ".", "..") or base.startswith("."):
         base = "上传的申报" + (Path(base).suffix if base else ".zip")
-    return base[:150]
+    return safe_file_name(base, fallback="上传的申报.zip")
 
 
 def stored_submission(store: Store, version: Version) -> Submission:
@@ -610,12 +613,11 @@ class Workbench:
         if not name or version.assess_year is None:
             self.verify_message.value = message_html("error", "这份申报没有可识别的单位名称或创建年度，不能生成验收评分表。")
             return
+        # Written under our own name in a private folder: the unit name is only the offered name.
         folder = Path(tempfile.mkdtemp(prefix="jyjg-report-"))
         try:
-            out = folder / f"{name}_{version.assess_year}年度验收评分表.xlsx"
-            written = write_acceptance_report(self.store, name, version.assess_year, out)
-            path = Path(written) if isinstance(written, (str, Path)) else out
-            self.report_link.value = download_link(path, "验收评分表")
+            out = write_acceptance_report(self.store, name, version.assess_year, folder / "report.xlsx")
+            self.report_link.value = download_link(out, "验收评分表", f"{name}_{version.assess_year}年度验收评分表.xlsx")
             self.verify_message.value = message_html("ok", "验收评分表已生成，点击下面的链接下载后打印。")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -677,10 +679,9 @@ class Workbench:
             return
         folder = Path(tempfile.mkdtemp(prefix="jyjg-export-"))
         try:
-            out = folder / name
-            written = writer(self.store, self.year, out)
-            path = Path(written) if isinstance(written, (str, Path)) and Path(written).is_file() else out
-            self.export_links.value = download_link(path, label) + self.export_links.value
+            out = folder / ("export" + Path(name).suffix)
+            writer(self.store, self.year, out)
+            self.export_links.value = download_link(out, label, name) + self.export_links.value
             self.export_message.value = message_html("ok", f"{label}已生成，点击链接下载。")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
