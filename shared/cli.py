@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, metavar="路径", help="要先载入的申报材料")
     p.add_argument("--port", type=int, default=8866, help="端口（默认 8866）")
     p.add_argument("--token", help="访问口令（不填则随机生成并显示）")
+    p.add_argument("--reviewer", help="评审人姓名，记入每条结论和操作记录（默认为本机登录用户名）")
     _add_db(p)
 
     return parser
@@ -299,7 +300,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if _missing_paths(args.paths):
         return 2
-    return serve(args.paths, port=args.port, token=args.token, db_url=args.db)
+    return serve(args.paths, port=args.port, token=args.token, db_url=args.db, reviewer=args.reviewer)
 
 
 def _friendly(handler):

@@ -197,7 +197,7 @@ def test_load_paths_records_each_submission_once(store, tmp_path):
 
 
 def test_upload_names_cannot_leave_their_folder():
-    from workbench.app import safe_upload_name
+    from workbench.screens.upload import safe_upload_name
     assert safe_upload_name("../../etc/passwd") == "passwd"
     assert safe_upload_name("C:\\Users\\a\\市委办公室.zip") == "市委办公室.zip"
     assert safe_upload_name("..") .startswith("上传的申报")
@@ -211,67 +211,69 @@ def bench(store, tmp_path):
     from workbench.app import Workbench
     for name, scores in (("市委办公室", None), ("市财政局", {"2.2.3": 0, "2.1.1": 0}), ("市教育局", None)):
         record_synthetic(store, tmp_path / "in", name, scores=scores)
-    return Workbench(store)
+    return Workbench(store, actor="我")
 
 
 def _open(bench, name):
-    vid = next(r.version_id for r in bench.rows if r.unit == name)
+    vid = next(r.version_id for r in bench.screen("list").rows if r.unit == name)
     bench.action.value = f"open:{vid}:1"
     assert bench.current is not None and bench.current.id == vid
     return vid
 
 
 def test_filter_and_sort_through_the_widgets(bench):
-    bench.search.value = "财政"
-    assert "市财政局" in bench.table.value and "市委办公室" not in bench.table.value
-    bench.search.value = ""
+    screen = bench.screen("list")
+    screen.search.value = "财政"
+    assert "市财政局" in screen.table.value and "市委办公室" not in screen.table.value
+    screen.search.value = ""
     bench.action.value = "sort:rescored:1"
-    html = bench.table.value
+    html = screen.table.value
     assert html.index("市委办公室") < html.index("市财政局")  # 100 before 90, descending
 
 
 def test_a_stale_decision_shows_the_conflict_and_keeps_the_text(bench, store):
     vid = _open(bench, "市委办公室")
     store.decide(vid, STAGE_REVIEW, APPROVE, "", "别人", 0)  # someone else, meanwhile
-    bench.reviewer.value = "我"
-    bench.review_outcome.value = RETURN
-    bench.review_opinion.value = "请补充材料"
-    bench.review_save.click()
-    assert "保存失败" in bench.decide_message.value and "别人" in bench.decide_message.value
-    assert bench.review_opinion.value == "请补充材料" and bench.review_outcome.value == RETURN
+    screen = bench.screen("decisions")
+    screen.review_outcome.value = RETURN
+    screen.review_opinion.value = "请补充材料"
+    screen.review_save.click()
+    assert "保存失败" in screen.message.value and "别人" in screen.message.value
+    assert screen.review_opinion.value == "请补充材料" and screen.review_outcome.value == RETURN
     assert [d.reviewer for d in store.decisions(vid)] == ["别人"]
 
 
 def test_verification_total_and_pass_below_80_refused(bench, store):
     vid = _open(bench, "市财政局")
     store.decide(vid, STAGE_REVIEW, APPROVE, "", "甲", 0)
-    bench._reopen()
-    assert bench.current.status == AWAITING_SITE and not bench.verify_save.disabled
-    assert '<b class="jyjg-total-n">90</b>' in bench.verify_tally.value
-    pick, seen, reason = bench.verify_controls["5.1.1"]
+    bench.reopen()
+    verify = bench.screen("verification")
+    assert bench.current.status == AWAITING_SITE and not verify.save_button.disabled
+    assert '<b class="jyjg-total-n">90</b>' in verify.tally.value
+    pick, seen, reason = verify.controls["5.1.1"]
     pick.value = "0"
     reason.value = "现场未见"
-    assert '<b class="jyjg-total-n">86</b>' in bench.verify_tally.value
-    pick, seen, reason = bench.verify_controls["2.2.1"]
+    assert '<b class="jyjg-total-n">86</b>' in verify.tally.value
+    pick, seen, reason = verify.controls["2.2.1"]
     pick.value = "2"
-    assert '<b class="jyjg-total-n">84</b>' in bench.verify_tally.value
-    bench.reviewer.value = "乙"
-    bench.verify_save.click()
-    assert "规则 2.2.1" in bench.verify_message.value and "理由" in bench.verify_message.value  # reason needed
+    assert '<b class="jyjg-total-n">84</b>' in verify.tally.value
+    verify.save_button.click()
+    assert "规则 2.2.1" in verify.message.value and "理由" in verify.message.value  # reason needed
     reason.value = "只有会议纪要"
-    bench.verify_controls["3.1.1"][0].value = "0"
-    bench.verify_controls["3.1.1"][2].value = "无"
-    bench.verify_controls["3.1.2"][0].value = "0"
-    bench.verify_controls["3.1.2"][2].value = "无"
-    bench.verify_save.click()
-    assert "已保存核定得分：核定总分 80 分" in bench.verify_message.value
-    bench.verify_controls["3.1.3"][0].value = "0"
-    bench.verify_controls["3.1.3"][2].value = "无"
-    bench.verify_save.click()
-    assert "78" in bench.verify_message.value
-    bench.site_outcome.value = APPROVE
-    bench.site_save.click()
-    assert "低于 80 分，不能验收通过" in bench.decide_message.value
+    verify.controls["3.1.1"][0].value = "0"
+    verify.controls["3.1.1"][2].value = "无"
+    verify.controls["3.1.2"][0].value = "0"
+    verify.controls["3.1.2"][2].value = "无"
+    verify.save_button.click()
+    assert "已保存核定得分：核定总分 80 分" in verify.message.value
+    verify.controls["3.1.3"][0].value = "0"
+    verify.controls["3.1.3"][2].value = "无"
+    verify.save_button.click()
+    assert "78" in verify.message.value
+    decide = bench.screen("decisions")
+    decide.site_outcome.value = APPROVE
+    decide.site_save.click()
+    assert "低于 80 分，不能验收通过" in decide.message.value
     assert store.version(vid).status == AWAITING_SITE
 
 
@@ -299,8 +301,9 @@ def test_a_unit_name_that_is_a_path_writes_nowhere_but_offers_a_plain_name(store
     record_synthetic(store, tmp_path / "in", hostile)
     bench = Workbench(store)
     _open(bench, hostile)
-    bench.report_button.click()
-    assert "验收评分表已生成" in bench.verify_message.value
+    verify = bench.screen("verification")
+    verify.report_button.click()
+    assert "验收评分表已生成" in verify.message.value
     assert not (tmp_path / "escaped").exists() and not any(workdir.iterdir())
-    offered = re.search(r'download="([^"]*)"', bench.report_link.value).group(1)
+    offered = re.search(r'download="([^"]*)"', verify.report_link.value).group(1)
     assert "/" not in offered and "\\" not in offered and offered.endswith("年度验收评分表.xlsx")

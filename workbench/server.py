@@ -6,6 +6,7 @@ no local files served) into a private folder and runs Voila as a child process u
 """
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import secrets
@@ -27,6 +28,7 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "评审工作�
 DEFAULT_PORT = 8866
 DB_ENV = "JYJG_DB"
 DATA_ENV = "JYJG_DATA"
+REVIEWER_ENV = "JYJG_REVIEWER"  # the acting person of every page of this server
 
 # Uploads travel as one websocket message: real packages are tens of MB (base64 adds a third).
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -43,6 +45,14 @@ def load_paths(store: Store, paths: Iterable[str | Path], by: str = SYSTEM) -> l
     Returns the recorded versions in the order found; a file recorded before comes back as it was.
     """
     return batch.load_paths(store, [Path(p) for p in paths], by=by)
+
+
+def os_user() -> str:
+    """The operating system's name for the person running the server: the default acting person."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "评审人"
 
 
 def absolute_db_url(db_url: str | None) -> str:
@@ -108,16 +118,19 @@ def _stop_on_sigterm() -> None:
 
 
 def serve(paths: Iterable[str | Path], port: int = DEFAULT_PORT, token: str | None = None,
-          db_url: str | None = None) -> int:
-    """Load `paths` into the store, then serve the dashboard until Voila stops; returns an exit code."""
+          db_url: str | None = None, reviewer: str | None = None) -> int:
+    """Load `paths` into the store, then serve the dashboard until Voila stops; returns an exit code.
+
+    `reviewer` is the acting person of every page (default: the operating system's user)."""
     url = absolute_db_url(db_url)
+    reviewer = (reviewer or "").strip() or os_user()
     paths = list(paths)
     missing = [p for p in paths if not os.path.lexists(p)]
     if missing:
         print("找不到：" + "、".join(str(p) for p in missing), file=sys.stderr)
         return 2
     with Store(url) as store:
-        versions = load_paths(store, paths)
+        versions = load_paths(store, paths, by=reviewer)
         data_dir = store.data_dir.resolve()
     if versions:
         print(f"已载入 {len(versions)} 份申报（新增 {sum(v.created for v in versions)} 份）。", flush=True)
@@ -125,7 +138,7 @@ def serve(paths: Iterable[str | Path], port: int = DEFAULT_PORT, token: str | No
         print(f"端口 {port} 已被占用，请用 --port 指定其他端口。", file=sys.stderr)
         return 2
     token = token or secrets.token_urlsafe(24)
-    env = {**os.environ, DB_ENV: url, DATA_ENV: str(data_dir), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, DB_ENV: url, DATA_ENV: str(data_dir), REVIEWER_ENV: reviewer, "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryDirectory(prefix="jyjg-voila-") as config_dir:
         Path(config_dir, "voila.json").write_text(json.dumps(voila_config(port, token), ensure_ascii=False),
                                                   encoding="utf-8")

@@ -69,5 +69,8 @@ CSS = """
 .jyjg-verify-cell { padding: 2px 6px; line-height: 1.4; font-size: 13px; overflow-wrap: anywhere; }
 .jyjg-verify-item { font-weight: 600; background: #f8f8fb; padding: 4px 6px; }
 .jyjg-download a { display: inline-block; margin: 4px 0; font-weight: 600; }
+.jyjg-actor { margin: 0 16px; white-space: nowrap; }
+.jyjg-comment { border-left: 3px solid #bcd3f2; padding: 4px 10px; margin: 8px 0; max-width: 900px; }
+.jyjg-comment-head { margin-bottom: 2px; }
 </style>
 """

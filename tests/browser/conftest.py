@@ -21,6 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
 TOKEN = "test-token-6b1f"
+REVIEWER = "李评审"  # `jyjg serve --reviewer`: the acting person of every page of this server
 READY_SECONDS = 180
 
 pytestmark = pytest.mark.browser
@@ -68,7 +69,7 @@ def dashboard(tmp_path_factory) -> Dashboard:
     port = _free_port()
     log = work / "serve.log"
     code = ("import sys; from workbench.server import serve; "
-            f"sys.exit(serve([{str(inbox)!r}], port={port}, token={TOKEN!r}, db_url={db_url!r}))")
+            f"sys.exit(serve([{str(inbox)!r}], port={port}, token={TOKEN!r}, db_url={db_url!r}, reviewer={REVIEWER!r}))")
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-c", code], cwd=work, stdout=out, stderr=subprocess.STDOUT,
                                 env={**os.environ, "JYJG_DATA": str(work / "data")})

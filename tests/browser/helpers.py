@@ -21,11 +21,6 @@ def tab(page: Page, title: str) -> None:
     page.get_by_role("tab", name=title).click()
 
 
-def set_reviewer(page: Page, name: str) -> None:
-    page.locator(".jyjg-reviewer input").fill(name)
-    page.locator(".jyjg-reviewer input").press("Tab")
-
-
 def open_unit(page: Page, name: str) -> None:
     """Search the list for the unit and click its name; wait until it is the open submission."""
     tab(page, "申报列表")
