@@ -307,3 +307,67 @@ def test_a_unit_name_that_is_a_path_writes_nowhere_but_offers_a_plain_name(store
     assert not (tmp_path / "escaped").exists() and not any(workdir.iterdir())
     offered = re.search(r'download="([^"]*)"', verify.report_link.value).group(1)
     assert "/" not in offered and "\\" not in offered and offered.endswith("年度验收评分表.xlsx")
+
+
+# --- the shell: one acting person, screens built when first shown --------------------------------
+
+def test_the_acting_person_is_set_once_and_signs_every_write(bench, store):
+    vid = _open(bench, "市委办公室")
+    decide = bench.screen("decisions")
+    decide.review_outcome.value = RETURN
+    decide.review_opinion.value = "请补充材料"
+    decide.review_save.click()
+    assert [d.reviewer for d in store.decisions(vid)] == ["我"]
+    assert store.audit_log(vid)[-1].actor == "我"
+    assert not hasattr(decide, "reviewer") and "jyjg-reviewer" not in str(bench.root)
+
+
+def test_only_the_first_tabs_are_built_when_the_page_opens(bench):
+    assert [key for key, screen in bench.screens.items() if screen.built] == ["overview", "list"]
+    bench.tabs.selected_index = list(bench.screens).index("verification")
+    assert bench.screens["verification"].built and bench.screens["verification"].controls
+
+
+# --- 评审意见交流 and 能耗数据更正 ------------------------------------------------------------------
+
+def test_a_comment_is_posted_signed_and_shown_escaped(bench, store):
+    vid = _open(bench, "市委办公室")
+    comments = bench.screen("comments")
+    comments.text.value = "  "
+    comments.post.click()
+    assert "请先填写意见内容" in comments.message.value and not store.history(vid).comments
+    comments.text.value = "2.2.3 的台账<b>不全</b>"
+    comments.post.click()
+    assert [(c.author, c.text) for c in store.history(vid).comments] == [("我", "2.2.3 的台账<b>不全</b>")]
+    assert "&lt;b&gt;不全&lt;/b&gt;" in comments.thread.value and "我" in comments.thread.value
+    assert comments.text.value == ""
+
+
+def test_a_figure_correction_needs_a_reason_and_rescores_the_energy_rules(bench, store):
+    vid = _open(bench, "市委办公室")
+    store.decide(vid, STAGE_REVIEW, APPROVE, "", "甲", 0)
+    bench.reopen()
+    figures = bench.screen("figures")
+    assert not figures.save_button.disabled
+    before = store.verified_card(vid)
+    figures.inputs["energy_tce"].value = "120"  # more energy than last year: 1.1.x targets missed
+    figures.save_button.click()
+    assert "请填写更正理由" in figures.message.value and not store.verified_card(vid).corrections
+    figures.reason.value = "现场核对电费单"
+    figures.save_button.click()
+    card = store.verified_card(vid)
+    assert "已保存 1 项能耗数据更正" in figures.message.value
+    assert card.corrections["energy_tce"][1] == Decimal(120) and card.total < before.total
+    assert store.audit_log(vid)[-1].actor == "我" and "现场核对电费单" in str(store.audit_log(vid)[-1].after)
+    assert "更正为 <b>120</b>" in figures.result.value
+    figures.inputs["energy_tce"].value = ""  # undone: back to the submitted figure
+    figures.reason.value = "复核后按申报值"
+    figures.save_button.click()
+    assert not store.verified_card(vid).corrections and store.verified_card(vid).total == before.total
+
+
+def test_figures_cannot_be_corrected_before_the_first_review(bench):
+    _open(bench, "市委办公室")
+    figures = bench.screen("figures")
+    assert figures.save_button.disabled and figures.inputs["energy_tce"].disabled
+    assert "只有待验收的当前版本可以更正" in figures.note.value
