@@ -25,8 +25,8 @@ from shared.checks import SubmissionResult, check_roster, check_values
 from shared.filenames import safe_file_name
 from shared.findings import ERROR, Finding
 from shared.names import ALL_NAMES, EVIDENCE_NAMES, SCORE_NAMES
+from shared.numbers import shown
 from shared.rubric import RUBRIC
-from shared.scoring import plain_number
 from shared.submission import EVIDENCE_DIR, Submission, is_junk
 
 from . import labels
@@ -242,7 +242,7 @@ class Scores:
 
 
 def _shown(value: Decimal | None) -> str:
-    return labels.SCORE_UNKNOWN if value is None else labels.POINTS.format(value=plain_number(value))
+    return labels.SCORE_UNKNOWN if value is None else labels.POINTS.format(value=shown(value))
 
 
 def score_summary(result: SubmissionResult, evidence_checked: bool) -> Scores:
@@ -253,7 +253,7 @@ def score_summary(result: SubmissionResult, evidence_checked: bool) -> Scores:
         if evidenced is not None and evidenced < QUALIFY_AT:
             verdict += "\n" + labels.EVIDENCE_SHORT.format(threshold=QUALIFY_AT)
     else:
-        verdict = labels.NOT_QUALIFIES.format(threshold=QUALIFY_AT, short=plain_number(QUALIFY_AT - rescored))
+        verdict = labels.NOT_QUALIFIES.format(threshold=QUALIFY_AT, short=shown(QUALIFY_AT - rescored))
     message = labels.SCORE_LINES.format(
         claimed=_shown(result.claimed_total), rescored=_shown(result.rescored_total),
         evidenced=_shown(evidenced) if evidence_checked else labels.EVIDENCE_UNKNOWN, verdict=verdict)

@@ -4,15 +4,15 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Iterator, Protocol
 
 from .findings import Finding, count_by_severity, finding
 from .names import (ACHIEVEMENTS_RANGE, ALL_NAMES, BASE_FIGURES, DERIVED, FIGURES, LABELS, ORG_PROFILE_MAX,
                     REQUIRED_FIELDS, TOTAL)
 from .rubric import CATEGORIES, CATEGORY_CITY, INDICATORS, RUBRIC, Rule, find_roster_unit, normalize_org_name
-from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, Rescore, as_number, is_blank, parse_year,
-                      plain_number, rescore, tally)
+from .numbers import shown
+from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, Rescore, as_number, describe_decline, is_blank,
+                      parse_year, plain_number, rescore, tally)
 
 
 @dataclass
@@ -94,14 +94,8 @@ class Context:
 
 
 def _fmt(value: Any) -> str:
-    """A value as a user reads it in a message."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, Decimal):
-        return str(plain_number(value))
-    if isinstance(value, Fraction):
-        return f"{float(value):.4g}"
-    return str(value)
+    """A value as a user reads it in a message (numbers through numbers.shown: never 2.632e+05)."""
+    return shown(value)
 
 
 @functools.cache
@@ -176,9 +170,12 @@ def check_item_cells(ctx: Context) -> Iterator[Finding]:
 def check_total(ctx: Context) -> Iterator[Finding]:
     raw = ctx.values.value(TOTAL)
     saved = as_number(raw)
-    if saved is None:
-        shown = "空白" if is_blank(raw) else _fmt(raw)
-        yield finding("total_mismatch/missing", cell=ctx.cell(TOTAL), where=ctx.where, value=shown)
+    if saved is None and is_blank(raw):  # a program that does not calculate wrote it: the re-score stands
+        yield finding("total_mismatch/unsaved", cell=ctx.cell(TOTAL), where=ctx.where,
+                      rescored=_fmt(ctx.rescore.total))
+    elif saved is None:
+        yield finding("total_mismatch/not_number", cell=ctx.cell(TOTAL), where=ctx.where, value=_fmt(raw),
+                      rescored=_fmt(ctx.rescore.total))
     elif saved != ctx.rescore.total:
         yield finding("total_mismatch", cell=ctx.cell(TOTAL), where=ctx.where,
                       claimed=_fmt(saved), rescored=_fmt(ctx.rescore.total))
@@ -246,9 +243,9 @@ def _check_magnitudes(ctx: Context) -> Iterator[Finding]:
             if ratio > MAGNITUDE_FACTOR or ratio < 1 / MAGNITUDE_FACTOR:
                 name = ("base_" if base else "") + indicator.numerator
                 label = ("上年度" if base else "") + indicator.label
-                shown = f"{ratio:.0f} 倍" if ratio > 1 else f"1/{1 / ratio:.0f}"
+                times = f"{ratio:.0f} 倍" if ratio > 1 else f"1/{1 / ratio:.0f}"
                 yield finding("energy_data_invalid/magnitude", cell=ctx.cell(name), where=ctx.where, label=label,
-                              value=f"{float(value):.4g}", unit=indicator.unit, typical=typical_text, ratio=shown,
+                              value=shown(value, significant=4), unit=indicator.unit, typical=typical_text, ratio=times,
                               hint=hint)
 
 
@@ -271,7 +268,7 @@ def check_energy_scores(ctx: Context) -> Iterator[Finding]:
     for rule in RUBRIC.computed_rules:
         raw = ctx.values.value(rule.score_name)
         if is_blank(raw):
-            continue  # a formula saved without its value: total_mismatch/missing says so once
+            continue  # a formula saved without its value: total_mismatch/unsaved says so once
         saved = as_number(raw)
         score = ctx.rescore.card.rules[rule.id]
         if saved != score:
@@ -285,7 +282,8 @@ def _energy_reason(ctx: Context, rule: Rule) -> str:
     target = ctx.rescore.targets.percent[indicator.key]
     if fall is None:
         return f"{indicator.label}所需数据不完整"
-    return f"{indicator.label}下降 {float(fall) * 100:.2f}%（目标 {_fmt(target)}%）"
+    return (f"{indicator.label}{describe_decline(fall, ctx.rescore.targets.share[indicator.key])}"
+            f"（目标下降 {_fmt(target)}%）")
 
 
 def evidence_paths(raw: Any) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from .scoring import plain_number
+from .numbers import shown
 
 # Piped output is not wrapped at 80 columns: Chinese tables need the room.
 console = Console(stderr=False, width=None if sys.stdout.isatty() else 120)
@@ -166,8 +166,7 @@ def write_json(results, out: Path) -> None:
 
 
 def _score(value) -> str:
-    shown = plain_number(value)
-    return "—" if shown is None else str(shown)
+    return "—" if value is None else shown(value)
 
 
 SHOWN_PER_SUBMISSION = 5  # problem lines printed per submission; the JSON has them all

@@ -19,6 +19,7 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
+from .numbers import shown
 from .roster_import import read_unit_rows  # noqa: F401 - `jyjg roster import` finds it here too
 from .rubric import CATEGORY_CITY, CATEGORY_COUNTY, CONFIG, RUBRIC, normalize_org_name
 from .scoring import plain_number, tally
@@ -412,7 +413,7 @@ def item_scores(version: Version) -> dict[str, Decimal]:
 def build_scores(book: Sheets, store: Store, data: YearData) -> None:
     ws = book.wb.create_sheet("评分")
     items = RUBRIC.items
-    header = SCORE_HEADER + [f"{i.id}\n{i.name}\n（{plain_number(i.cap)}）" for i in items]
+    header = SCORE_HEADER + [f"{i.id}\n{i.name}\n（{shown(i.cap)}）" for i in items]
     last = len(header)
     book.widths(ws, SCORE_WIDTHS + [7] * len(items))
     book.title(ws, 1, f"益阳市{data.year}年度节约型机关创建申报评分", last)
@@ -464,7 +465,7 @@ def build_sample(book: Sheets, store: Store, data: YearData) -> None:
         return
     first = entries[0]
     book.note(ws, 2, f"方案四（三）：市机关事务管理局对区县（市）创建单位进行抽查。每个区县（市）从本年度验收通过的单位中"
-                     f"随机抽取不少于 {plain_number(first.rate * 100)}%（向上取整，至少 1 家）。随机种子“{first.seed}”，"
+                     f"随机抽取不少于 {shown(first.rate * 100)}%（向上取整，至少 1 家）。随机种子“{first.seed}”，"
                      f"同一种子可重现同一抽查结果。抽取人：{first.drawn_by}；抽取时间："
                      f"{first.drawn_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}。", last)
     # Per district: how many passed, how many drawn.
@@ -495,7 +496,7 @@ def build_sample(book: Sheets, store: Store, data: YearData) -> None:
         card = store.verified_card(e.version_id) if e.version_id else None
         marked = ""
         if card is not None:
-            marked = "、".join(f"{rid}（{plain_number(card.rules[rid].claimed)}→{plain_number(card.rules[rid].score)}）"
+            marked = "、".join(f"{rid}（{shown(card.rules[rid].claimed)}→{shown(card.rules[rid].score)}）"
                               for rid in card.marked_down) or "无"
         values = [number, e.district, e.unit.name, e.unit.creation_year, card.total if card else None,
                   ("是" if card.card.qualifies else "否") if card else "", marked, ""]

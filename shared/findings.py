@@ -52,7 +52,8 @@ _kind("invalid_value/between", ERROR, "{where} › 自评表{cell}（规则 {rul
 _kind("cap_exceeded", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分，超过本规则最高 {max} 分，按 {max} 分计。请改为 {allowed}之一。")
 _kind("cap_exceeded/item", ERROR, "{where} › 自评表{cell}（项目 {item}）：项目得分保存为 {value} 分，超过本项目上限 {max} 分。请勿改写项目得分公式，使用模板重新填写。")
 _kind("total_mismatch", ERROR, "{where} › 自评表{cell}（自评分）：保存的自评分为 {claimed}，按评分规则重新计算为 {rescored}。请在 Excel 或 WPS 中打开后重新计算并保存，不要手工改写自评分。")
-_kind("total_mismatch/missing", ERROR, "{where} › 自评表{cell}（自评分）：自评分没有保存的数值（{value}）。请在 Excel 或 WPS 中打开、确认公式计算后保存再提交。")
+_kind("total_mismatch/unsaved", WARNING, "{where} › 自评表{cell}（自评分）：没有保存计算结果（可能由不计算公式的程序生成），按评分规则重新计算为 {rescored} 分。请在 Excel 或 WPS 中打开、确认公式计算后保存再提交。")
+_kind("total_mismatch/not_number", ERROR, "{where} › 自评表{cell}（自评分）：保存的自评分为“{value}”，不是数值；按评分规则重新计算为 {rescored} 分。请勿改写自评分公式，使用模板重新填写。")
 
 # 能耗数据 (item 1.1).
 _kind("energy_data_invalid", ERROR, "{where} › 备案表{cell}（{label}）：{problem}，规则 {rules} 按 0 分计。请按能源资源消费统计台账填写大于 0 的数值。")

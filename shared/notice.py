@@ -14,8 +14,8 @@ from docx.shared import Mm, Pt
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .export import YearData, chinese_numeral, gather, group_heading, progress
+from .numbers import shown
 from .rubric import CATEGORY_COUNTY, RUBRIC
-from .scoring import plain_number
 from .store import CHINA_TIME, FAILED, PASSED, Store
 
 ISSUERS = ("益阳市机关事务管理局", "益阳市发展改革委员会", "益阳市财政局")  # 方案 四（三）
@@ -49,7 +49,7 @@ def _paragraph(doc, text: str = "", *, font: str = BODY_FONT, size: float = BODY
 
 
 def _percent(value) -> str:
-    return "—" if value is None else f"{plain_number(round(value * 100, 1))}%"
+    return "—" if value is None else f"{shown(value * 100, places=1)}%"
 
 
 def passed_groups(data: YearData) -> list[tuple[str, list[tuple[str, list[str]]]]]:
@@ -81,7 +81,7 @@ def progress_sentences(data: YearData) -> list[str]:
         label = "区县（市）党政机关" if p.label.startswith(CATEGORY_COUNTY) else p.label
         text = f"{label}共{p.units}家，累计建成{p.built}家，建成率{_percent(p.rate)}"
         if p.target is not None:
-            text += f"，{data.year}年目标为{plain_number(p.target)}%以上，{'已完成' if p.met else '尚未完成'}年度目标"
+            text += f"，{data.year}年目标为{shown(p.target)}%以上，{'已完成' if p.met else '尚未完成'}年度目标"
         sentences.append(text)
     return sentences
 
@@ -103,7 +103,7 @@ def build_notice(store: Store, year: int, issued: date | None = None) -> Documen
     _paragraph(doc, "（征求意见稿）", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc)
     _paragraph(doc, RECIPIENTS, indent=False)
-    qualify = plain_number(RUBRIC.qualify_at)
+    qualify = shown(RUBRIC.qualify_at)
     _paragraph(doc, f"根据《益阳市节约型机关创建行动方案》，{year}年度各创建单位对照《益阳市节约型机关评价指标》开展自评并申报，"
                     f"经初审、实地验收和抽查，{len(passed)}家单位评价得分达到{qualify}分（含）以上，"
                     f"确定为{year}年度节约型机关，现予以通报。")

@@ -18,7 +18,7 @@ from .export import HEAD_FILL, STATE_FILLS, Sheets, shown_date
 from .names import BASE_FIGURES, FIGURES
 from .office import to_pdf
 from .rubric import CONFIG, INDICATORS, RUBRIC
-from .scoring import decline, plain_number, tally
+from .scoring import decline, describe_decline, meets_target, plain_number, tally
 from .store import FINAL_STATES, STAGE_REVIEW, STAGE_SITE, Store, StoreError, VerifiedCard, Version
 from .template import BODY_PT, SMALL_PT, _align, _number_text, _stacked, fit_row_height
 
@@ -30,10 +30,8 @@ LAST = len(WIDTHS)
 LAST_COL = get_column_letter(LAST)
 
 
-def _percent(value: Fraction | None) -> str:
-    if value is None:
-        return "无法计算"
-    return f"{Decimal(value.numerator) / Decimal(value.denominator) * 100:.2f}%"
+def _decline_text(fall: Fraction | None, target: Fraction) -> str:
+    return "无法计算" if fall is None else describe_decline(fall, target)
 
 
 def find_version(store: Store, unit_name: str, year: int) -> Version:
@@ -147,7 +145,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     book.merge(figures, f"E2:{LAST_COL}2", border=False)
     figures.row_dimensions[2].height = 24
     row = figures_block(book, figures, 3, version, card)
-    book.note(figures, row, f"注：下降率 =（上年度 − 创建年度）÷ 上年度；达到或超过当年目标即完成，"
+    book.note(figures, row, f"注：下降率 =（上年度 − 创建年度）÷ 上年度，四舍五入到小数点后 10 位（即百分比的 8 位小数）后达到或超过当年目标即完成，"
                             f"完成人均综合能耗、人均用水量、单位建筑面积能耗目标分别计 "
                             f"{'、'.join(_number_text(r.points) for r in RUBRIC.items[0].rules)} 分。", LAST)
     row = signature_block(book, figures, row + 2)
@@ -203,9 +201,10 @@ def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCa
     for key, indicator in INDICATORS.items():
         target = targets.percent[key]
         now = decline(card.figures, indicator)
-        met = now is not None and now >= targets.share[key]
-        values = [(1, f"{indicator.label}下降率（目标 {_number_text(target)}%）"),
-                  (5, _percent(decline(declared, indicator))), (7, _percent(now)),
+        met = meets_target(now, targets.share[key])
+        values = [(1, f"{indicator.label}较上年（目标下降 {_number_text(target)}%）"),
+                  (5, _decline_text(decline(declared, indicator), targets.share[key])),
+                  (7, _decline_text(now, targets.share[key])),
                   (9, "完成目标" if met else "未完成目标")]
         _figure_row(book, ws, row, values)
         row += 1

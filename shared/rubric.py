@@ -247,7 +247,14 @@ def load_config(path: Path = DATA_DIR / "targets.toml") -> Config:
         missing = set(INDICATORS) - set(table)
         if unknown or missing:
             raise RubricError(f"targets.toml energy.{year}: unknown {sorted(unknown)}, missing {sorted(missing)}")
-        energy[int(year)] = EnergyTargets(int(year), {k: _dec(v) for k, v in table.items()})
+        percents = {k: _dec(v) for k, v in table.items()}
+        for key, percent in percents.items():
+            # At most 8 decimals of a percent: a share with at most 10, the energy rule's declared precision,
+            # so that the template's ROUND(target/100,10) is the target itself.
+            if not (0 <= percent < 100) or percent.normalize().as_tuple().exponent < -8:
+                raise RubricError(f"{path.name} [energy.{year}] {key} = \"{percent}\"：下降目标应为 0 到 100 之间的百分数，"
+                                  "最多 8 位小数。")
+        energy[int(year)] = EnergyTargets(int(year), percents)
     if not energy:
         raise RubricError("targets.toml has no energy targets")
     creation = {int(y): {k: _dec(v) for k, v in t.items()} for y, t in data.get("creation", {}).items()}

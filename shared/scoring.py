@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Mapping
 
+from .numbers import round_half_up, shown
 from .rubric import CONFIG, INDICATORS, RUBRIC, Config, EnergyTargets, Indicator, Rubric, Rule
 
 # Why a claim did not score as written. None means it scored exactly what it claimed.
@@ -147,12 +148,48 @@ def decline(figures: Mapping[str, object], indicator: Indicator) -> Fraction | N
     return figures_of(figures).decline(indicator)
 
 
+# The CONTRACT's declared precision: the decline, rounded half up to this many decimal places, meets the
+# target when it is at least the target. Every spreadsheet engine can reproduce it (ROUND(decline,10)).
+DECLINE_PLACES = 10
+
+
+def rounded_decline(fall: Fraction) -> Decimal:
+    """The decline as the energy rule sees it: rounded half up (away from zero, as ROUND) to 10 places."""
+    return round_half_up(fall, DECLINE_PLACES)
+
+
+def meets_target(fall: Fraction | None, target: Fraction) -> bool:
+    """The one energy-target rule of the checker, the template, the reports and the dashboard."""
+    return fall is not None and rounded_decline(fall) >= target
+
+
 def energy_rule_score(rule: Rule, figures: Mapping[str, object], year: int | None, config: Config = CONFIG) -> Decimal:
     indicator = INDICATORS[rule.indicator]
-    fall = decline(figures, indicator)
-    if fall is None:
-        return Decimal(0)
-    return rule.points if fall >= config.energy_targets(year).share[indicator.key] else Decimal(0)
+    met = meets_target(decline(figures, indicator), config.energy_targets(year).share[indicator.key])
+    return rule.points if met else Decimal(0)
+
+
+def describe_decline(fall: Fraction, target: Fraction) -> str:
+    """A decline as a person reads it, never contradicting its verdict: "下降 2.5%", "上升 0.66%",
+    "与上年持平". Two decimals of a percent, more when two would round a shortfall up to the target
+    (a decline 10⁻⁹ short of 2 % reads 下降 1.9999999%, not 下降 2.00%)."""
+    met = meets_target(fall, target)
+    basis = Fraction(rounded_decline(fall)) if met else fall
+    for places in range(2, DECLINE_PLACES - 1):
+        percent = round_half_up(basis * 100, places)
+        if (Fraction(percent) / 100 >= target) == met:
+            break
+    else:
+        percent = round_half_up(basis * 100, DECLINE_PLACES - 2)  # = the rounded decline: agrees by definition
+    if percent == 0:
+        if basis == 0 or met:
+            return "与上年持平"
+        for places in range(3, DECLINE_PLACES - 1):  # a rise too small for two decimals still reads as a rise
+            percent = round_half_up(basis * 100, places)
+            if percent:
+                break
+    word = "下降" if percent > 0 else "上升"
+    return f"{word} {shown(abs(percent))}%"
 
 
 # --- items and total ------------------------------------------------------------------------

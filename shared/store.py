@@ -55,8 +55,9 @@ from sqlalchemy.pool import StaticPool
 
 from .checks import SubmissionResult, json_value
 from .names import LABELS
+from .numbers import shown
 from .rubric import CATEGORIES, CATEGORY_CITY, CATEGORY_COUNTY, ROSTER, RUBRIC, find_roster_unit, normalize_org_name
-from .scoring import BASE_FIGURE_NAMES, FIGURE_NAMES, ScoreCard, as_number, energy_rule_score, plain_number, tally
+from .scoring import BASE_FIGURE_NAMES, FIGURE_NAMES, ScoreCard, as_number, energy_rule_score, tally
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_DB_URL = "sqlite:///jyjg.db"
@@ -516,7 +517,7 @@ def rectification_draft(card: VerifiedCard) -> str:
 
 
 def _shown(value: Decimal | None) -> str:
-    return "—" if value is None else str(plain_number(value))
+    return "—" if value is None else shown(value)
 
 
 def check_verified_score(rule_id: str, score: object, reason: str, claimed: Decimal) -> Decimal:

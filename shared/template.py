@@ -28,6 +28,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from .names import ACHIEVEMENTS_RANGE, DERIVED, FIGURES, LONG_TEXTS, ORG_PROFILE_MAX, TEXT_FIELDS, TOTAL, YEAR_FIELD
 from .rubric import CATEGORIES, CONFIG, INDICATORS, RUBRIC, Config, Rubric, Rule
+from .scoring import DECLINE_PLACES
 
 FILING = "备案表"
 SELF = "自评表"
@@ -91,7 +92,8 @@ def absolute(sheet: str, cell: str) -> str:
 # --- formula pieces (shared by the template and its tests' allow-list) -------------------------
 
 ALLOWED_FUNCTIONS = frozenset(
-    {"IF", "IFERROR", "ISNUMBER", "ISLOGICAL", "AND", "OR", "NOT", "LOOKUP", "MIN", "SUM", "ROUND", "LEN", "TRIM"}
+    {"IF", "IFERROR", "ISNUMBER", "ISLOGICAL", "AND", "OR", "NOT", "LOOKUP", "MIN", "SUM", "ROUND", "ROUNDDOWN", "LEN",
+     "TRIM"}
 )
 
 
@@ -118,16 +120,48 @@ def indicator_formula(numerator: str, denominator: str, factor: int) -> str:
     return f'=IFERROR(IF(AND({is_positive(numerator)},{is_positive(denominator)}),{value},""),"")'
 
 
-def decline_formula(now: str, base: str) -> str:
-    return f'=IFERROR(IF(AND(ISNUMBER({now}),ISNUMBER({base})),({base}-{now})/{base},""),"")'
+# Decimal places the spreadsheet's decline is first rounded to, to shed floating-point noise (see rounded_decline).
+NOISE_PLACES = 14
+
+
+def rounded_decline(now: str, base: str) -> str:
+    """scoring.rounded_decline in spreadsheet arithmetic: the decline rounded half up (ROUND rounds half
+    away from zero in Excel, WPS and LibreOffice alike) to 10 places.
+
+    Doubles carry the decline to within about 10⁻¹⁵ of its exact value, so a decline that is exactly half
+    way at the 11th digit (0.01999999995, from figures such as 20 and 19.600000001 tce) can come out as
+    0.019999999949999923 and round down where the exact rule rounds up. Rounding to 14 places first puts
+    it back on 0.01999999995. What remains apart from the exact rule is a decline within 5·10⁻¹⁵ of such a
+    half-way point without being on it, which takes figures of 15 and more significant digits."""
+    return f"ROUND(ROUND(({base}-{now})/{base},{NOISE_PLACES}),{DECLINE_PLACES})"
+
+
+def target_met(now: str, base: str, target: str) -> str:
+    """scoring.meets_target, the CONTRACT's declared precision: the rounded decline is at least the target.
+    The target (a percent with at most 8 decimals, so a share with at most 10) is rounded too, so that both
+    sides are the nearest doubles to 10-place decimals and compare as those decimals do."""
+    return f"{rounded_decline(now, base)}>=ROUND({target}/100,{DECLINE_PLACES})"
+
+
+def decline_formula(now: str, base: str, target: str, places: int) -> str:
+    """The decline as the 备案表 shows it (a percent with `places` decimals): as the rule rounds it when it
+    meets the target, cut down (never rounded up) when it misses, so a miss never reads as the target."""
+    fall = f"({base}-{now})/{base}"
+    shown = (f"IF({target_met(now, base, target)},{rounded_decline(now, base)},"
+             f"IF({fall}>=0,ROUNDDOWN({fall},{places + 2}),{fall}))")
+    return f'=IFERROR(IF(AND(ISNUMBER({now}),ISNUMBER({base})),{shown},""),"")'
+
+
+def decline_number_format(places: int) -> str:
+    """下降 2.50% / 上升 0.66%: a rise is never printed as a negative decline."""
+    digits = "0." + "0" * places if places else "0"
+    return f'"下降 "{digits}%;"上升 "{digits}%'
 
 
 def energy_score_formula(rule: Rule, now: str, base: str, target: str) -> str:
-    """scoring.energy_rule_score. Both sides rounded to 10 places so that a decline exactly equal to the
-    target (2.5 % from 10.0 -> 9.75) meets it despite binary floating point."""
+    """scoring.energy_rule_score."""
     points = _number_text(rule.points)
-    met = f"ROUND(({base}-{now})/{base},10)>=ROUND({target}/100,10)"
-    return f"=IFERROR(IF(AND(ISNUMBER({now}),ISNUMBER({base})),IF({met},{points},0),0),0)"
+    return f"=IFERROR(IF(AND(ISNUMBER({now}),ISNUMBER({base})),IF({target_met(now, base, target)},{points},0),0),0)"
 
 
 def target_formula(year: str, years: str, percents: str, first: str) -> str:
@@ -358,7 +392,7 @@ class _Builder:
         ws.row_dimensions[5].height = 36
 
         # The figures of both years and what they give.
-        header = ("项目", None, "上年度\n（基数）", "创建年度", "较上年下降", "本年度下降目标")
+        header = ("项目", None, "上年度\n（基数）", "创建年度", "较上年", "本年度下降目标")
         for col, text in enumerate(header, start=1):
             if text:
                 put(ws, f"{get_column_letter(col)}6", text, font=label_font)
@@ -387,7 +421,9 @@ class _Builder:
                     indicator_formula(prefix + indicator.numerator, prefix + indicator.denominator, indicator.factor),
                     fill=FORMULA_FILL, fmt="#,##0.00")
                 self.name(prefix + key, FILING, f"{col}{row}")
-            put(ws, f"E{row}", decline_formula(key, f"base_{key}"), fill=FORMULA_FILL, fmt="0.00%")
+            places = self.decline_places()
+            put(ws, f"E{row}", decline_formula(key, f"base_{key}", self.target_names[key], places),
+                fill=FORMULA_FILL, fmt=decline_number_format(places))
             put(ws, f"F{row}", f"={self.target_names[key]}", fill=FORMULA_FILL, fmt='0.0#"%"')
             ws.row_dimensions[row].height = row_h
             row += 1
@@ -468,6 +504,12 @@ class _Builder:
         ws.protection.formatRows = False  # let users make a row taller for long text
         ws.protection.formatColumns = False
         ws.protection.formatCells = False  # the add-in colours the cells it finds at fault
+
+    def decline_places(self) -> int:
+        """Decimals of a percent the 备案表 shows a decline with: 2, or as many as the finest target has."""
+        finest = max(-min(0, p.normalize().as_tuple().exponent)
+                     for targets in self.config.energy.values() for p in targets.percent.values())
+        return max(2, finest)
 
     def _row_of(self, name: str) -> int:
         return int(self.names[name].rsplit("$", 1)[1])

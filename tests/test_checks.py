@@ -101,10 +101,28 @@ def test_blank_claim_is_not_a_finding_but_scores_zero():
     assert codes(result) == []
 
 
-def test_saved_total_that_differs_and_one_missing():
-    assert ("total_mismatch", None) in codes(check(complete(total_score=99)))
-    assert ("total_mismatch/missing", None) in codes(check(complete(total_score=None)))
-    assert check(complete(total_score=None)).claimed_total is None
+def test_saved_total_that_differs_is_an_error():
+    (found,) = [f for f in check(complete(total_score=99)).findings if f.code == "total_mismatch"]
+    assert found.severity == "error"
+
+
+def test_a_total_with_no_saved_value_is_a_warning_and_the_rescore_stands():
+    """CONTRACT: a workbook written by a program that does not calculate: total_mismatch, a warning,
+    claimed_total null."""
+    result = check(complete(total_score=None))
+    (found,) = [f for f in result.findings if f.code == "total_mismatch"]
+    assert found.severity == "warning" and found.kind == "total_mismatch/unsaved"
+    assert "重新计算为 100 分" in found.message
+    contract = result.as_contract()
+    assert contract["claimed_total"] is None and contract["rescored_total"] == 100
+    assert contract["findings"][0]["severity"] == "warning"
+
+
+def test_a_total_saved_as_text_is_an_error():
+    result = check(complete(total_score="#REF!"))
+    (found,) = [f for f in result.findings if f.code == "total_mismatch"]
+    assert found.severity == "error" and "“#REF!”" in found.message
+    assert result.claimed_total is None
 
 
 def test_item_cell_above_its_cap():
@@ -228,3 +246,41 @@ def test_every_kind_in_the_table_has_a_contract_code():
                 "cap_exceeded", "total_mismatch", "energy_data_invalid", "energy_mismatch", "evidence_missing",
                 "evidence_not_found", "evidence_unsafe", "evidence_broken", "duplicate_submission", "not_on_roster"}
     assert {k.code for k in KINDS.values()} == contract
+
+
+# --- what a person reads never contradicts the verdict ---------------------------------------------
+
+def energy_message(result, rule_id):
+    return next(f.message for f in result.findings if f.code == "energy_mismatch" and f.rule == rule_id)
+
+
+def test_a_shortfall_of_a_hair_is_shown_with_the_digits_that_explain_the_score():
+    """Base 20 tce on 1000 m², this year 19.60000002 tce: a decline of 1.9999999 %, 10⁻⁹ short of 2 %."""
+    result = check(complete(floor_area_m2=1000, base_floor_area_m2=1000, base_energy_tce=20.0,
+                            energy_tce=19.60000002, score_1_1_3=3.0, headcount=30, base_headcount=30))
+    message = energy_message(result, "1.1.3")
+    assert "单位建筑面积能耗下降 1.9999999%（目标下降 2%），应得 0 分" in message
+    assert "2.00%" not in message
+
+
+def test_a_rise_reads_as_a_rise():
+    result = check(complete(energy_tce=100.66, base_energy_tce=100.0, score_1_1_1=4.0))
+    assert "人均综合能耗上升 0.66%（目标下降 2.5%）" in energy_message(result, "1.1.1")
+
+
+def test_the_issues_real_figures_are_no_mismatch_any_more():
+    """Saved by Excel as 3 points (ROUND(decline,10)>=target): the checker now agrees."""
+    result = check(complete(floor_area_m2=38847, base_floor_area_m2=36755, energy_tce=1170.42,
+                            base_energy_tce=1129.99, score_1_1_3=3.0))
+    assert result.rules["1.1.3"]["score"] == 3
+    assert not [f for f in result.findings if f.code in ("energy_mismatch", "total_mismatch")]
+
+
+def test_no_message_uses_scientific_notation():
+    """kgce entered as tce: 263 200 kgce/人 reads in full, never 2.632e+05."""
+    result = check(complete(energy_tce=7896000, base_energy_tce=8000000, headcount=30, base_headcount=30,
+                            score_2_2_5=1e-05, score_3_1_1=1e20))
+    messages = " ".join(f.message for f in result.findings)
+    assert "263200" in messages and "0.00001" in messages and "100000000000000000000" in messages
+    import re
+    assert not re.search(r"\d[eE][+-]?\d", messages), messages

@@ -33,7 +33,11 @@ def test_every_finding_code_appears(demo):
 def test_most_units_are_clean_and_qualify(demo):
     _, results = demo
     clean = [r for r in results if not r.counts[0]]
-    assert all(r.claimed_total == r.rescored_total == r.evidenced_total for r in clean)
+    assert all(r.rescored_total == r.evidenced_total for r in clean)
+    # A workbook saved without its formulas' values is a warning only: no claimed total, the re-score stands.
+    assert all(r.claimed_total in (r.rescored_total, None) for r in clean)
+    assert all(r.claimed_total is not None or any(f.code == "total_mismatch" and f.severity == "warning"
+                                                  for f in r.findings) for r in clean)
     assert sum(1 for r in clean if r.qualifies) >= 35
     below = [r for r in results if r.rescored_total is not None and not r.qualifies]
     assert len(below) >= 4

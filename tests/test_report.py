@@ -121,8 +121,8 @@ def test_corrected_figures_and_declines_are_shown(scenario, tmp_path):
     figures = {row[0]: row for row in wb[FIGURES_SHEET].iter_rows(values_only=True) if row[0]}
     assert figures["单位综合能源消耗量（tce）"][4] == 97 and figures["单位综合能源消耗量（tce）"][6] == 99
     assert figures["单位综合能源消耗量（tce）"][8] == "评价小组更正"
-    per_capita = figures["人均综合能耗下降率（目标 2.5%）"]
-    assert (per_capita[4], per_capita[6], per_capita[8]) == ("3.00%", "1.00%", "未完成目标")
+    per_capita = figures["人均综合能耗较上年（目标下降 2.5%）"]
+    assert (per_capita[4], per_capita[6], per_capita[8]) == ("下降 3%", "下降 1%", "未完成目标")
     rows = rule_rows(wb[SHEET])
     assert rows["1.1.1"]["verified"] == 0 and rows["1.1.1"]["self"] == 4
     assert rows["1.1.1"]["reason"] == "按更正后的能耗数据计算"

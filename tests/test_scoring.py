@@ -1,13 +1,14 @@
 """Exact re-scoring, checked case by case and against a plain second computation."""
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from shared.rubric import CONFIG, RUBRIC
-from shared.scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, as_number, decline, energy_rule_score,
-                            indicator_value, parse_year, plain_number, rescore, score_claim, tally)
+from shared.scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, as_number, decline, describe_decline,
+                            energy_rule_score, indicator_value, meets_target, parse_year, plain_number, rescore,
+                            rounded_decline, score_claim, tally)
 from shared.rubric import INDICATORS
 
 R = RUBRIC.rule
@@ -78,6 +79,73 @@ def test_just_below_the_target_misses_it():
     assert energy_rule_score(R("1.1.1"), figures(e=9.7501), 2020) == 0
 
 
+# --- the declared precision: the decline rounded half up to 10 places meets the target when >= it --------
+
+def area_figures(base_area, base_tce, area, tce):
+    return figures(a=area, e=tce, ba=base_area, be=base_tce)
+
+
+def test_the_issues_real_figures_meet_the_area_target_as_the_template_says():
+    """base 36 755 m², 1 129.99 tce; this year 38 847 m², 1 170.42 tce: a decline of 0.0199999999863…,
+    which is 0.0200000000 at the declared precision: 1.1.3 earns its 3 points in the core too."""
+    f = area_figures(36755, 1129.99, 38847, 1170.42)
+    fall = decline(f, INDICATORS["energy_per_area"])
+    assert Fraction(199999999, 10**10) < fall < Fraction(2, 100)
+    assert rounded_decline(fall) == Decimal("0.0200000000")
+    assert energy_rule_score(R("1.1.3"), f, 2020) == 3
+    assert describe_decline(fall, Fraction(2, 100)) == "下降 2%"
+
+
+# (label, this year's tce from a base of 20 tce on an unchanged 1000 m², decline, 1.1.3 score)
+NEAR_AREA_TARGET = [
+    ("exactly_on_it", 19.6, "0.02", 3),
+    ("short_by_1e-11", 19.6000000002, "0.01999999999", 3),  # rounds up to 0.0200000000
+    ("half_way_at_the_11th_digit", 19.600000001, "0.01999999995", 3),  # half up
+    ("just_under_half_way", 19.6000000010002, "0.01999999994999", 0),
+    ("short_by_1e-10", 19.600000002, "0.0199999999", 0),
+    ("short_by_1e-9", 19.60000002, "0.019999999", 0),
+    ("short_by_1e-7", 19.600002, "0.0199999", 0),
+    ("over_by_1e-11", 19.5999999998, "0.02000000001", 3),
+]
+
+
+@pytest.mark.parametrize("label, tce, expected_decline, score", NEAR_AREA_TARGET, ids=[c[0] for c in NEAR_AREA_TARGET])
+def test_near_the_area_target(label, tce, expected_decline, score):
+    f = area_figures(1000, 20, 1000, tce)
+    fall = decline(f, INDICATORS["energy_per_area"])
+    assert fall == Fraction(expected_decline)
+    assert energy_rule_score(R("1.1.3"), f, 2020) == score
+    assert meets_target(fall, Fraction(2, 100)) == bool(score)
+
+
+@pytest.mark.parametrize("shortfall, score", [(0, 4), (Fraction(1, 10**11), 4), (Fraction(1, 10**9), 0),
+                                              (Fraction(1, 10**7), 0)])
+def test_near_the_per_capita_target(shortfall, score):
+    """2.5 % from 10 tce over 30 people: this year's tce is 10 × (1 − 2.5 % + shortfall)."""
+    tce = Fraction(10) * (1 - Fraction(25, 1000) + shortfall)
+    f = figures(e=Decimal(tce.numerator) / tce.denominator)
+    assert decline(f, INDICATORS["energy_per_capita"]) == Fraction(25, 1000) - shortfall
+    assert energy_rule_score(R("1.1.1"), f, 2020) == score
+
+
+@pytest.mark.parametrize("fall, target, text", [
+    (Fraction(2, 100), Fraction(2, 100), "下降 2%"),
+    (Fraction(2, 100) - Fraction(1, 10**11), Fraction(2, 100), "下降 2%"),  # meets: may read as the target
+    (Fraction(2, 100) - Fraction(1, 10**10), Fraction(2, 100), "下降 1.99999999%"),
+    (Fraction(2, 100) - Fraction(1, 10**9), Fraction(2, 100), "下降 1.9999999%"),
+    (Fraction(2, 100) - Fraction(1, 10**7), Fraction(2, 100), "下降 1.99999%"),
+    (Fraction(1999, 100000), Fraction(2, 100), "下降 1.999%"),
+    (Fraction(253, 10000), Fraction(25, 1000), "下降 2.53%"),
+    (Fraction(1, 3), Fraction(25, 1000), "下降 33.33%"),
+    (Fraction(-66, 10000), Fraction(2, 100), "上升 0.66%"),
+    (Fraction(-1, 10**9), Fraction(2, 100), "上升 0.0000001%"),
+    (Fraction(0), Fraction(2, 100), "与上年持平"),
+    (Fraction(-4, 10**11), Fraction(0), "与上年持平"),  # rounds to 0, which meets a 0 % target
+])
+def test_a_decline_reads_as_its_verdict(fall, target, text):
+    assert describe_decline(fall, target) == text
+
+
 def test_area_target_is_two_percent():
     assert energy_rule_score(R("1.1.3"), figures(e=9.8), 2020) == 3  # exactly 2.0 %
     assert energy_rule_score(R("1.1.3"), figures(e=9.81), 2020) == 0
@@ -143,8 +211,13 @@ def naive_energy(rule, f, year):
     if any(isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0 for v in vals):
         return Fraction(0)
     n, d, bn, bd = (Fraction(str(v)) for v in vals)
-    target = Fraction(str(CONFIG.energy_targets(year).percent[ind.key])) / 100
-    return Fraction(str(rule.points)) if (bn / bd - n / d) / (bn / bd) >= target else Fraction(0)
+    target = Decimal(str(CONFIG.energy_targets(year).percent[ind.key])) / 100
+    exact = (bn / bd - n / d) / (bn / bd)
+    with localcontext() as ctx:  # the declared precision, worked out with Decimal's own rounding
+        ctx.prec = 60
+        shown_decline = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+            Decimal("1e-10"), rounding=ROUND_HALF_UP)
+    return Fraction(str(rule.points)) if shown_decline >= target else Fraction(0)
 
 
 claim = st.one_of(st.none(), st.integers(-3, 9), st.floats(-3, 9, allow_nan=False).map(lambda x: round(x, 2)),

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Iterable, Sequence
 
+from shared.numbers import shown
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY
-from shared.scoring import plain_number
 from shared.store import STATES, StoredUnit, Version
 
 PAGE_SIZE = 50
@@ -167,8 +167,7 @@ def typed_cell(value: object, css: str = "") -> str:
 
 
 def score(value: Decimal | None) -> str:
-    shown = plain_number(value)
-    return "—" if shown is None else str(shown)
+    return "—" if value is None else shown(value)
 
 
 def action_js(command: str, scroll_to: str = "") -> str:

@@ -13,7 +13,8 @@ from typing import Iterable, Mapping, Sequence
 
 from shared.names import FIGURES
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, CONFIG, INDICATORS, RUBRIC
-from shared.scoring import as_number, decline, indicator_value, tally
+from shared.numbers import shown
+from shared.scoring import as_number, decline, describe_decline, indicator_value, meets_target, tally
 from shared.store import (AWAITING_REVIEW, AWAITING_SITE, CHINA_TIME, PASSED, RETURNED, STATES,
                           History, StoredUnit, UnitState, Version)
 
@@ -236,14 +237,14 @@ def render_findings(version: Version) -> str:
     return f'<h4>整体问题</h4><ul class="jyjg-findings">{items}</ul>'
 
 
-def _fmt(value: Fraction | Decimal | None, places: int = 2) -> str:
-    return "—" if value is None else f"{float(value):,.{places}f}"
+def _fmt(value: Fraction | Decimal | None) -> str:
+    return "—" if value is None else shown(value, significant=4, grouped=True)
 
 
 def _raw_figure(raw: object) -> str:
     number = as_number(raw)
     if number is not None:
-        return text(f"{float(number):,.2f}".rstrip("0").rstrip("."))
+        return text(shown(number, grouped=True))  # every digit typed: the verdict may rest on the last one
     return '<span class="jyjg-muted">未填</span>' if raw in (None, "") else text(f"“{raw}”")
 
 
@@ -261,16 +262,16 @@ def render_figures(version: Version, figures: Mapping[str, object] | None = None
         before = indicator_value(figures, indicator, base=True)
         fall = decline(figures, indicator)
         target = targets.percent[key]
-        met = "—" if fall is None else ('<span class="jyjg-ok">达标</span>' if fall >= targets.share[key]
+        met = "—" if fall is None else ('<span class="jyjg-ok">达标</span>' if meets_target(fall, targets.share[key])
                                         else '<span class="jyjg-err">未达标</span>')
         derived.append(
             f"<tr><td>{text(indicator.label)}（{text(indicator.unit)}）</td><td class=\"num\">{_fmt(now)}</td>"
-            f"<td class=\"num\">{_fmt(before)}</td><td class=\"num\">{'—' if fall is None else _fmt(fall * 100) + '%'}</td>"
-            f"<td class=\"num\">{target}%</td><td>{met}</td></tr>")
+            f"<td class=\"num\">{_fmt(before)}</td><td class=\"num\">{'—' if fall is None else describe_decline(fall, targets.share[key])}</td>"
+            f"<td class=\"num\">下降 {shown(target)}%</td><td>{met}</td></tr>")
     return ('<table class="jyjg-table jyjg-figures"><thead><tr><th>备案表数据</th><th class="num">本年度</th>'
             f'<th class="num">上年度</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
             '<table class="jyjg-table jyjg-figures"><thead><tr><th>折算指标</th><th class="num">本年度</th>'
-            '<th class="num">上年度</th><th class="num">下降率</th><th class="num">目标</th><th>结果</th></tr></thead>'
+            '<th class="num">上年度</th><th class="num">较上年</th><th class="num">目标</th><th>结果</th></tr></thead>'
             f'<tbody>{"".join(derived)}</tbody></table>')
 
 
