@@ -136,6 +136,23 @@ def test_rules_table_shows_the_rescore_of_each_rule(store, tmp_path):
     assert '<td class="num">5</td><td class="num">2</td>' in rule_row  # above the maximum: capped
 
 
+def test_figures_show_each_decline_as_its_verdict(store, tmp_path):
+    """CONTRACT: one rule everywhere, and a shown decline never contradicts it (the dashboard's figures)."""
+    version = record_synthetic(store, tmp_path / "in", "市委办公室")
+    near = {**version.figures, "floor_area_m2": 1000, "base_floor_area_m2": 1000, "base_energy_tce": 20,
+            "energy_tce": 19.60000002, "water_t": 3321, "headcount": 100, "base_headcount": 100}
+    html = render.render_figures(version, near)
+    area_row = html.split("单位建筑面积能耗")[1].split("</tr>")[0]
+    assert "下降 1.9999999%" in area_row and "下降 2%" in area_row and "未达标" in area_row
+    assert "19.60000002" in html  # every digit the verdict rests on
+    water_row = html.split("人均用水量")[1].split("</tr>")[0]
+    assert "上升 0.64%" in water_row and "未达标" in water_row
+    issue = {**near, "floor_area_m2": 38847, "base_floor_area_m2": 36755, "energy_tce": 1170.42,
+             "base_energy_tce": 1129.99}
+    issue_row = render.render_figures(version, issue).split("单位建筑面积能耗")[1].split("</tr>")[0]
+    assert '<span class="jyjg-ok">达标</span>' in issue_row and "下降 2%" in issue_row
+
+
 def test_progress_counts_passed_units_up_to_the_year_against_the_target(store, tmp_path):
     store.import_units([("赫山区财政局", 2020, ""), ("赫山区教育局", 2020, ""), ("赫山区民政局", 2021, "")], "赫山区")
     version = record_synthetic(store, tmp_path / "in", "赫山区财政局", category=CATEGORY_COUNTY)
