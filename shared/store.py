@@ -93,6 +93,7 @@ NO_COMPOUND_GROUPS = ("", "独立庭院")
 
 ALL_FIGURE_NAMES = FIGURE_NAMES + BASE_FIGURE_NAMES
 REASON_MAX = 200
+REVOKE_REASON_MAX = 500
 SYSTEM = "系统"
 CHINA_TIME = timezone(timedelta(hours=8))
 
@@ -205,6 +206,10 @@ class SubmissionRow(Base):
     revision: Mapped[int] = mapped_column(Integer, server_default="0")
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # 撤回: a wrong upload taken out of the lists and counts, kept with who, when and why (set once).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class DecisionRow(Base):
@@ -221,6 +226,22 @@ class DecisionRow(Base):
     revision: Mapped[int] = mapped_column(Integer)  # the version's revision this decision made
     verified_total: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     marked_down: Mapped[list | None] = mapped_column(JSON)
+
+
+class RevocationRow(Base):
+    """撤销决定: a decision stays as it was made; its revocation is a row of its own."""
+
+    __tablename__ = "decision_revocations"
+    __table_args__ = (UniqueConstraint("decision_id", name="uq_decision_revocations_decision_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", name="fk_decision_revocations_decision_id_decisions"))
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", name="fk_decision_revocations_submission_id_submissions"), index=True)
+    revoked_by: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)  # the version's revision this revocation made
 
 
 class CommentRow(Base):
@@ -324,10 +345,17 @@ class Version:
     values: dict = field(default_factory=dict, repr=False)
     evidence: dict = field(default_factory=dict, repr=False)
     created: bool = False  # True when record() stored it just now
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    withdraw_reason: str | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     @property
     def current(self) -> bool:
-        return self.superseded_by is None
+        return self.superseded_by is None and self.withdrawn_at is None
 
     @property
     def label(self) -> str:
@@ -349,6 +377,13 @@ class Decision:
     revision: int
     verified_total: Decimal | None = None
     marked_down: tuple[str, ...] = ()
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 @dataclass(frozen=True)
@@ -432,6 +467,16 @@ class UnitState:
 
 
 @dataclass(frozen=True)
+class BulkResult:
+    """One submission's answer in a bulk decision: the decision made, or why not (Chinese)."""
+
+    version_id: int
+    label: str
+    decision: Decision | None
+    refused: str | None
+
+
+@dataclass(frozen=True)
 class FigureShare:
     """Current versions of one year that report identical energy figures."""
 
@@ -459,6 +504,8 @@ def check_decision(version: Version, stage: str, outcome: str, opinion: str, rev
     if not (reviewer or "").strip():
         raise InvalidDecision("请填写评审人姓名。")
     opinion = (opinion or "").strip()
+    if version.withdrawn:
+        raise InvalidDecision(f"{version.label}已撤回，不能再作{stage}结论。")
     if version.superseded_by is not None:
         raise InvalidDecision(f"{version.label}已被新版本替代，请对最新版本作出{stage}结论。")
     if year_result is not None:
@@ -476,12 +523,13 @@ def check_decision(version: Version, stage: str, outcome: str, opinion: str, rev
                 f"低于 {_shown(RUBRIC.qualify_at)} 分，不符合申报条件（自评达 80 分以上方可申报），请退回补正。")
     if stage == STAGE_REVIEW and outcome == RETURN and not opinion:
         raise InvalidDecision("退回补正须填写意见，写明需要补正的内容。")
-    if stage == STAGE_SITE and outcome == APPROVE:
+    if stage == STAGE_SITE:
         assert card is not None
-        if card.pending:
+        if card.pending:  # either outcome rests on the group's own look at every rule
             raise InvalidDecision(
-                f"还有 {len(card.pending)} 条规则未核定得分（{'、'.join(card.pending)}），"
-                "请评价小组逐条核定后再作验收结论。")
+                f"还有 {len(card.pending)} 条规则未核定（{'、'.join(card.pending)}）：只有评价小组逐条核定过的规则才算核定，"
+                "请在“核定”中核定这些规则后再作实地验收结论。")
+    if stage == STAGE_SITE and outcome == APPROVE:
         if not card.card.qualifies:
             raise InvalidDecision(
                 f"核定总分为 {_shown(card.total)} 分，低于 {_shown(RUBRIC.qualify_at)} 分，不能验收通过。"
@@ -490,6 +538,14 @@ def check_decision(version: Version, stage: str, outcome: str, opinion: str, rev
         assert card is not None
         opinion = rectification_draft(card)
     return opinion
+
+
+def state_after(decisions: Iterable[tuple[str, str]]) -> str:
+    """The state a version reaches through its standing decisions, (stage, outcome) oldest first."""
+    state = AWAITING_REVIEW
+    for stage, outcome in decisions:
+        state = WORKFLOW[stage][1][outcome]
+    return state
 
 
 def _wrong_state_message(version: Version, stage: str) -> str:
@@ -809,11 +865,12 @@ class Store:
                 return self._version(s, existing)
             unit = self._unit_for(s, result.org_name, result.org_category, by)
             previous = self._latest(s, unit.id, result.assess_year) if unit is not None else None
+            last_number = self._last_number(s, unit.id, result.assess_year) if unit is not None else 0
             errors, warnings = result.counts
             row = SubmissionRow(
                 unit_id=unit.id if unit else None,
                 assess_year=result.assess_year,
-                number=(previous.number + 1 if previous else 1) if unit else None,
+                number=last_number + 1 if unit else None,
                 content_hash=content_hash,
                 stored_name=stored_name,
                 original_name=original.name,
@@ -885,17 +942,31 @@ class Store:
 
     @staticmethod
     def _latest(s: Session, unit_id: int, year: int | None) -> SubmissionRow | None:
+        """The unit's current version of the year (what a new version supersedes)."""
         year_is = SubmissionRow.assess_year.is_(None) if year is None else SubmissionRow.assess_year == year
-        return s.scalar(select(SubmissionRow).where(SubmissionRow.unit_id == unit_id, year_is)
+        return s.scalar(select(SubmissionRow).where(SubmissionRow.unit_id == unit_id, year_is,
+                                                    SubmissionRow.superseded_by.is_(None),
+                                                    SubmissionRow.withdrawn_at.is_(None))
                         .order_by(SubmissionRow.number.desc()).limit(1))
+
+    @staticmethod
+    def _last_number(s: Session, unit_id: int, year: int | None) -> int:
+        """The highest version number of the unit's year, withdrawn versions included (numbers stay unique)."""
+        year_is = SubmissionRow.assess_year.is_(None) if year is None else SubmissionRow.assess_year == year
+        return s.scalar(select(SubmissionRow.number).where(SubmissionRow.unit_id == unit_id, year_is)
+                        .order_by(SubmissionRow.number.desc()).limit(1)) or 0
 
     def version(self, version_id: int) -> Version:
         with self._read() as s:
             return self._version(s, self._row(s, version_id))
 
-    def versions(self, unit: str | None = None, year: int | None = None, *, current_only: bool = False) -> list[Version]:
-        """Versions, by unit (any name it is known by) and year; oldest first within a unit."""
+    def versions(self, unit: str | None = None, year: int | None = None, *, current_only: bool = False,
+                 include_withdrawn: bool = False) -> list[Version]:
+        """Versions, by unit (any name it is known by) and year; oldest first within a unit.
+        Withdrawn versions (撤回) are left out unless asked for."""
         query = select(SubmissionRow)
+        if not include_withdrawn:
+            query = query.where(SubmissionRow.withdrawn_at.is_(None))
         if unit is not None:
             found = self.unit(unit)
             if found is None:
@@ -939,6 +1010,7 @@ class Store:
             error_count=row.error_count, warning_count=row.warning_count, recorded_by=row.recorded_by,
             recorded_at=row.recorded_at, rules=row.rules, figures=row.figures, findings=row.findings,
             values=row.named_values, evidence=row.evidence, created=created,
+            withdrawn_at=row.withdrawn_at, withdrawn_by=row.withdrawn_by, withdraw_reason=row.withdraw_reason,
         )
 
     # --- writes guarded by the revision ----------------------------------------------------
@@ -948,7 +1020,7 @@ class Store:
         result = s.execute(
             update(SubmissionRow)
             .where(SubmissionRow.id == row.id, SubmissionRow.revision == expected,
-                   SubmissionRow.superseded_by.is_(None))
+                   SubmissionRow.superseded_by.is_(None), SubmissionRow.withdrawn_at.is_(None))
             .values(revision=SubmissionRow.revision + 1, **values)
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
@@ -968,12 +1040,13 @@ class Store:
                         .order_by(AuditRow.id.desc()).limit(1))
         if row.superseded_by is not None and row.revision == expected:
             what = "单位已提交了新版本"
+        elif row.withdrawn_at is not None and row.revision == expected:
+            what = f"已被{row.withdrawn_by}撤回"
         elif last is not None:
-            what = f"已被{last.actor}于 {last.at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S} 修改：{last.summary}"
+            what = f"在您打开之后已被{last.actor}于 {last.at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S} 修改（最近一次：{last.summary}）"
         else:
-            what = "已被他人修改"
-        message = (f"保存失败：{version.label}{what}。您看到的是修订号 {expected}，当前为 {row.revision}。"
-                   "您这次的操作没有保存，请刷新查看最新内容后再重新操作。")
+            what = "在您打开之后已被他人修改"
+        message = f"保存失败：{version.label}{what}。您这次的操作没有保存，请载入最新内容后再重新操作。"
         return StaleWrite(message, version_id, expected, row.revision)
 
     def decide(self, version_id: int, stage: str, outcome: str, opinion: str, reviewer: str,
@@ -1005,7 +1078,112 @@ class Store:
             return None
         year_is = SubmissionRow.assess_year.is_(None) if row.assess_year is None else SubmissionRow.assess_year == row.assess_year
         return s.scalar(select(SubmissionRow.status).where(
-            SubmissionRow.unit_id == row.unit_id, year_is, SubmissionRow.status.in_(FINAL_STATES)).limit(1))
+            SubmissionRow.unit_id == row.unit_id, year_is, SubmissionRow.withdrawn_at.is_(None),
+            SubmissionRow.status.in_(FINAL_STATES)).limit(1))
+
+    def decide_many(self, targets: Iterable[tuple[int, int]], stage: str, outcome: str, opinion: str,
+                    reviewer: str) -> list[BulkResult]:
+        """One decision with one opinion on several versions, (version id, expected revision) each.
+
+        Each is decided on its own, under the same rules as `decide`: one refused or changed meanwhile
+        does not stop the others, and says why."""
+        results = []
+        for version_id, expected in targets:
+            label = f"编号 {version_id} 的申报"
+            try:
+                label = self.version(version_id).label
+                decision = self.decide(version_id, stage, outcome, opinion, reviewer, expected)
+            except StoreError as refused:
+                results.append(BulkResult(version_id, label, None, str(refused)))
+            else:
+                results.append(BulkResult(version_id, label, decision, None))
+        return results
+
+    def revoke_decision(self, decision_id: int, reviewer: str, reason: str, expected_revision: int) -> Decision:
+        """撤销决定: the version's latest standing decision is marked revoked (it stays in the history),
+        the version's state is worked out again from the decisions that stand, and the audit log says
+        who and why."""
+        reviewer = self._reviewer(reviewer)
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidDecision("撤销决定须填写理由。")
+        if len(reason) > REVOKE_REASON_MAX:
+            raise InvalidDecision(f"撤销理由有 {len(reason)} 字，请精简到 {REVOKE_REASON_MAX} 字以内。")
+        with self._write() as s:
+            decision = s.get(DecisionRow, decision_id)
+            if decision is None:
+                raise StoreError(f"没有编号为 {decision_id} 的评审结论。")
+            row = self._row(s, decision.submission_id)
+            self._check_revision(s, row, expected_revision)
+            version = self._version(s, row)
+            what = f"{decision.stage}{decision.outcome}"
+            earlier = s.scalar(select(RevocationRow).where(RevocationRow.decision_id == decision.id))
+            if earlier is not None:
+                raise InvalidDecision(f"这条{what}结论已于 {earlier.revoked_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M} "
+                                      f"被{earlier.revoked_by}撤销。")
+            if row.withdrawn_at is not None:
+                raise InvalidDecision(f"{version.label}已撤回，其结论不能再撤销。")
+            if row.superseded_by is not None:
+                raise InvalidDecision(f"{version.label}已被新版本替代，单位已重新提交；旧版本的{what}结论不能再撤销。")
+            standing = self._standing_decisions(s, row.id)
+            if standing[-1].id != decision.id:
+                later = standing[-1]
+                raise InvalidDecision(f"请先撤销其后的{later.stage}{later.outcome}结论，再撤销这条{what}结论。")
+            new_status = state_after((d.stage, d.outcome) for d in standing[:-1])
+            revision = self._bump(s, row, expected_revision, status=new_status)
+            revocation = RevocationRow(decision_id=decision.id, submission_id=row.id, revoked_by=reviewer,
+                                       revoked_at=_now(), reason=reason, revision=revision)
+            s.add(revocation)
+            s.flush()
+            self._audit(s, reviewer, "revoked", f"撤销{what}结论（{decision.reviewer}作出）：{version.label}；理由：{reason}",
+                        unit_id=row.unit_id, version_id=row.id,
+                        before={"status": version.status, "revision": expected_revision, "decision": decision.id},
+                        after={"status": new_status, "revision": revision, "reason": reason})
+            return _decision(decision, revocation)
+
+    @staticmethod
+    def _standing_decisions(s: Session, version_id: int) -> list[DecisionRow]:
+        revoked = select(RevocationRow.decision_id).where(RevocationRow.submission_id == version_id)
+        return list(s.scalars(select(DecisionRow).where(DecisionRow.submission_id == version_id,
+                                                        DecisionRow.id.not_in(revoked)).order_by(DecisionRow.id)))
+
+    def withdraw(self, version_id: int, reviewer: str, reason: str, expected_revision: int) -> Version:
+        """撤回 a version recorded by mistake (a wrong file, an unreadable upload): it leaves the lists and
+        counts but is kept, with who, when and why; the version it had replaced is current again."""
+        reviewer = self._reviewer(reviewer)
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidDecision("撤回须填写理由。")
+        if len(reason) > REVOKE_REASON_MAX:
+            raise InvalidDecision(f"撤回理由有 {len(reason)} 字，请精简到 {REVOKE_REASON_MAX} 字以内。")
+        with self._write(lock=True) as s:
+            row = self._row(s, version_id)
+            self._check_revision(s, row, expected_revision)
+            version = self._version(s, row)
+            if row.withdrawn_at is not None:
+                raise InvalidDecision(f"{version.label}已于 {row.withdrawn_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M} "
+                                      f"被{row.withdrawn_by}撤回。")
+            if row.superseded_by is not None:
+                raise InvalidDecision(f"{version.label}已被新版本替代，只能撤回单位的最新版本。")
+            standing = self._standing_decisions(s, row.id)
+            if standing:
+                last = standing[-1]
+                raise InvalidDecision(f"{version.label}已有{last.stage}{last.outcome}结论，请先在“决定”中撤销结论后再撤回。")
+            now = _now()
+            revision = self._bump(s, row, expected_revision, withdrawn_at=now, withdrawn_by=reviewer,
+                                  withdraw_reason=reason)
+            restored = s.scalar(select(SubmissionRow).where(SubmissionRow.superseded_by == row.id))
+            if restored is not None:
+                s.execute(update(SubmissionRow).where(SubmissionRow.id == restored.id)
+                          .values(superseded_by=None, revision=SubmissionRow.revision + 1)
+                          .execution_options(synchronize_session=False))
+            self._audit(s, reviewer, "withdrawn", f"撤回{version.label}（{row.original_name}）；理由：{reason}",
+                        unit_id=row.unit_id, version_id=row.id,
+                        before={"revision": expected_revision, "status": row.status},
+                        after={"revision": revision, "reason": reason,
+                               "current_again": restored.id if restored is not None else None})
+            s.flush()
+            return self._version(s, s.get(SubmissionRow, row.id))
 
     def verify(self, version_id: int, rule_id: str, score: object, evidence_seen: bool, reason: str,
                reviewer: str, expected_revision: int) -> VerifiedCard:
@@ -1052,6 +1230,31 @@ class Store:
                             unit_id=row.unit_id, version_id=row.id, before=before, after={**after, "revision": revision})
             s.flush()
             return self._card(s, row)
+
+    def confirm_item(self, version_id: int, item_id: str, reviewer: str, expected_revision: int) -> VerifiedCard:
+        """本项已查看佐证: one deliberate action for a whole item — every rule of it not verified yet is
+        verified at its claim, and every rule of it is marked as having had its evidence seen."""
+        try:
+            item = next(i for i in RUBRIC.items if i.id == item_id)
+        except StopIteration:
+            raise InvalidDecision(f"没有编号为“{item_id}”的评分项目。") from None
+        card = self.verified_card(version_id)
+        entries = {}
+        for rule in item.rules:
+            verdict = card.rules[rule.id]
+            if rule.computed or verdict.evidence_seen:
+                continue
+            entries[rule.id] = ((verdict.claimed, True, "") if verdict.verified is None
+                                else (verdict.verified, True, verdict.reason))
+        if not entries:
+            if card.revision != expected_revision:
+                raise self._stale_of(version_id, expected_revision)
+            return card
+        return self.verify_rules(version_id, entries, reviewer, expected_revision)
+
+    def _stale_of(self, version_id: int, expected: int) -> StaleWrite:
+        with self._read() as s:
+            return self._stale(s, version_id, expected)
 
     def correct_figures(self, version_id: int, figures: Mapping[str, object], reviewer: str,
                         expected_revision: int, reason: str = "") -> VerifiedCard:
@@ -1104,6 +1307,8 @@ class Store:
 
     def _check_verifiable(self, s: Session, row: SubmissionRow) -> None:
         version = self._version(s, row)
+        if row.withdrawn_at is not None:
+            raise InvalidDecision(f"{version.label}已撤回，不能核定。")
         if row.superseded_by is not None:
             raise InvalidDecision(f"{version.label}已被新版本替代，请核定最新版本。")
         if row.status != VERIFY_STATE:
@@ -1166,16 +1371,27 @@ class Store:
             return History(
                 version=self._version(s, row),
                 versions=[self._version(s, r) for r in siblings],
-                decisions=[_decision(d) for d in s.scalars(select(DecisionRow).where(
-                    DecisionRow.submission_id == row.id).order_by(DecisionRow.id))],
+                decisions=self._decisions(s, row.id),
                 audit=[_audit_entry(a) for a in s.scalars(select(AuditRow).where(
                     AuditRow.submission_id == row.id).order_by(AuditRow.id))],
                 comments=[_comment(c) for c in s.scalars(select(CommentRow).where(
                     CommentRow.submission_id == row.id).order_by(CommentRow.id))],
             )
 
-    def decisions(self, version_id: int) -> list[Decision]:
-        return self.history(version_id).decisions
+    def decisions(self, version_id: int, *, include_revoked: bool = False) -> list[Decision]:
+        """The version's decisions, oldest first: those that stand, or with include_revoked every one
+        (a revoked decision is kept, marked revoked)."""
+        with self._read() as s:
+            self._row(s, version_id)
+            found = self._decisions(s, version_id)
+        return found if include_revoked else [d for d in found if not d.revoked]
+
+    @staticmethod
+    def _decisions(s: Session, version_id: int) -> list[Decision]:
+        revocations = {r.decision_id: r for r in s.scalars(select(RevocationRow).where(
+            RevocationRow.submission_id == version_id))}
+        return [_decision(d, revocations.get(d.id)) for d in s.scalars(select(DecisionRow).where(
+            DecisionRow.submission_id == version_id).order_by(DecisionRow.id))]
 
     def audit_log(self, version_id: int | None = None) -> list[AuditEntry]:
         query = select(AuditRow).order_by(AuditRow.id)
@@ -1198,6 +1414,7 @@ class Store:
         with self._read() as s:
             units = s.scalars(select(UnitRow)).all()
             rows = s.scalars(select(SubmissionRow).where(SubmissionRow.unit_id.is_not(None),
+                                                         SubmissionRow.withdrawn_at.is_(None),
                                                          SubmissionRow.assess_year <= year)).all()
             by_unit: dict[int, list[SubmissionRow]] = {}
             for r in rows:
@@ -1233,8 +1450,10 @@ class Store:
         last = max(failed, key=lambda r: r.assess_year)
         if any(r.status == PASSED and r.assess_year > last.assess_year for r in earlier):
             return None, None
+        revoked = select(RevocationRow.decision_id).where(RevocationRow.submission_id == last.id)
         opinion = s.scalar(select(DecisionRow.opinion).where(
-            DecisionRow.submission_id == last.id, DecisionRow.outcome == REJECT).order_by(DecisionRow.id.desc()).limit(1))
+            DecisionRow.submission_id == last.id, DecisionRow.outcome == REJECT, DecisionRow.id.not_in(revoked))
+            .order_by(DecisionRow.id.desc()).limit(1))
         return last.assess_year, opinion
 
     def shared_figures(self, year: int) -> list[FigureShare]:
@@ -1300,9 +1519,11 @@ def _unit(row: UnitRow) -> StoredUnit:
     return StoredUnit(row.id, row.name, row.category, row.district, row.group_name, row.creation_year, row.listed)
 
 
-def _decision(row: DecisionRow) -> Decision:
+def _decision(row: DecisionRow, revocation: RevocationRow | None = None) -> Decision:
     return Decision(row.id, row.submission_id, row.stage, row.outcome, row.opinion, row.reviewer, row.decided_at,
-                    row.revision, row.verified_total, tuple(row.marked_down or ()))
+                    row.revision, row.verified_total, tuple(row.marked_down or ()),
+                    revocation.revoked_at if revocation else None, revocation.revoked_by if revocation else None,
+                    revocation.reason if revocation else None)
 
 
 def _comment(row: CommentRow) -> Comment:

@@ -247,7 +247,8 @@ def _refusals(store: Store, upload: Uploads):
     reviewed = submit(store, upload, "市委政策研究室")
     approve_review(store, reviewed)
     failed = submit(store, upload, "市委老干部局")
-    store.decide(failed.id, STAGE_SITE, REJECT, "垃圾分类未落实", "李评价", approve_review(store, failed))
+    store.decide(failed.id, STAGE_SITE, REJECT, "垃圾分类未落实", "李评价",
+                 verify_all(store, failed.id, approve_review(store, failed)).revision)
     after_final = submit(store, upload, "市委老干部局")
     return [
         ("site before review", fresh, STAGE_SITE, APPROVE, "", "李评价", "尚未初审通过"),
@@ -260,6 +261,7 @@ def _refusals(store: Store, upload: Uploads):
         ("site on a returned version", returned, STAGE_SITE, REJECT, "x", "李评价", "尚未初审通过"),
         ("review twice", reviewed, STAGE_REVIEW, APPROVE, "", "张初审", "不能重复初审"),
         ("site with rules unverified", reviewed, STAGE_SITE, APPROVE, "", "李评价", "条规则未核定"),
+        ("a fail with rules unverified", reviewed, STAGE_SITE, REJECT, "整改", "李评价", "33 条规则未核定（2.1.1、"),
         ("new version after the year's result", after_final, STAGE_REVIEW, APPROVE, "", "张初审", "已有实地验收结论"),
     ]
 
@@ -282,7 +284,7 @@ def test_stale_decision_is_refused_in_chinese(store, upload):
     with pytest.raises(StaleWrite) as refused:
         store.decide(v.id, STAGE_REVIEW, RETURN, "材料不全", "王初审", 0)
     message = str(refused.value)
-    assert "张初审" in message and "没有保存" in message and "刷新" in message
+    assert "张初审" in message and "没有保存" in message and "载入最新内容" in message and "修订号" not in message
     assert (refused.value.expected, refused.value.current) == (0, 1)
     assert [d.reviewer for d in store.decisions(v.id)] == ["张初审"]
 
@@ -325,7 +327,8 @@ def test_concurrent_decisions_one_wins(store, open_store, upload):
     # Nothing is lost for the others: after refreshing they can act on what they now see.
     current = store.version(v.id)
     if current.status == AWAITING_SITE:
-        store.decide(v.id, STAGE_SITE, REJECT, "现场核查未通过", "评审9", current.revision)
+        card = verify_all(store, v.id, current.revision)
+        store.decide(v.id, STAGE_SITE, REJECT, "现场核查未通过", "评审9", card.revision)
     else:
         assert submit(store, upload).number == 2
 
@@ -426,7 +429,7 @@ def test_figure_correction_rescores_item_1_1(store, upload):
 
 def test_failed_unit_is_carried_into_next_year(store, upload):
     v = submit(store, upload, "市财政局")
-    revision = approve_review(store, v)
+    revision = verify_all(store, v.id, approve_review(store, v)).revision
     store.decide(v.id, STAGE_SITE, REJECT, "节水器具未更换，请整改", "李评价", revision)
     next_year = {s.unit.name: s for s in store.unit_states(2021)}
     carried = next_year["市财政局"]
@@ -479,6 +482,130 @@ def test_audit_log_is_append_only_in_the_database(store, upload):
         conn.rollback()
 
 
+# --- undo: 撤销决定 and 撤回, nothing deleted ------------------------------------------------------
+
+def _passed(store, upload, org="市委办公室"):
+    v = submit(store, upload, org)
+    card = verify_all(store, v.id, approve_review(store, v))
+    decision = store.decide(v.id, STAGE_SITE, APPROVE, "同意", "王组长", card.revision)
+    return store.version(v.id), decision
+
+
+def test_a_revoked_pass_stays_in_the_history_and_the_state_is_worked_out_again(store, upload):
+    v, passed = _passed(store, upload)
+    assert v.status == PASSED
+    with pytest.raises(InvalidDecision, match="须填写理由"):
+        store.revoke_decision(passed.id, "李主任", "  ", v.revision)
+    revoked = store.revoke_decision(passed.id, "李主任", "核定得分录入有误，需重新核定", v.revision)
+    assert revoked.revoked and revoked.revoked_by == "李主任" and revoked.revoke_reason == "核定得分录入有误，需重新核定"
+    after = store.version(v.id)
+    assert after.status == AWAITING_SITE and after.revision == v.revision + 1
+    every = store.decisions(v.id, include_revoked=True)
+    assert [(d.stage, d.outcome, d.revoked) for d in every] == [(STAGE_REVIEW, APPROVE, False), (STAGE_SITE, APPROVE, True)]
+    assert [d.stage for d in store.decisions(v.id)] == [STAGE_REVIEW]  # what stands
+    assert store.history(v.id).decisions[-1].revoked
+    entry = store.audit_log(v.id)[-1]
+    assert (entry.action, entry.actor) == ("revoked", "李主任") and "核定得分录入有误" in entry.summary
+    assert {s.unit.name: s.state for s in store.unit_states(2020)}["市委办公室"] == AWAITING_SITE
+    # the scores stay and can be changed again; a new decision can be made
+    card = store.verify(v.id, "2.2.5", 3, True, "现场复核", "李评价", after.revision)
+    store.decide(v.id, STAGE_SITE, APPROVE, "复核后通过", "王组长", card.revision)
+    assert store.version(v.id).status == PASSED
+
+
+def test_only_the_latest_standing_decision_of_a_current_version_can_be_revoked(store, upload):
+    v, passed = _passed(store, upload)
+    review = store.decisions(v.id)[0]
+    with pytest.raises(InvalidDecision, match="请先撤销其后的实地验收通过结论"):
+        store.revoke_decision(review.id, "李主任", "误操作", v.revision)
+    store.revoke_decision(passed.id, "李主任", "误操作", v.revision)
+    with pytest.raises(InvalidDecision, match="已于 .* 被李主任撤销"):
+        store.revoke_decision(passed.id, "李主任", "误操作", v.revision + 1)
+    with pytest.raises(StaleWrite):
+        store.revoke_decision(review.id, "李主任", "误操作", v.revision)  # based on what it saw before
+    store.revoke_decision(review.id, "李主任", "初审也有误", v.revision + 1)
+    assert store.version(v.id).status == AWAITING_REVIEW
+    returned = submit(store, upload, "市委组织部")
+    back = store.decide(returned.id, STAGE_REVIEW, RETURN, "缺材料", "张初审", 0)
+    submit(store, upload, "市委组织部")  # the unit sent a new version
+    with pytest.raises(InvalidDecision, match="已被新版本替代"):
+        store.revoke_decision(back.id, "李主任", "误操作", store.version(returned.id).revision)
+    assert not store.decisions(returned.id, include_revoked=True)[0].revoked
+
+
+def test_a_withdrawn_upload_is_kept_but_out_of_the_lists_and_counts(store, upload, tmp_path):
+    broken = tmp_path / "随机字节.zip"
+    broken.write_bytes(b"\x13\x37" * 100)
+    v = store.record(SubmissionResult(source="随机字节.zip", findings=[]), broken)
+    with pytest.raises(InvalidDecision, match="须填写理由"):
+        store.withdraw(v.id, "李主任", "", v.revision)
+    gone = store.withdraw(v.id, "李主任", "不是申报包", v.revision)
+    assert gone.withdrawn and gone.withdrawn_by == "李主任" and gone.withdraw_reason == "不是申报包" and not gone.current
+    assert v.id not in [x.id for x in store.versions()]
+    assert v.id in [x.id for x in store.versions(include_withdrawn=True)]
+    assert store.original_path(v.id).read_bytes() == broken.read_bytes()  # the file is kept
+    entry = store.audit_log(v.id)[-1]
+    assert (entry.action, entry.actor) == ("withdrawn", "李主任") and "不是申报包" in entry.summary
+    with pytest.raises(InvalidDecision, match="已撤回"):
+        store.decide(v.id, STAGE_REVIEW, RETURN, "x", "张初审", gone.revision)
+    with pytest.raises(InvalidDecision, match="已于 .* 被李主任撤回"):
+        store.withdraw(v.id, "李主任", "再撤一次", gone.revision)
+
+
+def test_withdrawing_a_wrong_new_version_makes_the_one_before_current_again(store, upload):
+    first = submit(store, upload)
+    card = verify_all(store, first.id, approve_review(store, first))
+    wrong = submit(store, upload)  # a second version by mistake
+    assert store.version(first.id).superseded_by == wrong.id
+    with pytest.raises(InvalidDecision, match="只能撤回单位的最新版本"):
+        store.withdraw(first.id, "李主任", "x", store.version(first.id).revision)
+    store.withdraw(wrong.id, "李主任", "重复上传", wrong.revision)
+    again = store.version(first.id)
+    assert again.current and again.status == AWAITING_SITE
+    assert {s.unit.name: (s.state, s.version_id) for s in store.unit_states(2020)}["市委办公室"] == (AWAITING_SITE, first.id)
+    assert store.verified_card(first.id).total == card.total
+    third = submit(store, upload)  # numbers stay unique; the next real version supersedes the current one
+    assert third.number == 3 and store.version(first.id).superseded_by == third.id
+    decided = store.decisions(first.id)
+    with pytest.raises(InvalidDecision, match="已有初审通过结论"):
+        reviewed = submit(store, upload, "市委组织部")
+        store.withdraw(reviewed.id, "李主任", "x", approve_review(store, reviewed))
+    assert decided
+
+
+def test_a_bulk_review_decides_each_under_its_own_rules(store, upload):
+    good = [submit(store, upload, org) for org in ("市委办公室", "市委组织部", "市委宣传部")]
+    low = submit(store, upload, "市委政法委员会", claims={"2.1.1": 0, "2.2.3": 0, "3.2.1": 0, "3.2.2": 0,
+                                                          "5.1.3": 0, "5.1.4": 0})
+    store.decide(good[2].id, STAGE_REVIEW, RETURN, "别人先退回了", "王初审", 0)  # changed since the list was read
+    results = store.decide_many([(v.id, v.revision) for v in good + [low]], STAGE_REVIEW, APPROVE, "材料齐全", "张初审")
+    outcome = {r.version_id: r for r in results}
+    assert [outcome[v.id].decision.outcome for v in good[:2]] == [APPROVE, APPROVE]
+    assert "保存失败" in outcome[good[2].id].refused and "王初审" in outcome[good[2].id].refused
+    assert "低于 80 分" in outcome[low.id].refused and "市委政法委员会" in outcome[low.id].label
+    assert [store.version(v.id).status for v in good + [low]] == [AWAITING_SITE, AWAITING_SITE, RETURNED, AWAITING_REVIEW]
+    assert [d.opinion for d in store.decisions(good[0].id)] == ["材料齐全"]
+
+
+def test_nothing_counts_as_verified_until_a_reviewer_sets_it(store, upload):
+    v = submit(store, upload)
+    revision = approve_review(store, v)
+    assert len(store.verified_card(v.id).pending) == len(NON_COMPUTED)
+    card = store.confirm_item(v.id, "2.1", "李评价", revision)  # one action for the whole item
+    item = next(i for i in RUBRIC.items if i.id == "2.1")
+    assert all(card.rules[r.id].verified == card.rules[r.id].claimed and card.rules[r.id].evidence_seen
+               for r in item.rules)
+    assert set(card.pending) == set(NON_COMPUTED) - {r.id for r in item.rules}
+    assert card.revision == revision + 1 and len([e for e in store.audit_log(v.id) if e.action == "verified"]) == len(item.rules)
+    with pytest.raises(InvalidDecision, match=f"还有 {len(card.pending)} 条规则未核定（2.2.1、"):
+        store.decide(v.id, STAGE_SITE, APPROVE, "", "王组长", card.revision)
+    marked = store.verify(v.id, "2.2.1", 0, False, "现场未见", "李评价", card.revision)
+    again = store.confirm_item(v.id, "2.2", "李评价", marked.revision)  # a set score stays; it is marked seen
+    assert again.rules["2.2.1"].verified == 0 and again.rules["2.2.1"].evidence_seen
+    with pytest.raises(InvalidDecision, match="没有编号为“9.9”的评分项目"):
+        store.confirm_item(v.id, "9.9", "李评价", again.revision)
+
+
 # --- migrations ---------------------------------------------------------------------------------
 
 def test_upgrade_from_the_first_migration_keeps_data(db_url, tmp_path):
@@ -507,6 +634,7 @@ def test_upgrade_from_the_first_migration_keeps_data(db_url, tmp_path):
     engine.dispose()
     with Store(db_url, data_dir=tmp_path / "d") as upgraded:
         v = upgraded.version(version_id)
+        assert not v.withdrawn and not upgraded.decisions(version_id)[0].revoked
         assert (v.unit_name, v.rescored_total, v.status, v.revision) == ("市委办公室", Decimal("86.5"), AWAITING_SITE, 1)
         assert [d.opinion for d in upgraded.decisions(version_id)] == ["同意"]
         assert upgraded.decisions(version_id)[0].marked_down == ()

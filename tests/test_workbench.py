@@ -260,13 +260,18 @@ def test_a_stale_decision_shows_the_conflict_and_keeps_the_text(bench, store):
     assert [d.reviewer for d in store.decisions(vid)] == ["别人"]
 
 
-def test_verification_total_and_pass_below_80_refused(bench, store):
-    vid = _open(bench, "市财政局")
-    store.decide(vid, STAGE_REVIEW, APPROVE, "", "甲", 0)
+def _approved(bench, store, name):
+    vid = _open(bench, name)
+    store.decide(vid, STAGE_REVIEW, APPROVE, "", "甲", store.version(vid).revision)
     bench.reopen()
+    return vid
+
+
+def test_verification_total_and_pass_below_80_refused(bench, store):
+    vid = _approved(bench, store, "市财政局")
     verify = bench.screen("verification")
     assert bench.current.status == AWAITING_SITE and not verify.save_button.disabled
-    assert '<b class="jyjg-total-n">90</b>' in verify.tally.value
+    assert '<b class="jyjg-total-n">90</b>' in verify.tally.value and "尚有 33 条规则未核定" in verify.tally.value
     pick, seen, reason = verify.controls["5.1.1"]
     pick.value = "0"
     reason.value = "现场未见"
@@ -277,21 +282,89 @@ def test_verification_total_and_pass_below_80_refused(bench, store):
     verify.save_button.click()
     assert "规则 2.2.1" in verify.message.value and "理由" in verify.message.value  # reason needed
     reason.value = "只有会议纪要"
-    verify.controls["3.1.1"][0].value = "0"
-    verify.controls["3.1.1"][2].value = "无"
-    verify.controls["3.1.2"][0].value = "0"
-    verify.controls["3.1.2"][2].value = "无"
+    for rid in ("3.1.1", "3.1.2"):
+        verify.controls[rid][0].value = "0"
+        verify.controls[rid][2].value = "无"
     verify.save_button.click()
-    assert "已保存核定得分：核定总分 80 分" in verify.message.value
+    assert "已保存 4 条规则的核定：核定总分 80 分" in verify.message.value and "尚未核定 29 条" in verify.message.value
+    assert set(store.verified_card(vid).pending) == set(listing_rules()) - {"5.1.1", "2.2.1", "3.1.1", "3.1.2"}
+    for item in ("2.1", "2.2", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3", "5.1", "5.2"):
+        verify.confirm_buttons[item].click()
+    assert not store.verified_card(vid).pending and store.verified_card(vid).total == 80
     verify.controls["3.1.3"][0].value = "0"
     verify.controls["3.1.3"][2].value = "无"
     verify.save_button.click()
-    assert "78" in verify.message.value
+    assert "78" in verify.message.value and "全部规则已核定" in verify.message.value
     decide = bench.screen("decisions")
     decide.site_outcome.value = APPROVE
     decide.site_save.click()
     assert "低于 80 分，不能验收通过" in decide.message.value
     assert store.version(vid).status == AWAITING_SITE
+
+
+def listing_rules():
+    from shared.rubric import RUBRIC
+    return [r.id for r in RUBRIC.rules if not r.computed]
+
+
+def test_the_grid_starts_unverified_and_a_pass_needs_every_rule_set(bench, store):
+    """On main the grid came filled with the claims: saving it untouched verified all 33 rules, and
+    实地验收通过 was accepted with none of them looked at."""
+    vid = _approved(bench, store, "市委办公室")
+    verify = bench.screen("verification")
+    assert all(pick.value == "" and not seen.value for pick, seen, _ in verify.controls.values())
+    verify.save_button.click()
+    assert "没有修改任何规则" in verify.message.value
+    decide = bench.screen("decisions")
+    decide.site_outcome.value = APPROVE
+    decide.site_save.click()
+    assert "还有 33 条规则未核定（2.1.1、2.1.2、2.2.1" in decide.message.value
+    assert store.version(vid).status == AWAITING_SITE and not store.decisions(vid)[1:]
+    verify.controls["2.1.1"][1].value = True  # seen, but no score chosen
+    verify.save_button.click()
+    assert "请先为以下规则选择核定得分：2.1.1" in verify.message.value
+    verify.confirm_buttons["2.1"].click()  # one action for the whole item
+    card = store.verified_card(vid)
+    assert {r for r in ("2.1.1", "2.1.2") if card.rules[r].verified is not None and card.rules[r].evidence_seen} == {"2.1.1", "2.1.2"}
+    assert verify.controls["2.1.1"][0].value == str(card.rules["2.1.1"].claimed) and verify.controls["2.1.1"][1].value
+
+
+def test_a_verification_conflict_keeps_the_typed_grid_and_names_the_rules_that_differ(store, tmp_path):
+    """On main the message named whichever rule the other reviewer saved last, and its advice (reload)
+    wiped the grid."""
+    from workbench.app import Workbench
+    record_synthetic(store, tmp_path / "in", "市委办公室")
+    first, second = Workbench(store, actor="甲评价"), Workbench(store, actor="乙评价")
+    vid = _open(first, "市委办公室")
+    store.decide(vid, STAGE_REVIEW, APPROVE, "", "张初审", 0)
+    first.reopen()
+    _open(second, "市委办公室")
+    mine, theirs = second.screen("verification"), first.screen("verification")
+    # the other reviewer saves first: 2.2.5 marked down, 5.2.2 verified at its claim
+    theirs.controls["2.2.5"][0].value, theirs.controls["2.2.5"][2].value = "0", "未见文件"
+    theirs.controls["5.2.2"][0].value = theirs.controls["5.2.2"][0].options[-1][1]
+    theirs.save_button.click()
+    assert "已保存 2 条" in theirs.message.value
+    # this reviewer typed 2.2.5 differently and 3.1.1 that nobody else touched
+    mine.controls["2.2.5"][0].value, mine.controls["2.2.5"][2].value = "1", "只有草稿"
+    mine.controls["3.1.1"][0].value = "2"
+    mine.save_button.click()
+    message = mine.message.value
+    assert "保存失败" in message and "甲评价" in message
+    assert "2.2.5：对方为 0 分，已查看佐证" not in message  # 甲 did not tick seen
+    assert "2.2.5：对方为 0 分，理由“未见文件”；您填写的是 1 分，理由“只有草稿”" in message
+    assert "5.2.2：" not in message and "3.1.1：" not in message
+    assert mine.controls["2.2.5"][0].value == "1" and mine.controls["3.1.1"][0].value == "2"
+    assert mine.reapply_button.layout.display is None
+    mine.reapply_button.click()
+    assert mine.controls["2.2.5"][0].value == "1" and mine.controls["3.1.1"][0].value == "2"  # kept
+    assert mine.controls["5.2.2"][0].value != ""  # the other reviewer's work is on the grid now
+    assert "2.2.5" in mine.message.value
+    mine.save_button.click()
+    card = store.verified_card(vid)
+    assert "已保存 2 条" in mine.message.value
+    assert (card.rules["2.2.5"].verified, card.rules["2.2.5"].reviewer) == (1, "乙评价")
+    assert card.rules["3.1.1"].verified == 2 and card.rules["5.2.2"].reviewer == "甲评价"
 
 
 def test_an_unexpected_error_shows_a_chinese_message_not_a_traceback(bench, monkeypatch):
@@ -388,3 +461,50 @@ def test_figures_cannot_be_corrected_before_the_first_review(bench):
     figures = bench.screen("figures")
     assert figures.save_button.disabled and figures.inputs["energy_tce"].disabled
     assert "只有待验收的当前版本可以更正" in figures.note.value
+
+
+# --- 决定: forms only when they can be used; 撤销决定 ---------------------------------------------------
+
+def _verify_all(store, vid):
+    card = store.verified_card(vid)
+    entries = {rid: (str(v.claimed), True, "") for rid, v in card.rules.items() if not v.computed}
+    return store.verify_rules(vid, entries, "乙", store.version(vid).revision)
+
+
+def test_decision_forms_are_inactive_once_they_cannot_be_used(bench, store):
+    vid = _open(bench, "市委办公室")
+    decide = bench.screen("decisions")
+    assert not decide.review_save.disabled and decide.site_save.disabled
+    assert "初审通过后方可实地验收" in decide.site_state.value
+    store.decide(vid, STAGE_REVIEW, APPROVE, "", "甲", 0)
+    bench.reopen()
+    assert decide.review_save.disabled and decide.review_outcome.disabled and "初审已完成" in decide.review_state.value
+    assert not decide.site_save.disabled and "尚有 33 条规则未核定" in decide.site_state.value
+    _verify_all(store, vid)
+    store.decide(vid, STAGE_SITE, APPROVE, "", "乙", store.version(vid).revision)
+    bench.reopen()  # the final decision: nothing more can be decided
+    assert all(x.disabled for x in (decide.review_save, decide.site_save, decide.site_outcome, decide.site_opinion))
+    assert "已有实地验收结论（验收通过）" in decide.site_state.value
+
+
+def test_a_wrong_pass_is_revoked_with_a_reason_and_stays_in_the_history(bench, store):
+    """On main a wrong 验收通过 was final."""
+    vid = _open(bench, "市委办公室")
+    store.decide(vid, STAGE_REVIEW, APPROVE, "", "甲", 0)
+    _verify_all(store, vid)
+    store.decide(vid, STAGE_SITE, APPROVE, "同意", "乙", store.version(vid).revision)
+    bench.reopen()
+    decide = bench.screen("decisions")
+    assert decide.revoke_box.layout.display is None and "实地验收通过" in decide.revoke_what.value
+    decide.revoke_button.click()
+    assert "请填写撤销理由" in decide.message.value and store.version(vid).status == "验收通过"
+    decide.revoke_reason.value = "核定分录错，需重新核定"
+    decide.revoke_button.click()
+    assert "已撤销实地验收通过结论" in decide.message.value and "当前状态：待验收" in decide.message.value
+    assert store.version(vid).status == AWAITING_SITE and bench.current.status == AWAITING_SITE
+    revoked = store.decisions(vid, include_revoked=True)[-1]
+    assert (revoked.revoked_by, revoked.revoke_reason) == ("我", "核定分录错，需重新核定")
+    assert "已撤销（我" in decide.history.value and "核定分录错" in decide.history.value
+    assert not decide.site_save.disabled  # decide again
+    assert "初审通过" in decide.revoke_what.value  # the next one back can be revoked too
+    assert "待验收" in bench.screen("overview").board.value

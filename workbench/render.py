@@ -287,14 +287,32 @@ def render_texts(version: Version) -> str:
 
 # --- history ---------------------------------------------------------------------------------
 
+def _version_note(version: Version) -> str:
+    if version.withdrawn:
+        return (f'<span class="jyjg-err">已撤回</span>（{text(version.withdrawn_by)}，{when(version.withdrawn_at)}：'
+                f"{text(version.withdraw_reason)}）")
+    return "当前版本" if version.current else "已被替代"
+
+
+REVOKED_ROW = ' class="jyjg-revoked"'
+
+
+def _revoked_note(decision) -> str:
+    if not decision.revoked:
+        return ""
+    return (f'<div class="jyjg-revoked-note">已撤销（{text(decision.revoked_by)}，{when(decision.revoked_at)}）：'
+            f"{text(decision.revoke_reason)}</div>")
+
+
 def render_history(history: History) -> str:
     versions = "".join(
         f"<tr><td>{'第 %s 版' % v.number if v.number else v.id}{' （当前查看）' if v.id == history.version.id else ''}</td>"
         f"{typed_cell(v.original_name)}<td>{when(v.recorded_at)}</td><td class=\"num\">{score(v.rescored_total)}</td>"
-        f"<td>{state_badge(v.status)}</td><td>{'当前版本' if v.current else '已被替代'}</td></tr>"
+        f"<td>{state_badge(v.status)}</td><td>{_version_note(v)}</td></tr>"
         for v in history.versions)
     decisions = "".join(
-        f"<tr><td>{text(d.stage)}</td><td>{text(d.outcome)}</td>{typed_cell(d.reviewer)}<td>{when(d.decided_at)}</td>"
+        f"<tr{REVOKED_ROW if d.revoked else ''}><td>{text(d.stage)}</td>"
+        f"<td>{text(d.outcome)}{_revoked_note(d)}</td>{typed_cell(d.reviewer)}<td>{when(d.decided_at)}</td>"
         f'<td class="jyjg-prose">{text(d.opinion) or "—"}</td>'
         f'<td class="num">{score(d.verified_total) if d.verified_total is not None else "—"}</td></tr>'
         for d in history.decisions) or '<tr><td colspan="6" class="jyjg-empty">还没有评审结论。</td></tr>'

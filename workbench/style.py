@@ -69,6 +69,11 @@ CSS = """
 .jyjg-verify-cell { padding: 2px 6px; line-height: 1.4; font-size: 13px; overflow-wrap: anywhere; }
 .jyjg-verify-item { font-weight: 600; background: #f8f8fb; padding: 4px 6px; }
 .jyjg-download a { display: inline-block; margin: 4px 0; font-weight: 600; }
+.jyjg-typed select, .jyjg-typed input[type="text"] { background: #fff8db; }
+.jyjg-typed.widget-checkbox { background: #fff8db; }
+.jyjg-revoked td { color: #888; text-decoration: line-through; }
+.jyjg-revoked td .jyjg-revoked-note { text-decoration: none; color: #8c1d18; }
+.jyjg-revoke-box { border-top: 1px dashed #ddd; margin-top: 12px; }
 .jyjg-actor { margin: 0 16px; white-space: nowrap; }
 .jyjg-comment { border-left: 3px solid #bcd3f2; padding: 4px 10px; margin: 8px 0; max-width: 900px; }
 .jyjg-comment-head { margin-bottom: 2px; }

@@ -184,9 +184,8 @@ def test_an_uploaded_package_appears_in_the_list(dashboard, page, tmp_path):
 
 
 def _verification_case(db_url: str) -> tuple[str, list[str]]:
-    """A unit past 初审 whose two highest rules, marked down, take it below 80.
-
-    Demo units score 90 or more, so a colleague's earlier 核定 (a few rules at 0) is recorded first."""
+    """A unit past 初审, every rule verified by a colleague but its two highest, which marked down
+    take it below 80. Demo units score 90 or more, so the colleague marks a few rules at 0 as well."""
     taken = ("市委宣传部", "市委政法委员会", "市委组织部", "市交警支队")
     with Store(db_url) as store:
         version = next(v for v in store.versions(year=2020, current_only=True)
@@ -197,14 +196,13 @@ def _verification_case(db_url: str) -> tuple[str, list[str]]:
                          if not RUBRIC.rule(rid).computed), reverse=True)
         two, rest = scores[:2], scores[2:]
         total = version.rescored_total - sum(s for s, _ in two)
-        earlier = {}
-        while total >= 80:
-            points, rid = rest.pop(0)
+        earlier = {rid: (str(points), True, "") for points, rid in rest}
+        for points, rid in rest:
+            if total < 80:
+                break
             earlier[rid] = (0, True, "现场核实无此项工作")
             total -= points
-        if earlier:
-            revision = store.version(version.id).revision
-            store.verify_rules(version.id, earlier, "评价小组乙", revision)
+        store.verify_rules(version.id, earlier, "评价小组乙", store.version(version.id).revision)
         return version.unit_name, [rid for _, rid in two]
 
 
@@ -224,7 +222,7 @@ def test_verification_updates_the_total_and_refuses_a_pass_below_80(dashboard, p
     after = Decimal(total.inner_text())
     assert after < before and after < 80
     page.locator(".jyjg-verify-save").click()
-    expect(page.locator(".jyjg-verify-message")).to_contain_text("已保存核定得分", timeout=STEP_MS)
+    expect(page.locator(".jyjg-verify-message")).to_contain_text("已保存 2 条规则的核定", timeout=STEP_MS)
     shot(page, "09_核定")
     tab(page, "决定")
     page.locator(".jyjg-site-outcome").get_by_role("button", name="通过", exact=True).click()

@@ -1,9 +1,17 @@
-"""核定: the 评价小组 verifies every rule's score of the open submission (with a reason where it
-differs from the claim), sees the running total against 80, and prints the 验收评分表."""
+"""核定: the 评价小组 verifies the open submission rule by rule, sees the running total against 80,
+and prints the 验收评分表.
+
+Nothing counts as verified until a reviewer sets it: the grid starts blank (未核定) beside each
+claim, and a whole item whose evidence was seen is confirmed at its claims with one button. What the
+reviewer typed is kept apart from what the store holds (`base`): a save sends only the typed rules,
+and when someone else saved first, the typed values stay, the rules that really differ are named, and
+the reviewer re-applies them on top of the new state with one click.
+"""
 from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,17 +19,54 @@ import ipywidgets as w
 
 from shared.rubric import RUBRIC
 from shared.scoring import plain_number, tally
-from shared.store import AWAITING_SITE, StaleWrite, Version
+from shared.store import AWAITING_SITE, FINAL_STATES, StaleWrite, VerifiedCard, Version
 
 from .. import listing, render
 from ..common import current_html, download_link, message_html
 from ..listing import text
 from ..screen import Screen
 
+UNSET = ""  # the score picker's 未核定
+UNSET_LABEL = "未核定"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One rule's row of the grid: score (UNSET or the allowed value as text), seen, reason."""
+
+    score: str
+    seen: bool
+    reason: str
+
+
+def stored_entry(card: VerifiedCard, rule_id: str) -> Entry:
+    """What the store holds for a rule, as the grid shows it."""
+    verdict = card.rules[rule_id]
+    if verdict.verified is None:
+        return Entry(UNSET, bool(verdict.evidence_seen), verdict.reason or "")
+    return Entry(str(verdict.verified), bool(verdict.evidence_seen), verdict.reason or "")
+
+
+def differing_rules(base: VerifiedCard, now: VerifiedCard, typed: dict[str, Entry]) -> list[str]:
+    """The rules someone else changed since `base` to something other than what this reviewer typed."""
+    return [rid for rid, mine in typed.items()
+            if stored_entry(now, rid) != stored_entry(base, rid) and stored_entry(now, rid) != mine]
+
+
+def _shown_entry(entry: Entry) -> str:
+    score = UNSET_LABEL if entry.score == UNSET else f"{plain_number(Decimal(entry.score))} 分"
+    return score + ("，已查看佐证" if entry.seen else "") + (f"，理由“{entry.reason}”" if entry.reason else "")
+
 
 class VerificationScreen(Screen):
     key = "verification"
     title = "核定"
+
+    def __init__(self, shell):
+        super().__init__(shell)
+        self.base: VerifiedCard | None = None  # what the typed values are relative to
+        self.last_conflicts: list[str] = []  # rules both this reviewer and someone else changed
+        self.just_written: set[str] = set()  # rules this page has just saved: the store's value is the one to show
 
     def build(self) -> w.Widget:
         guarded = self.shell.guarded
@@ -32,12 +77,24 @@ class VerificationScreen(Screen):
         self.note = w.HTML()
         self.controls: dict[str, tuple[w.Dropdown, w.Checkbox, w.Text]] = {}
         self.claims: dict[str, w.HTML] = {}
+        self.confirm_buttons: dict[str, w.Button] = {}
         cells = [w.HTML(f'<div class="jyjg-verify-head">{h}</div>')
                  for h in ("规则", "内容", "自评 / 重算", "佐证材料", "核定得分", "已查看佐证", "理由（与自评不同时必填）")]
         for item in RUBRIC.items:
             cells.append(w.HTML(f'<div class="jyjg-verify-item">{item.id}</div>'))
             cells.append(w.HTML(f'<div class="jyjg-verify-item">{text(item.name)}（上限 {listing.score(item.cap)} 分）</div>'))
-            cells.extend(w.HTML('<div class="jyjg-verify-item">&nbsp;</div>') for _ in range(5))
+            cells.append(w.HTML('<div class="jyjg-verify-item">&nbsp;</div>'))
+            if any(not r.computed for r in item.rules):
+                confirm = w.Button(description="本项佐证已查看：未核定的按自评确认", icon="check-square-o",
+                                   tooltip="一次确认本项全部规则：尚未核定的规则按自评（重算）得分核定，并标记已查看佐证",
+                                   layout=w.Layout(width="auto"))
+                confirm.add_class(f"jyjg-confirm-{item.key}")
+                confirm.on_click(guarded(lambda _, item_id=item.id: self.confirm_item(item_id), self.message))
+                self.confirm_buttons[item.id] = confirm
+                cells.append(confirm)
+            else:
+                cells.append(w.HTML('<div class="jyjg-verify-item">&nbsp;</div>'))
+            cells.extend(w.HTML('<div class="jyjg-verify-item">&nbsp;</div>') for _ in range(3))
             for rule in item.rules:
                 claim = w.HTML()
                 evidence = w.HTML()
@@ -49,26 +106,31 @@ class VerificationScreen(Screen):
                     computed = w.HTML()
                     self.claims[rule.id + "/computed"] = computed
                     cells += [computed, w.HTML('<div class="jyjg-verify-cell jyjg-muted">按备案表数据</div>'),
-                              w.HTML('<div class="jyjg-verify-cell jyjg-muted">由能耗数据计算，不能直接修改</div>')]
+                              w.HTML('<div class="jyjg-verify-cell jyjg-muted">由能耗数据计算；数据有误请用“能耗数据更正”</div>')]
                     continue
-                pick = w.Dropdown(options=[(listing.score(a), str(a)) for a in rule.allowed],
-                                  layout=w.Layout(width="80px"))
+                pick = w.Dropdown(options=[(UNSET_LABEL, UNSET)] + [(listing.score(a), str(a)) for a in rule.allowed],
+                                  layout=w.Layout(width="90px"))
                 seen = w.Checkbox(indent=False, layout=w.Layout(width="40px"))
                 reason = w.Text(placeholder="理由", layout=w.Layout(width="auto"))
                 pick.add_class(f"jyjg-verify-{rule.key}")
                 seen.add_class(f"jyjg-seen-{rule.key}")
                 reason.add_class(f"jyjg-reason-{rule.key}")
-                pick.observe(guarded(lambda _change: self._draw_tally(), self.message), names="value")
+                for control in (pick, seen, reason):
+                    control.observe(guarded(lambda _change: self._on_edit(), self.message), names="value")
                 self.controls[rule.id] = (pick, seen, reason)
                 cells += [pick, seen, reason]
         self.grid = w.GridBox(cells, layout=w.Layout(
-            grid_template_columns="60px minmax(180px, 2fr) 90px minmax(160px, 1.6fr) 90px 80px minmax(160px, 1.6fr)",
+            grid_template_columns="60px minmax(180px, 2fr) 90px minmax(160px, 1.6fr) 100px 80px minmax(160px, 1.6fr)",
             grid_gap="2px 4px", align_items="center"))
         self.tally = w.HTML()
         self.tally.add_class("jyjg-verify-tally")
         self.save_button = w.Button(description="保存核定得分", button_style="primary", icon="save")
         self.save_button.add_class("jyjg-verify-save")
         self.save_button.on_click(guarded(lambda _: self.save(), self.message))
+        self.reapply_button = w.Button(description="在最新内容上重新应用我的修改", icon="refresh",
+                                       layout=w.Layout(display="none", width="auto"))
+        self.reapply_button.add_class("jyjg-verify-reapply")
+        self.reapply_button.on_click(guarded(lambda _: self.reapply(), self.message))
         to_decide = w.Button(description="去作实地验收结论", icon="arrow-right")
         to_decide.on_click(guarded(lambda _: self.shell.select("decisions")))
         self.report_button = w.Button(description="生成验收评分表", icon="print")
@@ -78,26 +140,63 @@ class VerificationScreen(Screen):
         self.report_link.add_class("jyjg-report-link")
         self.total_line = w.HTML()  # the running total again beside the buttons, below the long grid
         return w.VBox([self.current_box, self.note, self.tally, self.grid,
-                       w.HBox([self.save_button, to_decide, self.report_button, self.total_line]),
+                       w.HBox([self.save_button, self.reapply_button, to_decide, self.report_button, self.total_line],
+                              layout=w.Layout(flex_flow="row wrap")),
                        self.message, self.report_link])
+
+    # --- what was typed ----------------------------------------------------------------------------
+
+    def _entry(self, rule_id: str) -> Entry:
+        pick, seen, reason = self.controls[rule_id]
+        return Entry(pick.value or UNSET, bool(seen.value), reason.value.strip())
+
+    def typed(self) -> dict[str, Entry]:
+        """The rules whose row differs from what the store held when the reviewer started."""
+        if self.base is None:
+            return {}
+        return {rid: self._entry(rid) for rid in self.controls if self._entry(rid) != stored_entry(self.base, rid)}
+
+    def _put(self, rule_id: str, entry: Entry) -> None:
+        pick, seen, reason = self.controls[rule_id]
+        pick.value, seen.value, reason.value = entry.score, entry.seen, entry.reason
+
+    def _on_edit(self) -> None:
+        typed = self.typed()
+        for rid, (pick, seen, reason) in self.controls.items():
+            for control in (pick, seen, reason):
+                if rid in typed:
+                    control.add_class("jyjg-typed")
+                else:
+                    control.remove_class("jyjg-typed")
+        self._draw_tally()
+
+    # --- showing a submission ------------------------------------------------------------------------
 
     def show(self, version: Version, fresh: bool) -> None:
         if fresh:
             self.message.value = ""
             self.report_link.value = ""
         self.current_box.value = current_html(version)
-        self._fill(version)
-
-    def _fill(self, version: Version) -> None:
         card = self.store.verified_card(version.id)
-        editable = version.current and version.status == AWAITING_SITE
-        if editable:
-            self.note.value = message_html("info", "逐条核定得分（已按重算结果预填），填写理由后保存。")
-        elif version.status in ("验收通过", "验收未通过"):
-            self.note.value = message_html("info", f"已有实地验收结论（{version.status}），核定得分只能查看。")
-        else:
-            self.note.value = message_html(
-                "info", f"当前状态为“{version.status}”：初审通过（待验收）后评价小组方可核定得分。下面是按重算结果的预览。")
+        written, self.just_written = self.just_written, set()
+        if fresh or self.base is None or self.base.version_id != version.id:
+            self._load(card, keep={})
+        elif card.revision != self.base.revision:
+            # Read again after a change (ours or someone else's): what the reviewer typed stays on top.
+            typed = {rid: e for rid, e in self.typed().items() if rid not in written}
+            conflicts = self.last_conflicts = differing_rules(self.base, card, typed)
+            self._load(card, keep=typed)
+            if conflicts:
+                self.message.value = message_html(
+                    "error", "注意：以下规则在您修改期间已被他人修改，表中保留的是您填写的内容，请核对后再保存："
+                             + "、".join(conflicts))
+        self._describe(version, card)
+
+    def _load(self, card: VerifiedCard, keep: dict[str, Entry]) -> None:
+        """Fill the grid from `card` (the new base), leaving the rules in `keep` as the reviewer typed them."""
+        self.base = card
+        self.reapply_button.layout.display = "none"
+        version = self.shell.current
         for rule in RUBRIC.rules:
             verdict = card.rules[rule.id]
             entry = version.rules.get(rule.id) or {}
@@ -113,58 +212,137 @@ class VerificationScreen(Screen):
                 self.claims[rule.id + "/computed"].value = (
                     f'<div class="jyjg-verify-cell"><b>{listing.score(verdict.score)}</b></div>')
                 continue
-            pick, seen, reason = self.controls[rule.id]
-            pick.value = str(next(a for a in rule.allowed if a == verdict.score))
-            seen.value = bool(verdict.evidence_seen)
-            reason.value = verdict.reason or ""
-            for control in (pick, seen, reason):
-                control.disabled = not editable
-        self.save_button.disabled = not editable
-        self._draw_tally()
+            self._put(rule.id, keep.get(rule.id) or stored_entry(card, rule.id))
+        self._on_edit()
 
-    def _scores(self) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-        current = self.shell.current
-        card = self.store.verified_card(current.id) if current else None
-        scores, claims = {}, {}
+    def _describe(self, version: Version, card: VerifiedCard) -> None:
+        editable = version.current and version.status == AWAITING_SITE
+        for rid, controls in self.controls.items():
+            for control in controls:
+                control.disabled = not editable
+        for button in self.confirm_buttons.values():
+            button.disabled = not editable
+        self.save_button.disabled = not editable
+        pending = len(card.pending)
+        if editable:
+            self.note.value = message_html(
+                "info", f"逐条核定：只有您选择了得分（或用“本项佐证已查看”确认）的规则才算核定。"
+                        f"尚未核定 {pending} 条；全部核定后方可作实地验收结论。得分与自评不同时须填写理由。")
+        elif version.status in FINAL_STATES:
+            self.note.value = message_html("info", f"已有实地验收结论（{version.status}），核定得分只能查看。"
+                                                   "如结论有误，可在“决定”中撤销后重新核定。")
+        else:
+            self.note.value = message_html(
+                "info", f"当前状态为“{version.status}”：初审通过（待验收）后评价小组方可核定得分。")
+
+    # --- the running total -----------------------------------------------------------------------------
+
+    def _scores(self) -> tuple[dict[str, Decimal], dict[str, Decimal], int]:
+        """(scores as the grid shows them, unverified at their claim; the claims; how many unverified)."""
+        card = self.base
+        scores, claims, unset = {}, {}, 0
         for rule in RUBRIC.rules:
-            verdict = card.rules[rule.id] if card else None
-            claims[rule.id] = verdict.claimed if verdict else Decimal(0)
+            verdict = card.rules[rule.id]
+            claims[rule.id] = verdict.claimed
             if rule.computed:
-                scores[rule.id] = verdict.score if verdict else Decimal(0)
+                scores[rule.id] = verdict.score
+                continue
+            value = self.controls[rule.id][0].value
+            if value == UNSET:
+                unset += 1
+                scores[rule.id] = verdict.claimed
             else:
-                scores[rule.id] = Decimal(self.controls[rule.id][0].value or "0")
-        return scores, claims
+                scores[rule.id] = Decimal(value)
+        return scores, claims, unset
 
     def _draw_tally(self) -> None:
-        if self.shell.current is None:
+        if self.base is None:
             self.tally.value = ""
             return
-        scores, claims = self._scores()
-        self.tally.value = render.render_tally(scores, claims)
+        scores, claims, unset = self._scores()
+        waiting = (f'<div class="jyjg-warn">尚有 {unset} 条规则未核定（按自评计入上面的合计）。</div>' if unset else "")
+        self.tally.value = render.render_tally(scores, claims) + waiting
         total = tally(scores).total
         self.total_line.value = (f'<div class="jyjg-total">&nbsp;核定总分 <b>{listing.score(total)}</b> 分'
-                                 f'{"" if total >= RUBRIC.qualify_at else f"（低于 {plain_number(RUBRIC.qualify_at)} 分）"}</div>')
+                                 f'{"" if total >= RUBRIC.qualify_at else f"（低于 {plain_number(RUBRIC.qualify_at)} 分）"}'
+                                 f'{f"，未核定 {unset} 条" if unset else ""}</div>')
+
+    # --- saving ----------------------------------------------------------------------------------------
+
+    def _need_current(self) -> Version | None:
+        if self.shell.current is None:
+            self.message.value = message_html("error", "请先在“申报列表”中打开一份申报。")
+        return self.shell.current
 
     def save(self) -> None:
-        current = self.shell.current
+        current = self._need_current()
         if current is None:
-            self.message.value = message_html("error", "请先在“申报列表”中打开一份申报。")
             return
-        entries = {rid: (pick.value, seen.value, reason.value) for rid, (pick, seen, reason) in self.controls.items()}
+        typed = self.typed()
+        if not typed:
+            self.message.value = message_html("info", "没有修改任何规则。")
+            return
+        unscored = [rid for rid, e in typed.items() if e.score == UNSET]
+        if unscored:
+            self.message.value = message_html("error", "请先为以下规则选择核定得分：" + "、".join(unscored))
+            return
+        entries = {rid: (e.score, e.seen, e.reason) for rid, e in typed.items()}
         try:
-            card = self.store.verify_rules(current.id, entries, self.shell.actor, expected_revision=current.revision)
+            card = self.store.verify_rules(current.id, entries, self.shell.actor, expected_revision=self.base.revision)
         except StaleWrite as stale:
-            self.message.value = message_html("error", str(stale) + "\n您填写的核定得分仍保留在表中。")
+            self._conflict(stale, typed)
             return
+        self.just_written = set(entries)
+        self.shell.changed()
+        left = f"，尚未核定 {len(card.pending)} 条" if card.pending else "，全部规则已核定"
+        self.message.value = message_html(
+            "ok", f"已保存 {len(entries)} 条规则的核定：核定总分 {listing.score(card.total)} 分"
+                  + ("，达到 80 分" if card.card.qualifies else "，低于 80 分，不能验收通过") + left + "。")
+
+    def _conflict(self, stale: StaleWrite, typed: dict[str, Entry]) -> None:
+        """Someone saved first: keep the grid as typed, say which rules really differ, offer to re-apply."""
+        now = self.store.verified_card(stale.version_id)
+        differ = differing_rules(self.base, now, typed)
+        lines = [str(stale).split("。")[0] + "。", "您填写的内容仍保留在表中，没有保存。"]
+        if differ:
+            lines.append("以下规则对方也修改了，且与您填写的不同：")
+            lines += [f"  {rid}：对方为 {_shown_entry(stored_entry(now, rid))}；您填写的是 {_shown_entry(typed[rid])}"
+                      for rid in differ]
+        else:
+            lines.append("对方修改的规则与您修改的规则没有冲突。")
+        lines.append("点击“在最新内容上重新应用我的修改”：对方的修改载入表中，您修改过的规则保留您填写的内容；核对后再保存。")
+        self.reapply_button.layout.display = None
+        self.message.value = message_html("error", "\n".join(lines))
+
+    def reapply(self) -> None:
+        """Re-apply the reviewer's typed rules on top of the newer state, ready to save again."""
+        if self.shell.current is None:
+            return
+        self.shell.reopen()  # every screen reads the new state; this grid keeps the typed rules (see show)
+        kept = "、".join(sorted(self.typed())) or "无"
+        differ = "、".join(self.last_conflicts)
+        self.message.value = message_html(
+            "info", f"已载入最新内容，并保留您修改的规则：{kept}。"
+                    + (f"其中 {differ} 对方也修改过，请特别核对。" if differ else "") + "核对后请点“保存核定得分”。")
+
+    def confirm_item(self, item_id: str) -> None:
+        current = self._need_current()
+        if current is None:
+            return
+        typed = self.typed()
+        try:
+            card = self.store.confirm_item(current.id, item_id, self.shell.actor, expected_revision=self.base.revision)
+        except StaleWrite as stale:
+            self._conflict(stale, typed)
+            return
+        self.just_written = {r.id for i in RUBRIC.items if i.id == item_id for r in i.rules}
         self.shell.changed()
         self.message.value = message_html(
-            "ok", f"已保存核定得分：核定总分 {listing.score(card.total)} 分"
-                  + ("，达到 80 分。" if card.card.qualifies else "，低于 80 分，不能验收通过。"))
+            "ok", f"项目 {item_id} 已确认：佐证已查看，未核定的规则按自评核定。尚未核定 {len(card.pending)} 条。")
 
     def acceptance_report(self) -> None:
-        version = self.shell.current
+        version = self._need_current()
         if version is None:
-            self.message.value = message_html("error", "请先在“申报列表”中打开一份申报。")
             return
         from shared.report import write_acceptance_report
 
