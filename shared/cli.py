@@ -116,6 +116,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reviewer", help="评审人姓名，记入每条结论和操作记录（默认为本机登录用户名）")
     _add_db(p)
 
+    p = sub.add_parser("user", help="多用户模式的账户：新建或修改、列出、停用")
+    user_sub = p.add_subparsers(dest="user_command", required=True, metavar="操作", parser_class=_Parser)
+    q = user_sub.add_parser("add", help="新建或修改账户")
+    q.add_argument("login", help="登录名（小写字母、数字或 . _ -）")
+    q.add_argument("--role", required=True, help="角色：管理员、评价小组成员、区县审核员、创建单位、只读")
+    q.add_argument("--district", help="区县审核员所属的区县（市），如 赫山区")
+    q.add_argument("--unit", help="创建单位账户所属的单位名称")
+    q.add_argument("--name", help="显示名（默认同登录名）")
+    q.add_argument("--password-stdin", action="store_true", help="从标准输入读取登录密码，并批准该账户登录")
+    _add_db(q)
+    q = user_sub.add_parser("list", help="列出账户（登录名、角色、范围、状态）")
+    _add_db(q)
+    q = user_sub.add_parser("disable", help="停用账户（不删除任何记录）")
+    q.add_argument("login", help="登录名")
+    _add_db(q)
+
     return parser
 
 
@@ -302,6 +318,44 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.paths, port=args.port, token=args.token, db_url=args.db, reviewer=args.reviewer)
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    from .accounts import Accounts
+
+    with _store(args) as store:
+        accounts = Accounts(store)
+        if args.user_command == "add":
+            account = accounts.add(args.login, args.role, name=args.name, district=args.district, unit=args.unit,
+                                   by=_os_user())
+            if args.password_stdin:
+                password = sys.stdin.readline().rstrip("\r\n")
+                accounts.set_password(account.login, password, by=_os_user())
+            scope = f"，{account.scope_text}" if account.district or account.unit else ""
+            ready = "，已设置密码并批准登录" if args.password_stdin else "（尚未设置密码：用 --password-stdin 设置）"
+            console.print(f"账户 {account.login}（{account.name}，{account.role.value}{scope}）已保存{ready}。",
+                          markup=False, highlight=False)
+        elif args.user_command == "list":
+            table = Table(title="账户")
+            for header in ("登录名", "显示名", "角色", "范围", "状态"):
+                table.add_column(header)
+            for info in accounts.list():
+                a = info.account
+                table.add_row(a.login, a.name, a.role.value, a.scope_text, "启用" if a.active else "已停用")
+            console.print(table)
+        else:
+            account = accounts.disable(args.login, by=_os_user())
+            console.print(f"账户 {account.login}（{account.name}）已停用；其历史记录全部保留。", markup=False, highlight=False)
+    return 0
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return f"命令行（{getpass.getuser()}）"
+    except Exception:  # no user name in this environment
+        return "命令行"
+
+
 def _friendly(handler):
     """Store refusals (stale writes, unknown units) are messages for people, not tracebacks."""
 
@@ -320,7 +374,8 @@ def _friendly(handler):
 
 COMMANDS = {"template": cmd_template, "check": cmd_check, "demo": cmd_demo, "load": _friendly(cmd_load),
             "export": _friendly(cmd_export), "sample": _friendly(cmd_sample), "report": _friendly(cmd_report),
-            "roster": _friendly(cmd_roster), "serve": cmd_serve}
+            "roster": _friendly(cmd_roster), "serve": cmd_serve,
+            "user": _friendly(cmd_user)}
 
 
 if __name__ == "__main__":

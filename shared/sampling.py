@@ -10,7 +10,7 @@ import math
 import random
 from decimal import Decimal, InvalidOperation
 
-from .store import PASSED, SYSTEM, SampleEntry, Store, StoreError, UnitState
+from .store import PASSED, SYSTEM, SampleEntry, Store, StoreError, UnitState, district_filings
 
 DEFAULT_RATE = Decimal("0.05")
 
@@ -37,11 +37,12 @@ def check_rate(rate: object) -> Decimal:
     return value
 
 
-def passed_by_district(store: Store, year: int) -> dict[str, list[UnitState]]:
-    """区县 units that passed 实地验收 in the year, by district, each district's units by name."""
+def passed_by_district(store: Store, year: int, districts: set[str] | None = None) -> dict[str, list[UnitState]]:
+    """区县 units that passed 实地验收 in the year, by district (only `districts` when given), each
+    district's units by name."""
     found: dict[str, list[UnitState]] = {}
     for state in store.unit_states(year):
-        if state.unit.district and state.state == PASSED:
+        if state.unit.district and state.state == PASSED and (districts is None or state.unit.district in districts):
             found.setdefault(state.unit.district, []).append(state)
     return {d: sorted(units, key=lambda s: s.unit.name) for d, units in sorted(found.items())}
 
@@ -53,13 +54,16 @@ def pick(units: list[UnitState], count: int, seed: str, year: int, district: str
 
 
 def draw_sample(store: Store, year: int, rate: Decimal | str = DEFAULT_RATE, seed: str | int | None = None,
-                *, by: str = SYSTEM) -> list[SampleEntry]:
+                *, by: str = SYSTEM, only_filed: bool = True) -> list[SampleEntry]:
     """Draw and record the year's 抽查 (replacing an earlier draw of the year); returns the entries,
-    by district and unit name. The same seed, year and passed units always give the same sample."""
+    by district and unit name. The same seed, year and passed units always give the same sample.
+
+    The city draws from the districts that have filed their 年度备案 for the year (`only_filed`)."""
     rate = check_rate(rate)
     seed = default_seed(year) if seed is None or str(seed).strip() == "" else str(seed).strip()
+    districts = set(district_filings(store, year)) if only_filed else None
     picks = []
-    for district, units in passed_by_district(store, year).items():
+    for district, units in passed_by_district(store, year, districts).items():
         for state in pick(units, sample_size(len(units), rate), seed, year, district):
             picks.append((state.unit.id, state.version_id))
     return store.record_sample(year, seed, rate, picks, by=by)

@@ -1616,3 +1616,87 @@ class SampleEntry:
     rate: Decimal
     drawn_by: str
     drawn_at: datetime
+
+
+# --- accounts and 年度备案 (issue 12): the tables behind shared/accounts.py and district filings ---
+
+class AccountRow(Base):
+    """Who may log in (multi-user mode), with one role and, for some roles, a district or a unit.
+    The password lives with the Hub's authenticator, not here; nothing is ever deleted."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("login", name="uq_accounts_login"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))  # a scope.Role value
+    district: Mapped[str | None] = mapped_column(String(50))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", name="fk_accounts_unit_id_units"))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DistrictFilingRow(Base):
+    """A district's 年度备案: its 创建总体情况 (units, results, scores) as filed to the city.
+    Append-only: filing again adds a row, the latest counts."""
+
+    __tablename__ = "district_filings"
+    __table_args__ = (Index("ix_district_filings_year", "year", "district"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district: Mapped[str] = mapped_column(String(50))
+    year: Mapped[int] = mapped_column(Integer)
+    filed_by: Mapped[str] = mapped_column(String(100))
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    units: Mapped[list] = mapped_column(JSON)  # [{"unit", "state", "rescored_total", "verified_total"}]
+
+
+@dataclass(frozen=True)
+class DistrictFiling:
+    district: str
+    year: int
+    filed_by: str
+    filed_at: datetime
+    units: tuple[dict, ...]
+
+
+# A district cannot file while any of its units is still being reviewed.
+IN_PROGRESS_STATES = (AWAITING_REVIEW, AWAITING_SITE)
+
+
+def _filing(row: DistrictFilingRow) -> DistrictFiling:
+    return DistrictFiling(row.district, row.year, row.filed_by, row.filed_at, tuple(row.units or ()))
+
+
+def file_district(store: Store, district: str, year: int, *, by: str) -> DistrictFiling:
+    """File a district's 创建总体情况 of a year with the city: every unit of the district in the year
+    with its state and scores. Refused while any unit is still awaiting 初审 or 实地验收."""
+    district = (district or "").strip()
+    states = [s for s in store.unit_states(year) if s.unit.district == district]
+    if not states:
+        raise StoreError(f"{district or '该区县（市）'} {year} 年度没有创建单位，不能备案。请先导入本区县（市）的创建名单。")
+    busy = [s for s in states if s.state in IN_PROGRESS_STATES]
+    if busy:
+        listed = "、".join(f"{s.unit.name}（{s.state}）" for s in busy)
+        raise StoreError(f"{district} {year} 年度还有 {len(busy)} 家单位未完成评审：{listed}。请完成初审和实地验收后再备案。")
+    units = [{"unit": s.unit.name, "state": s.state, "version_id": s.version_id,
+              "rescored_total": _jsonable(s.rescored_total), "verified_total": _jsonable(s.verified_total)}
+             for s in states]
+    with store._write(lock=True) as s:
+        row = DistrictFilingRow(district=district, year=year, filed_by=by, filed_at=_now(), units=units)
+        s.add(row)
+        s.flush()
+        passed = sum(1 for u in units if u["state"] == PASSED)
+        store._audit(s, by, "district_filed", f"{district} {year} 年度创建总体情况备案：{len(units)} 家单位，验收通过 {passed} 家",
+                     after={"district": district, "year": year, "units": units})
+        return _filing(row)
+
+
+def district_filings(store: Store, year: int) -> dict[str, DistrictFiling]:
+    """The latest 年度备案 of each district that filed for the year."""
+    with store._read() as s:
+        rows = s.scalars(select(DistrictFilingRow).where(DistrictFilingRow.year == year)
+                         .order_by(DistrictFilingRow.id)).all()
+        return {r.district: _filing(r) for r in rows}

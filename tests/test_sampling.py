@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from shared.sampling import check_rate, default_seed, draw_sample, sample_size
-from shared.store import PASSED, StoreError
-from year_fixtures import DISTRICT_AWAITING_SITE, DISTRICTS, build_scenario
+from shared.store import PASSED, StoreError, district_filings, file_district
+from year_fixtures import DISTRICT_AWAITING_SITE, DISTRICTS, FILED_DISTRICTS as FILED, build_scenario
 
 TESTS = Path(__file__).resolve().parent
 
@@ -54,6 +54,9 @@ def test_each_district_gets_at_least_the_rate_and_only_its_passed_units(scenario
     passed = passed_units(scenario.store, 2020)
     assert set(passed) == {d for d, (_, k) in DISTRICTS.items() if k}
     for district, units in passed.items():
+        if district not in FILED:
+            assert district not in {e.district for e in entries}
+            continue
         drawn = [e.unit.name for e in entries if e.district == district]
         assert len(drawn) == max(1, math.ceil(len(units) * Decimal(rate)))
         assert len(drawn) / len(units) >= float(rate) and set(drawn) <= units
@@ -124,3 +127,16 @@ def test_record_sample_refuses_city_units(scenario):
     city = scenario.store.unit("市委办公室")
     with pytest.raises(StoreError, match="不是区县"):
         scenario.store.record_sample(2020, "x", Decimal("0.05"), [(city.id, None)])
+
+
+def test_only_districts_that_filed_are_drawn_and_a_busy_district_cannot_file(scenario):
+    assert set(district_filings(scenario.store, 2020)) == set(FILED)
+    with pytest.raises(StoreError, match=f"还有 1 家单位未完成评审：{DISTRICT_AWAITING_SITE}（待验收）"):
+        file_district(scenario.store, "资阳区", 2020, by="区县审核员")
+    drawn = {e.district for e in draw_sample(scenario.store, 2020, Decimal("1"), seed="filed")}
+    assert drawn == {"赫山区"}  # 沅江市 filed but passed none; 资阳区 passed two but has not filed
+    everyone = {e.district for e in draw_sample(scenario.store, 2020, Decimal("1"), seed="all", only_filed=False)}
+    assert everyone == {"赫山区", "资阳区"}
+    filing = district_filings(scenario.store, 2020)["赫山区"]
+    assert len(filing.units) == DISTRICTS["赫山区"][0] and sum(u["state"] == PASSED for u in filing.units) == 21
+    assert any(a.action == "district_filed" and a.actor == "区县审核员" for a in scenario.store.audit_log())

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, RUBRIC
-from shared.store import APPROVE, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, Store, Version
+from shared.store import APPROVE, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, Store, Version, file_district
 from test_store import Uploads, make_result
 
 NON_COMPUTED = [r.id for r in RUBRIC.rules if not r.computed]
@@ -84,13 +84,14 @@ PASSED_2021 = ["市交通运输局"]  # and FAILED_2020, after 整改
 # district -> (units listed for 2020, how many of them pass)
 DISTRICTS = {"赫山区": (25, 21), "资阳区": (5, 2), "沅江市": (3, 0)}
 DISTRICT_AWAITING_SITE = "资阳区第03机关"
+FILED_DISTRICTS = ("赫山区", "沅江市")  # 资阳区 cannot file its 年度备案: a unit still awaits 实地验收
 MARKED_DOWN = {rid: 0 for rid in NON_COMPUTED[:8]}  # what Year.failed marks down
 
 
 def build_scenario(folder: Path) -> Year:
     """2020: 11 市直 units pass, one fails, one is returned, one waits for 实地验收, one for 初审, an
     unlisted unit named like a formula submits; three districts' units pass in part. 2021: the failed
-    unit passes after 整改, and one 2021 unit passes."""
+    unit passes after 整改, and one 2021 unit passes. 赫山区 and 沅江市 file their 2020 年度备案."""
     y = Year(folder)
     for district, (count, passing) in DISTRICTS.items():
         y.store.import_units(district_units(district, count), district)
@@ -104,6 +105,8 @@ def build_scenario(folder: Path) -> Year:
     y.awaiting_site(AWAITING_SITE_2020)
     y.submit(AWAITING_REVIEW_2020)
     y.submit(HYPERLINK)
+    for district in FILED_DISTRICTS:
+        file_district(y.store, district, 2020, by="区县审核员")
     y.passed(FAILED_2020, 2021)
     for name in PASSED_2021:
         y.passed(name, 2021)
