@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reviewer", help="评审人姓名，记入每条结论和操作记录（默认为本机登录用户名）")
     _add_db(p)
 
+    p = sub.add_parser("hub", help="多用户模式：用 JupyterHub 为已登录的账户提供评审工作台")
+    p.add_argument("--db", required=True, help="PostgreSQL 数据库地址，如 postgresql+psycopg2://jyjg:口令@127.0.0.1/jyjg")
+    p.add_argument("--ip", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    p.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+
     p = sub.add_parser("user", help="多用户模式的账户：新建或修改、列出、停用")
     user_sub = p.add_subparsers(dest="user_command", required=True, metavar="操作", parser_class=_Parser)
     q = user_sub.add_parser("add", help="新建或修改账户")
@@ -318,6 +323,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.paths, port=args.port, token=args.token, db_url=args.db, reviewer=args.reviewer)
 
 
+def cmd_hub(args: argparse.Namespace) -> int:
+    from workbench.hub import run_hub
+
+    return run_hub(args.db, ip=args.ip, port=args.port)
+
+
 def cmd_user(args: argparse.Namespace) -> int:
     from .accounts import Accounts
 
@@ -374,7 +385,7 @@ def _friendly(handler):
 
 COMMANDS = {"template": cmd_template, "check": cmd_check, "demo": cmd_demo, "load": _friendly(cmd_load),
             "export": _friendly(cmd_export), "sample": _friendly(cmd_sample), "report": _friendly(cmd_report),
-            "roster": _friendly(cmd_roster), "serve": cmd_serve,
+            "roster": _friendly(cmd_roster), "serve": cmd_serve, "hub": _friendly(cmd_hub),
             "user": _friendly(cmd_user)}
 
 
