@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, ROSTER  # noqa: E402
 from shared.store import Store  # noqa: E402
 from workbench import listing  # noqa: E402
+from shared.scoped_store import ScopedStore  # noqa: E402
+from workbench.identity import local_account  # noqa: E402
 from workbench.synthetic import record_synthetic  # noqa: E402
 
 PAGE_TARGET_S = 10.0
@@ -57,7 +59,7 @@ def kernel_side(db_url: str) -> None:
     from workbench.app import Workbench
 
     started = time.perf_counter()
-    bench = Workbench(Store(db_url), actor="基准测试")
+    bench = Workbench(ScopedStore(Store(db_url), local_account("基准测试")))
     built = time.perf_counter() - started
     screen = bench.screen("list")
     print(f"内核：读取 {len(screen.rows)} 份申报并画出总览和列表 {built:.3f} s")

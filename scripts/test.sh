@@ -18,6 +18,13 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# The multi-user tests run JupyterHub behind configurable-http-proxy (npm), installed here when missing:
+# into this project's own node_modules/ (gitignored), never globally.
+if ! command -v configurable-http-proxy >/dev/null 2>&1 && [ ! -x node_modules/.bin/configurable-http-proxy ] \
+    && command -v npm >/dev/null 2>&1; then
+  npm install --no-save --no-audit --no-fund --prefix "$PWD" configurable-http-proxy >/dev/null
+fi
+
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
 # xlwings' remote engine (the add-in tests) runs under PolyForm Noncommercial, which permits use by

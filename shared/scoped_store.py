@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from .scope import Account, Action, Role, UnitTarget, permits, refusal
-from .store import (AccountRow, AuditEntry, Comment, Decision, DistrictFiling, History, SampleEntry, Store,
+from .store import (AccountRow, AuditEntry, BulkResult, Comment, Decision, DecisionRow, DistrictFiling, History, SampleEntry, Store,
                     StoreError, SubmissionRow, UnitRow, UnitState, Version, VerifiedCard, StoredUnit,
                     STAGE_REVIEW, STAGE_SITE, district_filings, file_district)
 
@@ -158,6 +158,38 @@ class ScopedStore:
         action = STAGE_ACTIONS.get(stage, Action.REVIEW)
         account = self._on_version(action, version_id)
         return self.store.decide(version_id, stage, outcome, opinion, account.label, expected_revision)
+
+    def decide_many(self, targets: Iterable[tuple[int, int]], stage: str, outcome: str,
+                    opinion: str) -> list[BulkResult]:
+        """A bulk decision: each version checked on its own; one out of scope is refused (and audited)
+        without stopping the others."""
+        action = STAGE_ACTIONS.get(stage, Action.REVIEW)
+        results = []
+        for version_id, expected in targets:
+            try:
+                account = self._on_version(action, version_id)
+            except StoreError as refused:
+                results.append(BulkResult(version_id, f"编号 {version_id} 的申报", None, str(refused)))
+                continue
+            results.extend(self.store.decide_many([(version_id, expected)], stage, outcome, opinion, account.label))
+        return results
+
+    def revoke_decision(self, decision_id: int, reason: str, expected_revision: int) -> Decision:
+        with self.store._read() as s:
+            row = s.get(DecisionRow, decision_id)
+            version_id = row.submission_id if row is not None else None
+        if version_id is None:
+            raise StoreError(f"没有编号为 {decision_id} 的决定。")
+        account = self._on_version(Action.REVOKE, version_id)
+        return self.store.revoke_decision(decision_id, account.label, reason, expected_revision)
+
+    def withdraw(self, version_id: int, reason: str, expected_revision: int) -> Version:
+        account = self._on_version(Action.REVOKE, version_id)
+        return self.store.withdraw(version_id, account.label, reason, expected_revision)
+
+    def confirm_item(self, version_id: int, item_id: str, expected_revision: int) -> VerifiedCard:
+        account = self._on_version(Action.VERIFY, version_id)
+        return self.store.confirm_item(version_id, item_id, account.label, expected_revision)
 
     def verify_rules(self, version_id: int, entries: Mapping[str, tuple[object, bool, str]],
                      expected_revision: int) -> VerifiedCard:

@@ -11,6 +11,8 @@ from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY
 from shared.store import APPROVE, AWAITING_SITE, RETURN, STAGE_REVIEW, STAGE_SITE, Store
 from workbench import listing, render, server
 from workbench.listing import WITH_ERRORS, WITHOUT_ERRORS, ListQuery, Row
+from shared.scoped_store import ScopedStore
+from workbench.identity import local_account
 from workbench.synthetic import record_synthetic
 
 SCRIPT = "<script>alert('x')</script>局"
@@ -228,7 +230,7 @@ def bench(store, tmp_path):
     from workbench.app import Workbench
     for name, scores in (("市委办公室", None), ("市财政局", {"2.2.3": 0, "2.1.1": 0}), ("市教育局", None)):
         record_synthetic(store, tmp_path / "in", name, scores=scores)
-    return Workbench(store, actor="我")
+    return Workbench(ScopedStore(store, local_account("我")))
 
 
 def _open(bench, name):
@@ -389,7 +391,7 @@ def test_a_unit_name_that_is_a_path_writes_nowhere_but_offers_a_plain_name(store
     workdir.mkdir()
     monkeypatch.chdir(workdir)
     record_synthetic(store, tmp_path / "in", hostile)
-    bench = Workbench(store)
+    bench = Workbench(ScopedStore(store, local_account()))
     _open(bench, hostile)
     verify = bench.screen("verification")
     verify.report_button.click()

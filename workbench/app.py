@@ -6,9 +6,11 @@ text box) to the screen that registered the verb. One `Workbench` per browser pa
 page its own kernel). Every handler is guarded: a reviewer sees a Chinese message, never a
 traceback; the traceback goes to the server log.
 
-The acting person comes from one place, `Workbench.actor`: set once when the page starts (`jyjg
-serve --reviewer NAME`, else the operating system's user), so a multi-user server can set it from
-its login instead.
+The acting person comes from one place, the store the page is given: a `ScopedStore` bound to one
+account (workbench/identity.py). Under JupyterHub that is the logged-in account (JUPYTERHUB_USER,
+set by the Hub for this account's own server); under `jyjg serve` it is the one person named at
+start (`--reviewer`, else the operating system's user). `Workbench.actor` is that account's label;
+nothing typed on the page changes who acts, and the store checks every request against the account.
 """
 from __future__ import annotations
 
@@ -22,13 +24,15 @@ import ipywidgets as w
 from IPython.display import display
 
 from shared.rubric import CONFIG
-from shared.store import Store, StoreError, Version
+from shared.scope import Action, Role
+from shared.scoped_store import ScopedStore
+from shared.store import StoreError, Version
 from shared.submission import PackageError
 
 from .common import INTERNAL_ERROR, message_html
 from .listing import text
 from .screen import Screen
-from .server import REVIEWER_ENV, os_user
+from .identity import acting_store
 from .screens.comments import CommentScreen
 from .screens.decisions import DecisionScreen
 from .screens.detail import DetailScreen
@@ -60,10 +64,11 @@ def _server_log() -> None:
 class Workbench:
     """The whole page. Build it (the slow part, done in the preheated kernel), then `show()` it."""
 
-    def __init__(self, store: Store, actor: str | None = None, year: int | None = None):
+    def __init__(self, store: ScopedStore, year: int | None = None):
         _server_log()
         self.store = store
-        self.actor = (actor or "").strip() or os_user()
+        self.account = store.account
+        self.actor = self.account.label
         self.units = []
         self.versions: list[Version] = []
         self.current: Version | None = None
@@ -75,14 +80,25 @@ class Workbench:
 
     @classmethod
     def from_environment(cls) -> "Workbench":
-        """The store named by JYJG_DB and the person named by JYJG_REVIEWER (both set by `jyjg serve`)."""
-        return cls(Store(os.environ.get("JYJG_DB") or None), actor=os.environ.get(REVIEWER_ENV))
+        """The store named by JYJG_DB, as the account this server acts for (workbench/identity.py)."""
+        return cls(acting_store())
+
+    # The shell's action words, as the scope rule names them.
+    MAY = {"decide": Action.REVIEW, "review": Action.REVIEW, "site": Action.SITE, "verify": Action.VERIFY,
+           "figures": Action.VERIFY, "comment": Action.COMMENT, "revoke": Action.REVOKE, "withdraw": Action.UPLOAD,
+           "upload": Action.UPLOAD, "export": Action.EXPORT, "sample": Action.SAMPLE, "accounts": Action.ACCOUNTS}
 
     def may(self, action: str) -> bool:
-        """Whether the acting person may do `action` ('decide', 'verify', 'revoke', 'withdraw', …).
-
-        One person runs `jyjg serve`, and may do everything; a multi-user server answers from roles."""
-        return True
+        """Whether the acting account may do `action` ('decide', 'verify', 'revoke', 'withdraw', …) on the
+        open submission — for what the screens offer; the store still checks every request."""
+        wanted = self.MAY.get(action)
+        if wanted is None:
+            return False
+        if wanted in (Action.EXPORT, Action.SAMPLE, Action.ACCOUNTS):
+            return self.store.can(wanted)
+        if self.current is None:
+            return wanted is Action.UPLOAD and self.account.role is not Role.READER
+        return self.store.can(wanted, self.store.version_target(self.current))
 
     def __getattr__(self, name: str) -> Screen:
         # self.overview, self.decisions, …: the screens by key (only called for names not found otherwise)
@@ -101,7 +117,9 @@ class Workbench:
         self.year_pick = w.Dropdown(description="创建年度", options=[], layout=w.Layout(width="200px"))
         self._year_handler = self.guarded(self._on_year)
         self.year_pick.observe(self._year_handler, names="value")
-        who = w.HTML(f'<div class="jyjg-actor">评审人：<b>{text(self.actor)}</b></div>')
+        scope = self.account.scope_text
+        who = w.HTML(f'<div class="jyjg-actor">当前账户：<b>{text(self.actor)}</b>'
+                     f'（{text(self.account.role.value)}{"，" + text(scope) if scope and scope != "全部" else ""}）</div>')
         who.add_class("jyjg-actor-box")
         refresh = w.Button(description="刷新数据", icon="refresh", tooltip="重新读取最新的申报和评审结论")
         refresh.on_click(self.guarded(lambda _: self.reload(keep_open=True)))

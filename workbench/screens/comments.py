@@ -63,7 +63,7 @@ class CommentScreen(Screen):
         if len(typed) > COMMENT_MAX:
             self.message.value = message_html("error", f"意见有 {len(typed)} 字，请精简到 {COMMENT_MAX} 字以内。")
             return
-        self.store.add_comment(current.id, self.shell.actor, typed)
+        self.store.add_comment(current.id, typed)
         self.text.value = ""
         self.shell.reopen()
         self.message.value = message_html("ok", "意见已发表。")

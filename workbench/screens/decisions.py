@@ -142,7 +142,7 @@ class DecisionScreen(Screen):
             self.message.value = message_html("error", f"请先选择{stage}结论。")
             return
         try:
-            decision = self.store.decide(current.id, stage, outcome_pick.value, opinion.value, self.shell.actor,
+            decision = self.store.decide(current.id, stage, outcome_pick.value, opinion.value,
                                          expected_revision=current.revision)
         except StaleWrite as stale:
             # Nothing is reloaded: the reviewer's choice and text stay on the page to be saved again.
@@ -165,7 +165,7 @@ class DecisionScreen(Screen):
             self.message.value = message_html("error", "请填写撤销理由。")
             return
         try:
-            self.store.revoke_decision(decision.id, self.shell.actor, self.revoke_reason.value,
+            self.store.revoke_decision(decision.id, self.revoke_reason.value,
                                        expected_revision=current.revision)
         except StaleWrite as stale:
             self.message.value = message_html("error", str(stale) + "\n您填写的撤销理由仍保留在下面。")

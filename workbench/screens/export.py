@@ -44,7 +44,7 @@ class ExportScreen(Screen):
         folder = Path(tempfile.mkdtemp(prefix="jyjg-export-"))
         try:
             out = folder / ("export" + Path(name).suffix)
-            writer(self.store, year, out)
+            writer(self.store.for_export(), year, out)
             self.links.value = download_link(out, label, name) + self.links.value
             self.message.value = message_html("ok", f"{label}已生成，点击链接下载。")
         finally:

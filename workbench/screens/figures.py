@@ -103,7 +103,7 @@ class FigureScreen(Screen):
             self.message.value = message_html("error", "请填写更正理由。")
             return
         try:
-            self.store.correct_figures(current.id, changes, self.shell.actor, expected_revision=current.revision,
+            self.store.correct_figures(current.id, changes, expected_revision=current.revision,
                                        reason=self.reason.value)
         except StaleWrite as stale:
             self.message.value = message_html("error", str(stale) + "\n您填写的更正值仍保留在上面。")

@@ -14,7 +14,7 @@ from .. import listing
 from ..common import message_html
 from ..listing import text
 from ..screen import Screen
-from ..server import MAX_UPLOAD_BYTES, load_paths
+from ..server import MAX_UPLOAD_BYTES
 
 UPLOAD_SUFFIXES = (".zip", ".xlsx", ".xlsm")
 
@@ -63,7 +63,9 @@ class UploadScreen(Screen):
                 own.mkdir()
                 path = own / name
                 path.write_bytes(content)
-                for version in load_paths(self.store, [path], by=self.shell.actor):
+                versions, out_of_scope = self.store.load_paths([path])
+                refused.extend(out_of_scope)
+                for version in versions:
                     lines.append(
                         f"<li><b>{text(version.label)}</b>（{text(version.original_name)}）："
                         f"重算得分 {listing.score(version.rescored_total)} 分，错误 {version.error_count} 条，"

@@ -288,7 +288,7 @@ class VerificationScreen(Screen):
             return
         entries = {rid: (e.score, e.seen, e.reason) for rid, e in typed.items()}
         try:
-            card = self.store.verify_rules(current.id, entries, self.shell.actor, expected_revision=self.base.revision)
+            card = self.store.verify_rules(current.id, entries, expected_revision=self.base.revision)
         except StaleWrite as stale:
             self._conflict(stale, typed)
             return
@@ -331,7 +331,7 @@ class VerificationScreen(Screen):
             return
         typed = self.typed()
         try:
-            card = self.store.confirm_item(current.id, item_id, self.shell.actor, expected_revision=self.base.revision)
+            card = self.store.confirm_item(current.id, item_id, expected_revision=self.base.revision)
         except StaleWrite as stale:
             self._conflict(stale, typed)
             return
@@ -353,7 +353,7 @@ class VerificationScreen(Screen):
         # Written under our own name in a private folder: the unit name is only the offered name.
         folder = Path(tempfile.mkdtemp(prefix="jyjg-report-"))
         try:
-            out = write_acceptance_report(self.store, name, version.assess_year, folder / "report.xlsx")
+            out = write_acceptance_report(self.store.for_unit_report(version.id), name, version.assess_year, folder / "report.xlsx")
             self.report_link.value = download_link(out, "验收评分表", f"{name}_{version.assess_year}年度验收评分表.xlsx")
             self.message.value = message_html("ok", "验收评分表已生成，点击下面的链接下载后打印。")
         finally:
