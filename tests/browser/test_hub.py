@@ -1,0 +1,326 @@
+"""Multi-user mode for real: `jyjg hub` (JupyterHub, configurable-http-proxy, NativeAuthenticator) on a
+fresh PostgreSQL database, driven by Playwright with Debian's Chromium.
+
+An administrator, a 评价小组成员, two 区县审核员 of different districts and a 创建单位 log in, each sees
+exactly its scope; a decision's audit row names the logged-in account; five wrong passwords lock an
+account; a request without login gets no data; a 区县 account reaches another district's unit neither
+by URL, nor by widget state, nor by a message it sends to its own kernel.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("jupyterhub")
+pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import expect  # noqa: E402
+
+from shared.accounts import Accounts  # noqa: E402
+from shared.store import Store  # noqa: E402
+from workbench.hub import find_proxy  # noqa: E402
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from .helpers import LOAD_MS, STEP_MS, open_unit, shot, tab  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+
+CITY_UNITS = ("市委办公室", "市委宣传部")
+HESHAN_UNITS = ("赫山区机关事务服务中心", "赫山区发展和改革局")
+ZIYANG_UNITS = ("资阳区财政局", "资阳区教育局")
+ALL_UNITS = CITY_UNITS + HESHAN_UNITS + ZIYANG_UNITS
+PASSWORD = "Jyjg-test-pass-2020"
+# login: (role, scope arguments, display name, the units its list must hold)
+ACCOUNTS = {
+    "admin": ("管理员", {}, "局长甲", ALL_UNITS),
+    "group": ("评价小组成员", {}, "组员乙", ALL_UNITS),
+    "heshan": ("区县审核员", {"district": "赫山区"}, "赫山丙", HESHAN_UNITS),
+    "ziyang": ("区县审核员", {"district": "资阳区"}, "资阳丁", ZIYANG_UNITS),
+    "swbgs": ("创建单位", {"unit": "市委办公室"}, "市委办戊", ("市委办公室",)),
+    "locked": ("只读", {}, "只读己", ALL_UNITS),
+}
+READY_SECONDS = 120
+
+
+@dataclass
+class Hub:
+    base: str
+    db_url: str
+    work: Path
+    log: Path
+
+    def store(self) -> Store:
+        return Store(self.db_url, data_dir=self.work / "data")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _inbox(folder: Path) -> Path:
+    """Six submissions: two 市直 units, two of 赫山区, two of 资阳区 (the demo's own workbooks)."""
+    from shared.demo import _county_case, demo_cases, write_case
+    from shared.rubric import RUBRIC
+    from shared.template import write_template
+
+    inbox, scratch = folder / "收件箱", folder / "scratch"
+    inbox.mkdir(parents=True)
+    scratch.mkdir()
+    template = scratch / "自评表.xlsx"
+    write_template(template)
+    cases = [c for c in demo_cases() if c.org in CITY_UNITS + HESHAN_UNITS and c.problem is None]
+    rng = random.Random(12)
+    for i, name in enumerate(ZIYANG_UNITS):
+        case = _county_case(rng, name, i)
+        for rid, text in case.extra.pop("evidence_cells").items():
+            case.values.setdefault(RUBRIC.rule(rid).evidence_name, text)
+        cases.append(case)
+    for case in cases:
+        write_case(case, inbox, template, scratch)
+    return inbox
+
+
+@pytest.fixture(scope="module")
+def hub(pg_server, tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("没有 /usr/bin/chromium")
+    if find_proxy() is None:
+        pytest.skip("没有 configurable-http-proxy（scripts/test.sh 会安装）")
+    from shared.batch import load_paths
+    from shared.demo import DEMO_DISTRICT, demo_roster_units
+
+    work = tmp_path_factory.mktemp("hub")
+    db_url = pg_server.new_database()
+    with Store(db_url, data_dir=work / "data") as store:
+        store.import_units([(u.name, u.year, u.group) for u in demo_roster_units()], DEMO_DISTRICT)
+        store.import_units([(name, 2020, "") for name in ZIYANG_UNITS], "资阳区")
+        assert len(load_paths(store, [_inbox(work / "demo")], by="演示")) == len(ALL_UNITS)
+        accounts = Accounts(store)
+        for login, (role, scope, name, _) in ACCOUNTS.items():
+            accounts.add(login, role, name=name, **scope)
+            accounts.set_password(login, PASSWORD)
+    port = _free_port()
+    log = work / "hub.log"
+    env = {**os.environ, "JYJG_DATA": str(work / "data"), "JYJG_HUB_STATE": str(work / "hub-state")}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "hub", "--db", db_url, "--port", str(port)],
+                                cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + READY_SECONDS
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"jyjg hub 退出了：\n{log.read_text(errors='replace')[-3000:]}")
+            try:
+                urllib.request.urlopen(f"{base}/hub/login", timeout=5).read()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("jyjg hub 没有按时启动")
+            time.sleep(0.5)
+        yield Hub(base, db_url, work, log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        pg_server.drop_database(db_url)
+
+
+@pytest.fixture(scope="module")
+def chromium(hub):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _context(chromium):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    context.route("**/cdn.jsdelivr.net/**", lambda route: route.abort())
+    return context
+
+
+def _submit_login(page, hub: Hub, login: str, password: str) -> None:
+    page.goto(f"{hub.base}/hub/login")
+    page.fill("input[name=username]", login)
+    page.fill("input[name=password]", password)
+    page.locator("form").locator("input[type=submit], button[type=submit]").first.click()
+
+
+@pytest.fixture(scope="module")
+def pages(hub, chromium):
+    """Every account but `locked` logged in at once, each in its own browser context."""
+    opened = {}
+    for login in ACCOUNTS:
+        if login == "locked":
+            continue
+        page = _context(chromium).new_page()
+        _submit_login(page, hub, login, PASSWORD)
+        opened[login] = page
+    for page in opened.values():
+        page.wait_for_selector(".jyjg-list", state="attached", timeout=LOAD_MS * 2)
+    yield opened
+    for page in opened.values():
+        page.context.close()
+
+
+def _listed(page) -> str:
+    tab(page, "申报列表")
+    return page.locator(".jyjg-table-box").inner_text()
+
+
+@pytest.mark.parametrize("login", [a for a in ACCOUNTS if a != "locked"])
+def test_each_account_sees_exactly_its_scope(pages, login):
+    page = pages[login]
+    role, scope, name, visible = ACCOUNTS[login]
+    expect(page.locator(".jyjg-actor-box")).to_contain_text(f"{name}（{login}）")
+    expect(page.locator(".jyjg-actor-box")).to_contain_text(role)
+    listed = _listed(page)
+    assert {u for u in ALL_UNITS if u in listed} == set(visible)
+    tab(page, "总览")
+    shot(page, f"hub_{role}_{login}")
+
+
+def test_a_decision_is_recorded_under_the_logged_in_account(hub, pages):
+    page = pages["heshan"]
+    open_unit(page, HESHAN_UNITS[0])
+    tab(page, "决定")
+    page.locator(".jyjg-review-outcome").get_by_role("button", name="通过", exact=True).click()
+    page.locator(".jyjg-review-save").click()
+    expect(page.locator(".jyjg-decide-message")).to_contain_text("已保存", timeout=STEP_MS)
+    shot(page, "hub_区县审核员_初审")
+    with hub.store() as store:
+        version = store.versions(HESHAN_UNITS[0], 2020)[-1]
+        assert [d.reviewer for d in store.decisions(version.id)] == ["赫山丙（heshan）"]
+        assert store.audit_log(version.id)[-1].actor == "赫山丙（heshan）"
+
+
+def test_the_unit_account_sees_its_own_findings_but_cannot_decide(hub, pages):
+    page = pages["swbgs"]
+    open_unit(page, "市委办公室")
+    tab(page, "决定")
+    page.locator(".jyjg-review-outcome").get_by_role("button", name="通过", exact=True).click()
+    page.locator(".jyjg-review-save").click()
+    expect(page.locator(".jyjg-decide-message")).to_contain_text("创建单位只能上传申报和查看结果", timeout=STEP_MS)
+
+
+def _version_id(hub: Hub, unit: str) -> int:
+    with hub.store() as store:
+        return store.versions(unit, 2020)[-1].id
+
+
+def _refusals(hub: Hub, login: str) -> int:
+    with hub.store() as store:
+        return sum(1 for a in store.audit_log() if a.action == "refused" and a.after.get("account") == login)
+
+
+def test_another_districts_unit_is_refused_through_widget_state(hub, pages):
+    page = pages["heshan"]
+    before = _refusals(hub, "heshan")
+    target = _version_id(hub, ZIYANG_UNITS[0])
+    # what the page's own table links do, with a version of 资阳区
+    page.locator(".jyjg-action input").evaluate(
+        "(el, v) => { el.value = v; el.dispatchEvent(new Event('input', {bubbles: true}));"
+        " el.dispatchEvent(new Event('change', {bubbles: true})); }", f"open:{target}:forged")
+    expect(page.locator(".jyjg-root")).to_contain_text("不在本区县（市）范围内", timeout=STEP_MS)
+    assert ZIYANG_UNITS[0] not in page.locator(".jyjg-current-box").first.inner_text()
+    assert _refusals(hub, "heshan") == before + 1
+
+
+KERNEL_ATTACK = """
+async ([wsUrl, forged, marker]) => {
+  const ws = new WebSocket(wsUrl);
+  const got = [];
+  ws.onmessage = (e) => got.push(JSON.parse(e.data));
+  await new Promise((ok, bad) => { ws.onopen = ok; ws.onerror = bad; });
+  const msg = (type, content, channel='shell') => ({channel, header: {msg_id: crypto.randomUUID(), username: 'x',
+      session: 's', msg_type: type, version: '5.3', date: new Date().toISOString()}, parent_header: {}, metadata: {},
+      content, buffers: []});
+  ws.send(JSON.stringify(msg('execute_request', {code: `open(${JSON.stringify(marker)}, 'w').write('x')`,
+      silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true})));
+  ws.send(JSON.stringify(msg('inspect_request', {code: 'import os', cursor_pos: 9, detail_level: 1})));
+  ws.send(JSON.stringify(msg('comm_info_request', {})));
+  await new Promise((ok) => setTimeout(ok, 3000));
+  const info = got.find((m) => m.header && m.header.msg_type === 'comm_info_reply');
+  const comms = info ? Object.keys(info.content.comms) : [];
+  for (const id of comms) {   // set every widget's value to the forged click: only the action box takes it
+    ws.send(JSON.stringify(msg('comm_msg', {comm_id: id, data: {method: 'update', state: {value: forged},
+        buffer_paths: []}})));
+  }
+  await new Promise((ok) => setTimeout(ok, 4000));
+  ws.close();
+  return {types: got.map((m) => m.header && m.header.msg_type), comms: comms.length};
+}
+"""
+
+
+def test_another_districts_unit_is_refused_through_kernel_messages_and_code_never_runs(hub, pages, tmp_path):
+    page = pages["heshan"]
+    config = json.loads(page.locator("#jupyter-config-data").text_content())
+    kernel = config["kernelId"]
+    ws_url = hub.base.replace("http", "ws", 1) + f"/user/heshan/api/kernels/{kernel}/channels"
+    marker = tmp_path / "code-ran"
+    before = _refusals(hub, "heshan")
+    seen = page.evaluate(KERNEL_ATTACK, [ws_url, f"open:{_version_id(hub, ZIYANG_UNITS[1])}:kernel", str(marker)])
+    assert seen["comms"] > 10  # the socket is real: widget messages went through
+    assert "execute_reply" not in seen["types"] and "inspect_reply" not in seen["types"]
+    assert "comm_info_reply" in seen["types"]
+    assert not marker.exists()
+    assert _refusals(hub, "heshan") > before
+    assert ZIYANG_UNITS[1] not in page.locator(".jyjg-current-box").first.inner_text()
+
+
+def test_another_accounts_workbench_is_refused_by_url(hub, pages):
+    page = pages["heshan"].context.new_page()
+    page.goto(f"{hub.base}/user/ziyang/")
+    page.wait_for_load_state("networkidle")
+    body = page.inner_text("body")
+    assert page.locator(".jyjg-root").count() == 0
+    assert not any(u in body for u in ZIYANG_UNITS)
+    page.close()
+
+
+def test_without_login_no_data(hub):
+    for path in ("/user/heshan/", "/user/admin/", "/user/heshan/api/kernels", "/hub/api/users", "/user/heshan/voila/files/x"):
+        try:
+            with urllib.request.urlopen(hub.base + path, timeout=15) as answer:
+                body, final = answer.read().decode("utf-8", "replace"), answer.geturl()
+        except urllib.error.HTTPError as refused:
+            body, final = refused.read().decode("utf-8", "replace"), path
+            assert refused.code in (401, 403, 404)
+        else:
+            assert "/hub/login" in final
+        assert not any(u in body for u in ALL_UNITS) and "jyjg-root" not in body
+
+
+def test_five_wrong_passwords_lock_the_account(hub, chromium):
+    context = _context(chromium)
+    page = context.new_page()
+    for attempt in range(5):
+        _submit_login(page, hub, "locked", f"wrong-password-{attempt}")
+        page.wait_for_load_state("networkidle")
+        assert "/hub/login" in page.url
+    _submit_login(page, hub, "locked", PASSWORD)  # the right password, too late
+    page.wait_for_load_state("networkidle")
+    assert "/hub/login" in page.url and page.locator(".jyjg-root").count() == 0
+    shot(page, "hub_登录_锁定")
+    context.close()
