@@ -1,14 +1,14 @@
 """Accounts (issue 12): who may log in, with which role and district or unit; and each district's
 年度备案 (its 创建总体情况 filed to the city), from which the city's 抽查 draws.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
