@@ -336,7 +336,7 @@ def test_a_verification_conflict_keeps_the_typed_grid_and_names_the_rules_that_d
     wiped the grid."""
     from workbench.app import Workbench
     record_synthetic(store, tmp_path / "in", "市委办公室")
-    first, second = Workbench(store, actor="甲评价"), Workbench(store, actor="乙评价")
+    first, second = (Workbench(ScopedStore(store, local_account(name))) for name in ("甲评价", "乙评价"))
     vid = _open(first, "市委办公室")
     store.decide(vid, STAGE_REVIEW, APPROVE, "", "张初审", 0)
     first.reopen()
