@@ -1,14 +1,21 @@
 """Checking many submissions: discover them, check each in isolation, then check across the batch.
 
-A broken submission becomes findings; nothing here lets one file stop the run.
+A broken submission becomes findings; nothing here lets one file stop the run. Every submission is
+checked in a worker process with a time budget: a file that takes longer (a hostile file that makes
+some library spin, say) is stopped, becomes an `unreadable` finding that says so, and the batch goes on.
+A worker that dies (killed for memory, say) costs only the file it was on, after one retry.
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
+import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import signal
+import time
+from collections import deque
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -17,12 +24,15 @@ from .findings import finding
 from .submission import PackageError, Submission, discover
 from .workbook import WorkbookError, read_named_values
 
-# Below this many submissions a process pool costs more than it saves.
-PARALLEL_FROM = 400
+# The most one submission may take. Real ones take milliseconds (a 1 GB package of scans, seconds).
+FILE_BUDGET_SECONDS = 120.0
+# Results kept waiting for an earlier, slower submission, at most: the order is stable, memory bounded.
+LOOKAHEAD = 256
+QUEUED_PER_WORKER = 2  # a worker always has the next submission at hand
 
 
 def check_submission(sub: Submission, year: int | None = None) -> SubmissionResult:
-    """Check one submission; every failure becomes a finding on its result."""
+    """Check one submission in this process; every failure becomes a finding on its result."""
     try:
         inner_name, data = sub.workbook()
         values = read_named_values(data)
@@ -41,7 +51,7 @@ def check_submission(sub: Submission, year: int | None = None) -> SubmissionResu
 
 def _failed(sub: Submission, kind: str, fields: dict) -> SubmissionResult:
     result = SubmissionResult(source=sub.source)
-    fields = {"reason": "", "entry": "", "count": "", "names": "", **fields}
+    fields = {"reason": "", "entry": "", "count": "", "names": "", "seconds": "", **fields}
     result.findings.append(finding(kind, where=sub.source, **fields))
     return result
 
@@ -60,36 +70,167 @@ def check_paths(paths: Iterable[str | Path], year: int | None = None,
 def check_all(subs: list[Submission], year: int | None = None,
               progress: Callable[[SubmissionResult], None] | None = None,
               workers: int | None = None) -> list[SubmissionResult]:
-    """Check each submission (in parallel when there are many), then across the batch."""
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    results = _check_in_pool(subs, year, progress, workers) if len(subs) >= PARALLEL_FROM and workers > 1 else []
-    # Serially, or the rest after a worker died (killed for memory, say).
-    results += [_report(check_submission(sub, year), progress) for sub in subs[len(results):]]
+    """Check each submission in worker processes, then across the batch; results in the order given."""
+    # This process only unpickles results here, which makes no reference cycles (tests/test_demo.py holds
+    # it to that), yet thousands of results make the cyclic collector rescan them again and again. So it
+    # rests; the workers, whose evidence checks do make cycles, keep theirs (see _serve).
+    with _collector_paused():
+        results = [_report(result, progress) for result in checked(subs, year, workers)]
     check_duplicates(results)
     return results
 
 
-def _check_in_pool(subs: list[Submission], year: int | None, progress: Callable[[SubmissionResult], None] | None,
-                   workers: int) -> list[SubmissionResult]:
-    """The results in order, from worker processes; fewer than asked when a worker dies."""
-    results: list[SubmissionResult] = []
-    # This process only unpickles results here, which makes no reference cycles (tests/test_demo.py holds
-    # it to that), yet thousands of results make the cyclic collector rescan them again and again. So it
-    # rests; the workers, whose evidence checks do make cycles, keep theirs (see _worker_start).
-    with _collector_paused(), ProcessPoolExecutor(workers, initializer=_worker_start) as pool:
-        try:
-            for result in pool.map(_check_one, [(s, year) for s in subs], chunksize=64):
-                results.append(_report(result, progress))
-        except BrokenProcessPool:
-            pass
-    return results
+def checked(subs: Iterable[Submission], year: int | None = None, workers: int | None = None,
+            budget: float | None = None) -> Iterator[SubmissionResult]:
+    """Each submission's result, in the order given, checked by up to `workers` processes (default: one
+    per core), each submission within `budget` seconds (default FILE_BUDGET_SECONDS)."""
+    pool = _Pool(year, max(1, workers if workers is not None else (os.cpu_count() or 1)),
+                 FILE_BUDGET_SECONDS if budget is None else budget)
+    try:
+        yield from pool.run(iter(enumerate(subs)))
+    finally:
+        pool.close()
 
 
-def _worker_start() -> None:
-    """A forked worker inherits this process's objects, every Submission of the batch among them: frozen,
-    its collector never rescans them (nor copies their pages), and collects only what the checks make."""
+class _Worker:
+    """One worker process and the submissions handed to it, oldest first."""
+
+    def __init__(self, context, year: int | None, others: list[Connection]):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, year, [*others, self.conn]), daemon=True)
+        self.process.start()
+        child.close()
+        self.jobs: deque[tuple[int, Submission]] = deque()
+        self.started = time.monotonic()  # when it began the oldest of its jobs
+
+    def give(self, index: int, sub: Submission) -> None:
+        if not self.jobs:
+            self.started = time.monotonic()
+        self.jobs.append((index, sub))
+        with contextlib.suppress(OSError):  # it died: its end of the pipe reads as closed, and its jobs move on
+            self.conn.send((index, sub))
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
+class _Pool:
+    def __init__(self, year: int | None, size: int, budget: float):
+        self.year, self.size, self.budget = year, size, budget
+        self.context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                                   else "spawn")
+        self.workers: list[_Worker] = []
+        self.retried: set[int] = set()
+
+    def run(self, pending: Iterator[tuple[int, Submission]]) -> Iterator[SubmissionResult]:
+        again: deque[tuple[int, Submission]] = deque()  # handed back by a worker that died or was stopped
+        done: dict[int, SubmissionResult] = {}
+        next_out = 0
+        exhausted = False
+        while True:
+            # Hand out work: retries first, never more than LOOKAHEAD past the oldest result not yet given out.
+            while True:
+                worker = self._free_worker()
+                if worker is None:
+                    break
+                if again:
+                    worker.give(*again.popleft())
+                    continue
+                if exhausted or self._furthest() - next_out >= LOOKAHEAD:
+                    break
+                job = next(pending, None)
+                if job is None:
+                    exhausted = True
+                    break
+                worker.give(*job)
+            busy = [w for w in self.workers if w.jobs]
+            if not busy:
+                break
+            deadline = min(w.started for w in busy) + self.budget
+            for conn in wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic())):
+                worker = next(w for w in busy if w.conn is conn)
+                try:
+                    index, result = conn.recv()
+                except (EOFError, OSError):  # the worker died: its other jobs go to another
+                    self._died(worker, again, done)
+                    continue
+                worker.jobs.popleft()
+                worker.started = time.monotonic()
+                done[index] = result
+            now = time.monotonic()
+            for worker in [w for w in self.workers if w.jobs and now - w.started > self.budget]:
+                index, sub = worker.jobs.popleft()
+                done[index] = _failed(sub, "unreadable/timeout", {"seconds": f"{self.budget:g}"})
+                self._retire(worker, again)
+            while next_out in done:
+                yield done.pop(next_out)
+                next_out += 1
+
+    def _free_worker(self) -> _Worker | None:
+        for worker in self.workers:
+            if len(worker.jobs) < QUEUED_PER_WORKER:
+                return worker
+        if len(self.workers) < self.size:
+            worker = _Worker(self.context, self.year, [w.conn for w in self.workers])
+            self.workers.append(worker)
+            return worker
+        return None
+
+    def _furthest(self) -> int:
+        """One past the newest submission handed out."""
+        return max((index + 1 for w in self.workers for index, _ in w.jobs), default=0) if self.workers else 0
+
+    def _died(self, worker: _Worker, again: deque, done: dict) -> None:
+        index, sub = worker.jobs.popleft()
+        if index in self.retried:  # it died on this file twice: the file is the cause
+            done[index] = _failed(sub, "unreadable/crashed", {})
+        else:
+            self.retried.add(index)
+            again.append((index, sub))
+        self._retire(worker, again)
+
+    def _retire(self, worker: _Worker, again: deque) -> None:
+        again.extend(worker.jobs)
+        worker.jobs.clear()
+        worker.stop()
+        self.workers.remove(worker)
+        # keep retries in submission order, so results come out as soon as they can
+        ordered = sorted(again, key=lambda job: job[0])
+        again.clear()
+        again.extend(ordered)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers.clear()
+
+
+def _serve(conn: Connection, year: int | None, inherited: list[Connection]) -> None:
+    """A worker: checks what it is sent until its pipe closes. It inherits this process's objects, every
+    Submission of the batch among them: frozen, its collector never rescans them (nor copies their pages),
+    and collects only what the checks make."""
+    for other in inherited:  # the parent's ends: only the parent may hold them, so a dead parent is seen
+        other.close()
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     gc.freeze()
     gc.enable()
+    while True:
+        try:
+            index, sub = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send((index, _check_one((sub, year))))
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the process that started it dies, even mid-file."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 @contextlib.contextmanager

@@ -34,6 +34,8 @@ _kind("unreadable/xls", ERROR, "{where}：这是旧版 .xls/.xlsb 文件，无�
 _kind("unreadable/encrypted", ERROR, "{where}：文件设置了打开密码，无法读取。请取消密码后另存为 .xlsx 再提交。")
 _kind("unreadable/no_workbook", ERROR, "{where}：包中没有找到 .xlsx 自评表。请把填好的自评表和“佐证材料”文件夹放在同一文件夹中打包。")
 _kind("unreadable/many_workbooks", ERROR, "{where}：包中有 {count} 个工作簿（{names}），无法确定哪一个是自评表。每个申报包只放一个自评表。")
+_kind("unreadable/timeout", ERROR, "{where}：校验超时（超过 {seconds} 秒仍未完成），已停止校验这份材料，其余材料照常校验。文件可能已损坏或是恶意构造的，请用 Excel 或 WPS 打开后重新“另存为”.xlsx，再与“佐证材料”一起提交。")
+_kind("unreadable/crashed", ERROR, "{where}：校验时校验进程意外终止（两次），可能是文件过大或已损坏，已跳过这份材料，其余材料照常校验。请用 Excel 或 WPS 打开后重新“另存为”.xlsx 再提交。")
 _kind("not_a_template", ERROR, "{where}：这不是本系统的自评表（找不到规定的单元格名称，如 total_score、score_2_2_5）。请从《自评表.xlsx》模板填写后提交，不要复制到其他表格中。")
 _kind("package_unsafe", ERROR, "{where}：压缩包中的“{entry}”{reason}，为安全起见整个包不予解压。请直接压缩申报文件夹后重新提交。")
 _kind("package_unsafe/too_big", ERROR, "{where}：压缩包解压后过大（{reason}），为安全起见不予解压。请删除与申报无关的大文件，压缩图片后重新提交。")

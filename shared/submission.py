@@ -369,6 +369,15 @@ _ZIP_CACHE_SIZE = 8
 _ZIP_CACHE_LOCK = threading.Lock()
 
 
+def _fresh_lock_in_child() -> None:
+    """A worker forked while another thread held the lock would wait for it for ever."""
+    global _ZIP_CACHE_LOCK
+    _ZIP_CACHE_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_in_child)
+
+
 def _zip_key(path: Path) -> tuple:
     info = os.stat(path)
     return os.path.realpath(path), info.st_mtime_ns, info.st_size

@@ -20,10 +20,12 @@ _ENCODING = re.compile(rb"""encoding=["']([^"']*)["']""")
 _TYPE = re.compile(rb'\st="([^"]*)"')
 _FORMULA = re.compile(rb"<f[\s/>]")
 # Self-closing forms first: `<t xml:space="preserve"/>` must not be taken for an opening tag.
-_VALUE = re.compile(rb"<v(?:\s[^>]*)?/>|<v(?:\s[^>]*)?>([^<]*)</v>")
-_INLINE = re.compile(rb"<is(?:\s[^>]*)?/>|<is(?:\s[^>]*)?>(.*?)</is>", re.S)
-_PHONETIC = re.compile(rb"<rPh(?:\s[^>]*)?/>|<rPh[\s>].*?</rPh>", re.S)
-_TEXT = re.compile(rb"<t(?:\s[^>]*)?/>|<t(?:\s[^>]*)?>([^<]*)</t>")
+# No character class here runs past the next "<": a run of unclosed tags must cost one pass, not one
+# pass per tag (60,000 `<c r="E10" ` in a row once took hours). Element bodies are cut out with find.
+_VALUE = re.compile(rb"<v(?:\s[^<>]*)?/>|<v(?:\s[^<>]*)?>([^<]*)</v>")
+_INLINE_START = re.compile(rb"<is(?:\s[^<>]*)?(/?)>")
+_PHONETIC_START = re.compile(rb"<rPh(?:\s[^<>]*)?(/?)>")
+_TEXT = re.compile(rb"<t(?:\s[^<>]*)?/>|<t(?:\s[^<>]*)?>([^<]*)</t>")
 _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
@@ -87,8 +89,39 @@ def _entity(match: re.Match) -> str:
 def _item_text(body: bytes) -> str:
     """Text of a <si> or <is> body: its <t> runs joined, phonetic (rPh) runs left out."""
     if b"<rPh" in body:
-        body = _PHONETIC.sub(b"", body)
+        body = _without_phonetic(body)
     return "".join(xml_text(m.group(1) or b"") for m in _TEXT.finditer(body))
+
+
+def _without_phonetic(body: bytes) -> bytes:
+    """The body with its <rPh> elements cut out; NotPlain when one is not closed."""
+    kept, at = [], 0
+    for start in _PHONETIC_START.finditer(body):
+        if start.start() < at:
+            raise NotPlain  # an <rPh> inside an <rPh>
+        kept.append(body[at:start.start()])
+        if start.group(1):
+            at = start.end()
+            continue
+        close = body.find(b"</rPh>", start.end())
+        if close < 0:
+            raise NotPlain
+        at = close + len(b"</rPh>")
+    kept.append(body[at:])
+    return b"".join(kept)
+
+
+def _inline_body(body: bytes) -> bytes | None:
+    """The content of a cell body's <is> element ("" when self-closing), None when it has none."""
+    start = _INLINE_START.search(body)
+    if start is None:
+        return None
+    if start.group(1):
+        return b""
+    close = body.find(b"</is>", start.end())
+    if close < 0:
+        raise NotPlain
+    return body[start.end():close]
 
 
 @functools.lru_cache(maxsize=32)
@@ -100,9 +133,9 @@ def _cell_finders(refs: frozenset[str]) -> tuple[re.Pattern, re.Pattern]:
     alternatives = _trie_pattern([r.encode("ascii") for r in refs if r.isascii() and r.isalnum()])
     start = rb'<c r="(' + alternatives + rb')"'
     # A usual cell's attributes (s, t, cm, vm) hold no "/", so they are taken greedily, without backtracking.
-    usual = re.compile(start + rb"([^>/]*)(?:(/)>|>(?:(<f)(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?"
+    usual = re.compile(start + rb"([^<>/]*)(?:(/)>|>(?:(<f)(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?"
                                rb"(?:<v>([^<]*)</v>|<v/>|(<is>)<t(?:\s[^<>/]*)?>([^<]*)</t></is>)?</c>)")
-    return usual, re.compile(start + rb"([^>]*?)(/?)>")
+    return usual, re.compile(start + rb"([^<>]*?)(/?)>")
 
 
 def _trie_pattern(words: list[bytes]) -> bytes:
@@ -185,10 +218,10 @@ def _scan_unusual(data: bytes, any_start: re.Pattern, found: dict, start: int, e
             continue
         body = _body(data, match.end(), b"c")
         value = _VALUE.search(body)
-        inline = _INLINE.search(body) if b"<is" in body else None
+        inline = _inline_body(body) if b"<is" in body else None
         found[ref] = (kind, xml_text(value.group(1) or b"") if value else None,
                       b"<f" in body and _FORMULA.search(body) is not None,
-                      _item_text(inline.group(1) or b"") if inline else None)
+                      _item_text(inline) if inline is not None else None)
 
 
 def _body(data: bytes, start: int, tag: bytes) -> bytes:

@@ -195,3 +195,49 @@ def test_random_shared_strings_read_the_same_by_both_paths(items):
     indexes = set(range(len(items) + 1))
     got = {i: _unescape(t) for i, t in scan_strings(data, indexes).items()}
     assert got == {i: _string_item_text(si) for i, si in enumerate(items_el)}
+
+
+def ends_within(seconds: float, func, *args) -> bool:
+    """Whether func(*args) returns within `seconds` (run in a forked child, killed after): a generous
+    bound that proves a scan terminates, not a measure of its speed."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(target=func, args=args)
+    child.start()
+    child.join(seconds)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return False
+    return child.exitcode == 0
+
+
+def scan_or_step_aside(scan, data, wanted):
+    try:
+        scan(data, wanted)
+    except NotPlain:
+        pass
+
+
+RUN = 60_000  # once took hours: every unclosed tag scanned to the end of the part
+
+
+@pytest.mark.parametrize("scan, data, wanted", [
+    (scan_cells, sheet('<c r="E10" ' * RUN + '</row><row r="2"><c r="A2"><v>1</v></c>'), {"E10", "A2"}),
+    (scan_cells, sheet('<c r="E10" t="inlineStr">' + "<is " * RUN + "</c>"), {"E10"}),
+    (scan_cells, sheet('<c r="E10"><x/>' + "<v " * RUN + "</c>"), {"E10"}),
+    (scan_strings, (f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{NS}"><si><t>a</t>' + "<rPh " * RUN
+                    + "</si></sst>").encode(), {0}),
+    (scan_strings, (f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{NS}"><si>' + "<t " * RUN
+                    + "</si></sst>").encode(), {0}),
+], ids=["cell-tags", "inline-string", "value-tags", "phonetic-runs", "text-tags"])
+def test_runs_of_unclosed_tags_are_scanned_in_one_pass(scan, data, wanted):
+    assert ends_within(60, scan_or_step_aside, scan, data, wanted)
+
+
+def test_phonetic_runs_are_cut_out_and_an_unclosed_one_steps_aside():
+    data = (f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{NS}"><si><t>益</t><rPh sb="0"><t>ヨ</t></rPh>'
+            f'<rPh/><t>阳</t></si><si><t>a</t><rPh sb="0"><t>b</t></si></sst>').encode()
+    assert scan_strings(data, {0}) == {0: "益阳"}
+    with pytest.raises(NotPlain):
+        scan_strings(data, {1})  # an <rPh> never closed: lxml says what is wrong
