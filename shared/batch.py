@@ -250,12 +250,46 @@ def _report(result: SubmissionResult, progress: Callable[[SubmissionResult], Non
     return result
 
 
+class Loaded(list):
+    """The store's versions of a load, in discovery order; `refused` says, per submission that could not be
+    recorded (its original unreadable, a row the database refused), why, in Chinese."""
+
+    def __init__(self, versions=(), refused=()):
+        super().__init__(versions)
+        self.refused: list[str] = list(refused)
+
+
 def load_paths(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",
-               progress: Callable[[SubmissionResult], None] | None = None) -> list:
+               progress: Callable[[SubmissionResult], None] | None = None) -> Loaded:
     """Check every submission under `paths` and record each, with its original file, in the store.
 
-    Returns the store's versions in discovery order; the same file loaded twice is one version.
+    Returns the store's versions in discovery order; the same file loaded twice is one version. One
+    submission that cannot be recorded is told in `refused` and the rest are recorded; a failure of the
+    store itself (disk full, server gone) stops the load, leaving what was recorded consistent.
     """
     subs = discover(paths)
     results = check_all(subs, year, progress)
-    return [store.record(result, sub.path, by=by) for sub, result in zip(subs, results)]
+    loaded = Loaded()
+    for sub, result in zip(subs, results):
+        try:
+            loaded.append(store.record(result, sub.path, by=by))
+        except Exception as error:
+            refusal = refused_row(error, sub.source)
+            if refusal is None:
+                raise
+            loaded.refused.append(refusal)
+    return loaded
+
+
+def refused_row(error: Exception, source: str) -> str | None:
+    """Why one submission was not recorded, when the error is about that submission alone; else None."""
+    from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
+
+    from .store import StoreError
+
+    if isinstance(error, StoreError):
+        return str(error)
+    if isinstance(error, StatementError) and not isinstance(error, (OperationalError, InterfaceError)):
+        detail = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
+        return f"“{source}”未能记入数据库（{detail}），其余申报照常记入。请把这份材料交给系统管理员检查。"
+    return None

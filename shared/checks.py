@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Iterator, Protocol
 
 from .findings import Finding, count_by_severity, finding
@@ -58,7 +60,9 @@ class SubmissionResult:
 
 
 def json_value(raw: Any) -> Any:
-    """A raw cell value as JSON: numbers stay numbers, everything else is its text."""
+    """A raw cell value as strict JSON: finite numbers stay numbers, everything else is its text."""
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return str(raw)  # NaN and Infinity are not JSON
     if raw is None or isinstance(raw, (bool, int, float, str)):
         return raw
     if isinstance(raw, Decimal):
@@ -216,8 +220,8 @@ def _check_derived(ctx: Context) -> Iterator[Finding]:
         expected = ctx.figures.indicator(INDICATORS[name])
         if saved is None or expected is None:
             continue
-        # Floats from here on: a tolerance of one part in a million needs no exact arithmetic.
-        if abs(float(saved) - float(expected)) > max(float(expected) * 1e-6, 1e-9):
+        # Exactly (a float overflows on absurd figures): a tolerance of one part in a million.
+        if abs(Fraction(saved) - expected) > max(expected / 10 ** 6, Fraction(1, 10 ** 9)):
             yield finding("energy_data_invalid/derived", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
                           saved=_fmt(saved), expected=_fmt(expected))
 
@@ -239,11 +243,11 @@ def _check_magnitudes(ctx: Context) -> Iterator[Finding]:
             value = ctx.figures.indicator(indicator, base=base)
             if value is None:
                 continue
-            ratio = float(value) / typical  # a rough warning: floats are plenty
-            if ratio > MAGNITUDE_FACTOR or ratio < 1 / MAGNITUDE_FACTOR:
+            ratio = value / Fraction(typical)  # exact: an absurd figure (a headcount of 1e-320) overflows a float
+            if ratio > MAGNITUDE_FACTOR or ratio * MAGNITUDE_FACTOR < 1:
                 name = ("base_" if base else "") + indicator.numerator
                 label = ("上年度" if base else "") + indicator.label
-                times = f"{ratio:.0f} 倍" if ratio > 1 else f"1/{1 / ratio:.0f}"
+                times = f"{_whole(ratio)} 倍" if ratio > 1 else f"1/{_whole(1 / ratio)}"
                 yield finding("energy_data_invalid/magnitude", cell=ctx.cell(name), where=ctx.where, label=label,
                               value=shown(value, significant=4), unit=indicator.unit, typical=typical_text, ratio=times,
                               hint=hint)
@@ -257,11 +261,21 @@ def _check_jumps(ctx: Context) -> Iterator[Finding]:
         now, before = ctx.figures.figure(name), ctx.figures.figure("base_" + name)
         if now is None or before is None:
             continue
-        now, before = float(now), float(before)  # doubling is exact in floats; the rest is a warning's text
-        if now > before * JUMP_FACTOR or now * JUMP_FACTOR < before:
-            change = f"{(now - before) / before * 100:+.0f}%"
+        if now > before * JUMP_FACTOR or now * JUMP_FACTOR < before:  # exactly: no float overflows
+            rise = (now - before) / before * 100
+            change = ("+" if rise > 0 else "-") + _whole(abs(rise)) + "%"
             yield finding("energy_data_invalid/jump", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
-                          now=_fmt(now), before=_fmt(before), change=change)
+                          now=_fmt(ctx.values.value(name)), before=_fmt(ctx.values.value("base_" + name)),
+                          change=change)
+
+
+WHOLE_UP_TO = 10 ** 6
+
+
+def _whole(value: Fraction) -> str:
+    """A ratio or percentage for a warning, to a whole number; past a million (an absurd figure such
+    as a headcount of 1e-320 gives 10^320) it says so rather than print hundreds of digits."""
+    return shown(value, places=0) if value < WHOLE_UP_TO else f"{shown(WHOLE_UP_TO)} 以上"
 
 
 def check_energy_scores(ctx: Context) -> Iterator[Finding]:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -11,7 +13,9 @@ from typing import Sequence
 from rich.console import Console
 from rich.table import Table
 
+from .files import shown_path
 from .numbers import shown
+from .scoring import FIRST_YEAR, LAST_YEAR, parse_year
 
 # Piped output is not wrapped at 80 columns: Chinese tables need the room.
 console = Console(stderr=False, width=None if sys.stdout.isatty() else 120)
@@ -43,6 +47,7 @@ class _Parser(argparse.ArgumentParser):
 _ARGPARSE_MESSAGES = (
     (re.compile(r"the following arguments are required: (.+)"), "缺少参数 {0}"),
     (re.compile(r"argument (\S+): invalid int value: (.+)"), "{0} 应为整数，不能是 {1}"),
+    (re.compile(r"argument (\S+): (应为.+)"), "{0} {1}"),
     (re.compile(r"argument (\S+): invalid float value: (.+)"), "{0} 应为数字，不能是 {1}"),
     (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"), "{1} 不是可用的选项，可选：{2}"),
     (re.compile(r"argument (\S+): expected one argument"), "{0} 后面需要一个值"),
@@ -56,6 +61,17 @@ def _in_chinese(message: str) -> str:
         if match:
             return template.format(*match.groups())
     return message
+
+
+def _year(text: str) -> int:
+    """--year: a year the rubric can be about, refused with the valid range otherwise."""
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为整数，不能是 {text}") from None
+    if parse_year(year) != year:
+        raise argparse.ArgumentTypeError(f"应为 {FIRST_YEAR}–{LAST_YEAR} 之间的年份，不能是 {text}")
+    return year
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
@@ -72,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="校验并重新计分申报材料")
     p.add_argument("paths", nargs="+", type=Path, metavar="路径", help="工作簿、压缩包、申报文件夹或收件箱文件夹")
     p.add_argument("--json", type=Path, dest="json_out", help="把结果写入 JSON 文件")
-    p.add_argument("--year", type=int, help="工作簿未填创建年度时采用的年度")
+    p.add_argument("--year", type=_year, help="工作簿未填创建年度时采用的年度")
 
     p = sub.add_parser("demo", help="生成附件4单位的演示收件箱，校验、记入数据库并导出年度汇总")
     p.add_argument("--out", type=Path, default=Path("jyjg-demo"), help="演示数据目录（默认 ./jyjg-demo）")
@@ -81,24 +97,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="校验申报材料并记入评审数据库")
     p.add_argument("paths", nargs="+", type=Path, metavar="路径", help="工作簿、压缩包、申报文件夹或收件箱文件夹")
-    p.add_argument("--year", type=int, help="工作簿未填创建年度时采用的年度")
+    p.add_argument("--year", type=_year, help="工作簿未填创建年度时采用的年度")
     p.add_argument("--by", default="系统", help="记录人")
     _add_db(p)
 
     p = sub.add_parser("export", help="导出年度名单、进度和评分汇总（.xlsx），并生成通报草稿（.docx）")
-    p.add_argument("--year", type=int, required=True, help="创建年度")
+    p.add_argument("--year", type=_year, required=True, help="创建年度")
     p.add_argument("--out", type=Path, required=True, help="输出文件，如 2020年度汇总.xlsx")
     _add_db(p)
 
     p = sub.add_parser("sample", help="按比例抽取区县（市）验收通过单位进行抽查")
-    p.add_argument("--year", type=int, required=True, help="创建年度")
+    p.add_argument("--year", type=_year, required=True, help="创建年度")
     p.add_argument("--rate", default="0.05", help="每个区县（市）的抽查比例（默认 0.05）")
     p.add_argument("--seed", help="随机种子（默认由年度生成，可重现）")
     _add_db(p)
 
     p = sub.add_parser("report", help="输出单位的验收评分表（.xlsx 或 .pdf）")
     p.add_argument("--unit", required=True, help="单位名称")
-    p.add_argument("--year", type=int, required=True, help="创建年度")
+    p.add_argument("--year", type=_year, required=True, help="创建年度")
     p.add_argument("--out", type=Path, required=True, help="输出文件（.xlsx 或 .pdf）")
     _add_db(p)
 
@@ -143,7 +159,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = COMMANDS[args.command]
-    return handler(args) or 0
+    try:
+        return handler(args) or 0
+    except Exception as error:  # a failing database or disk is a message for people, not a traceback
+        from .failures import explain
+
+        explained = explain(error, _db_url(args))
+        if explained is None:
+            raise
+        message, code = explained
+        err_console.print(message, markup=False, highlight=False)
+        return code
+
+
+def _db_url(args: argparse.Namespace) -> str | None:
+    if not hasattr(args, "db"):
+        return None
+    from .store import default_db_url
+
+    return args.db or default_db_url()
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -155,7 +189,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    if _missing_paths(args.paths):
+    if _missing_paths(args.paths) or (args.json_out and _unwritable(args.json_out)):
         return 2
     results = run_check(args.paths, args.year)
     if args.json_out:
@@ -181,9 +215,36 @@ def run_check(paths: Sequence[Path], year: int | None):
 
 
 def write_json(results, out: Path) -> None:
+    """The CONTRACT's document, strict JSON (no NaN or Infinity). A regular file is written whole or not at
+    all (a temporary file beside it, renamed into place); a device or pipe (/dev/stdout) is written as is."""
     document = {"submissions": [r.as_contract() for r in results]}
+    text = json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False)
+    data = text.encode("utf-8", errors="replace")  # a stray surrogate must not leave a half-written file
+    if out.exists() and not out.is_file() and not out.is_dir():
+        with open(out, "wb") as stream:
+            stream.write(data)
+        return
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, out)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        if error.filename is None or Path(error.filename) == temporary:
+            raise OSError(error.errno, error.strerror, str(out)) from error  # name the file the user asked for
+        raise
+
+
+def _unwritable(out: Path) -> bool:
+    """Refuse before checking anything: --json naming a folder is a wrong argument."""
+    if out.is_dir():
+        err_console.print(f"--json 的“{shown_path(out)}”是一个文件夹。请写出要生成的文件名，如 结果.json。",
+                          markup=False, highlight=False)
+        return True
+    return False
 
 
 def _score(value) -> str:
@@ -243,9 +304,9 @@ def _store(args: argparse.Namespace):
 
 
 def _missing_paths(paths: Sequence[Path]) -> bool:
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in paths if not os.path.lexists(p)]
     for p in missing:
-        err_console.print(f"找不到 {p}")
+        err_console.print(f"找不到 {shown_path(p)}", markup=False, highlight=False)
     return bool(missing)
 
 
@@ -257,7 +318,11 @@ def cmd_load(args: argparse.Namespace) -> int:
     with _store(args) as store:
         versions = load_paths(store, args.paths, args.year, by=args.by)
     new = sum(1 for v in versions if v.created)
-    console.print(f"共 {len(versions)} 份申报：新记入 {new} 份，{len(versions) - new} 份此前已记入。")
+    refused = getattr(versions, "refused", [])
+    for message in refused:
+        err_console.print(message, markup=False, highlight=False)
+    tail = f"；{len(refused)} 份未能记入（原因见上）" if refused else ""
+    console.print(f"共 {len(versions) + len(refused)} 份申报：新记入 {new} 份，{len(versions) - new} 份此前已记入{tail}。")
     return 0
 
 

@@ -35,6 +35,8 @@ ZIP_EXTENSIONS = {".ofd", ".zip"}
 TEXT_EXTENSIONS = {".txt", ".csv"}
 
 EMPTY = "是空文件（0 字节）"
+_CONTENT_CHECKED = frozenset({".pdf", *IMAGE_EXTENSIONS, *OOXML_EXTENSIONS, *OLE2_EXTENSIONS, *ZIP_EXTENSIONS,
+                              *TEXT_EXTENSIONS})
 
 
 def problem(name: str, stream: IO[bytes], size: int) -> str | None:
@@ -59,6 +61,13 @@ def problem(name: str, stream: IO[bytes], size: int) -> str | None:
     except MemoryError:
         return "过大，无法打开"
     return None
+
+
+def needs_content(name: str) -> bool:
+    """Whether problem() opens the file as its type; for any other, being non-empty (and inflating
+    without error, inside a zip) is all there is to check, so it need not be kept while checked."""
+    suffix = _suffix(name)
+    return suffix in _CONTENT_CHECKED
 
 
 def problem_in_bytes(name: str, data: bytes) -> str | None:

@@ -252,9 +252,12 @@ def plain_number(value: Decimal | Fraction | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years a 创建年度 (or --year) may be
+
+
 def parse_year(raw: object) -> int | None:
     """创建年度 as an int, or None. Only a number counts (as in the template's LOOKUP)."""
     value = as_number(raw)
-    if value is None or not (1900 <= value <= 2200):
+    if value is None or not (FIRST_YEAR <= value <= LAST_YEAR):
         return None
     return int(value)  # 2021.5 is read as 2021, as LOOKUP does

@@ -15,9 +15,11 @@ PostgreSQL database should point JYJG_DATA at one shared folder.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -54,6 +56,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 
 from .checks import SubmissionResult, json_value
+from .files import FileRefused, name_text, open_regular, reason_for
 from .names import LABELS
 from .numbers import shown
 from .rubric import CATEGORIES, CATEGORY_CITY, CATEGORY_COUNTY, ROSTER, RUBRIC, find_roster_unit, normalize_org_name
@@ -100,6 +103,11 @@ CHINA_TIME = timezone(timedelta(hours=8))
 
 class StoreError(ValueError):
     """A request the store refuses; the message is Chinese and says what to do."""
+
+
+class UnkeptOriginal(StoreError):
+    """A submission whose original cannot be read (not a regular file, no permission, a link loop):
+    that one is not recorded; the rest of the batch is."""
 
 
 class StaleWrite(StoreError):
@@ -630,12 +638,18 @@ def default_data_dir(url: str) -> Path:
     return Path.cwd() / "jyjg-data"
 
 
-def deterministic_zip(folder: Path, out) -> None:
+class _TooBig(Exception):
+    """More than the checker reads: the original is recorded, not kept."""
+
+
+def deterministic_zip(folder: Path, out, limit: int | None = None) -> None:
     """Zip a package folder so the same contents always give the same bytes (and hash).
 
-    Entries sit under the folder's name, as Windows Explorer zips a folder; links are not followed.
+    Entries sit under the folder's name, as Windows Explorer zips a folder; links are not followed, and
+    only regular files are taken. More than `limit` bytes of files raise _TooBig.
     """
     folder = Path(folder)
+    total = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for root, dirs, files in os.walk(folder, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(root, d)))
@@ -643,13 +657,113 @@ def deterministic_zip(folder: Path, out) -> None:
                 path = Path(root) / name
                 if path.is_symlink() or not path.is_file():
                     continue
-                arcname = f"{folder.name}/{path.relative_to(folder).as_posix()}"
+                arcname = f"{name_text(folder.name)}/{name_text(path.relative_to(folder).as_posix())}"
                 info = zipfile.ZipInfo(arcname, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
-                with open(path, "rb") as src, zf.open(info, "w") as dst:
-                    while chunk := src.read(1 << 20):
+                try:
+                    src = open_regular(path)
+                except FileRefused:
+                    continue  # swapped for a pipe or a device since the walk saw it
+                with src, zf.open(info, "w") as dst:
+                    while chunk := _read_source(src, path):
+                        total += len(chunk)
+                        if limit is not None and total > limit:
+                            raise _TooBig
                         dst.write(chunk)
+
+
+def _read_source(src, path: Path) -> bytes:
+    """A chunk of a submitted file; a failure to read it refuses that submission, not the batch."""
+    try:
+        return src.read(1 << 20)
+    except OSError as error:
+        raise UnkeptOriginal(f"申报文件“{name_text(path)}”{reason_for(error)}，未记入。") from error
+
+
+@contextmanager
+def _incoming_copy(incoming: Path):
+    """(open file, its path) in incoming/, locked for as long as it is being written: a process killed
+    mid-copy leaves it unlocked, and the next Store to open removes it (_clean_incoming)."""
+    with _gate(incoming, shared=True):
+        fd, tmp = tempfile.mkstemp(dir=incoming, prefix="copy-")
+        _flock(fd, exclusive=True)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out, tmp
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _clean_incoming(incoming: Path) -> None:
+    """Remove the half-written copies a killed process left behind; copies being written are locked."""
+    if not incoming.is_dir():
+        return
+    try:
+        with _gate(incoming, shared=False):
+            for entry in os.scandir(incoming):
+                if entry.name == _GATE or not entry.is_file(follow_symlinks=False):
+                    continue
+                try:
+                    fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                except OSError:
+                    continue
+                try:
+                    if _flock(fd, exclusive=True, wait=False):
+                        os.unlink(entry.path)
+                finally:
+                    os.close(fd)
+    except OSError:
+        pass  # a read-only data folder, or one on a file system without locks: nothing to clean there
+
+
+_GATE = ".lock"
+
+
+@contextmanager
+def _gate(incoming: Path, shared: bool):
+    """The folder's gate: writers pass it (shared) to create and lock a copy; the cleaner holds it alone."""
+    fd = os.open(incoming / _GATE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _flock(fd, exclusive=not shared)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _flock(fd: int, exclusive: bool, wait: bool = True) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no cleaning, copies are still removed on failure
+        return False
+    operation = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if wait else fcntl.LOCK_NB)
+    try:
+        fcntl.flock(fd, operation)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return False  # no locks on this file system
+    return True
+
+
+def _not_kept_hash(src, size: int, original: Path) -> str:
+    """A file too big to keep stands for itself by its size and first megabyte (so loading it twice is one version)."""
+    digest = hashlib.sha256(f"jyjg-not-kept:{size}:".encode())
+    digest.update(_read_source(src, original))
+    return digest.hexdigest()
+
+
+def _size_of(path: Path) -> int:
+    if not path.is_dir():
+        return os.path.getsize(path)
+    total = 0
+    for root, _, files in os.walk(path, followlinks=False):
+        for name in files:
+            with contextlib.suppress(OSError):
+                info = os.lstat(os.path.join(root, name))
+                total += info.st_size if stat.S_ISREG(info.st_mode) else 0
+    return total
 
 
 def _hash_file(path: Path) -> str:
@@ -719,6 +833,7 @@ class Store:
         self.engine = _make_engine(self.url)
         self._writer = self.engine.execution_options(jyjg_write=True)
         self.data_dir = Path(data_dir) if data_dir else default_data_dir(self.url)
+        _clean_incoming(self.data_dir / "incoming")
         upgrade_schema(self.engine)
         if sync:
             self.sync_roster()
@@ -808,11 +923,13 @@ class Store:
         return 1
 
     def _unit_for(self, s: Session, org_name: str | None, org_category: str | None, by: str) -> UnitRow | None:
-        """The unit a submission belongs to, by normalized name; an unlisted unit is created."""
+        """The unit a submission belongs to, by normalized name; an unlisted unit is created. A name
+        longer than the column is cut (the version keeps it whole)."""
+        org_name = _fit(org_name)
         if not org_name or not str(org_name).strip():
             return None
         entry = find_roster_unit(org_name)
-        key = normalize_org_name(entry.name if entry else org_name)
+        key = _fit(normalize_org_name(entry.name if entry else org_name), 200)
         row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
         if row is not None:
             return row
@@ -822,7 +939,7 @@ class Store:
                           creation_year=entry.year, listed=True, roster_order=order)
         else:
             category = org_category if org_category in CATEGORIES else CATEGORY_CITY
-            wanted = dict(name=str(org_name).strip(), category=category, district=None, group_name="",
+            wanted = dict(name=_fit(str(org_name).strip(), 200), category=category, district=None, group_name="",
                           creation_year=None, listed=False, roster_order=None)
         self._upsert_unit(s, key, wanted, by, "申报材料" if entry is None else "附件4名单")
         return s.scalar(select(UnitRow).where(UnitRow.name_key == key))
@@ -859,6 +976,8 @@ class Store:
         """
         original = Path(original)
         content_hash, stored_name, kind, size = self._keep_original(original)
+        shown_name = name_text(original.name)
+        by = _fit(by, 100)
         with self._write(lock=True) as s:
             existing = s.scalar(select(SubmissionRow).where(SubmissionRow.content_hash == content_hash))
             if existing is not None:
@@ -873,12 +992,12 @@ class Store:
                 number=last_number + 1 if unit else None,
                 content_hash=content_hash,
                 stored_name=stored_name,
-                original_name=original.name,
-                source=str(result.source),
+                original_name=_fit(shown_name, 500),
+                source=_fit(name_text(result.source)),
                 kind=kind,
                 size=size,
-                org_name=result.org_name,
-                org_category=result.org_category,
+                org_name=_fit(result.org_name),
+                org_category=_fit(result.org_category),
                 claimed_total=result.claimed_total,
                 rescored_total=result.rescored_total,
                 evidenced_total=result.evidenced_total,
@@ -902,43 +1021,61 @@ class Store:
                           .values(superseded_by=row.id, revision=SubmissionRow.revision + 1)
                           .execution_options(synchronize_session=False))
             version = self._version(s, row, created=True)
-            self._audit(s, by, "recorded", f"收到{version.label}（{original.name}）", unit_id=row.unit_id,
+            self._audit(s, by, "recorded", f"收到{version.label}（{_fit(shown_name)}）", unit_id=row.unit_id,
                         version_id=row.id, before={"superseded": previous.id} if previous else None,
                         after={"content_hash": content_hash, "rescored_total": row.rescored_total,
                                "status": row.status})
             return version
 
     def _keep_original(self, original: Path) -> tuple[str, str, str, int]:
-        """Copy the original into the data folder under its content hash (a folder as a zip)."""
-        if not original.exists():
-            raise StoreError(f"找不到申报文件“{original}”。")
+        """Copy the original into the data folder under its content hash (a folder as a zip).
+
+        Only a regular file (or a folder's regular files) is kept, and no more of it than the checker
+        reads (submission.size_limit): a bigger one is recorded under a hash of its size and first
+        megabyte, with no copy (stored_name ""). UnkeptOriginal when it cannot be read at all.
+        """
+        from .submission import size_limit
+
+        shown = name_text(original)
+        is_dir = original.is_dir()
+        limit = size_limit(original)
+        kind = ("folder" if is_dir else (original.suffix.lower().lstrip(".") or "file"))[:10]
+        src = None
+        if not is_dir:
+            try:
+                src = open_regular(original)
+            except FileRefused as error:
+                raise UnkeptOriginal(f"申报文件“{shown}”{error.reason}，未记入。") from error
+            size = os.fstat(src.fileno()).st_size
+            if size > limit:
+                with src:
+                    return _not_kept_hash(src, size, original), "", kind, size
         incoming = self.data_dir / "incoming"
         incoming.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=incoming)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                if original.is_dir():
-                    deterministic_zip(original, out)
+        with _incoming_copy(incoming) as (out, tmp):
+            try:
+                if is_dir:
+                    deterministic_zip(original, out, limit)
                 else:
-                    with open(original, "rb") as src:
-                        while chunk := src.read(1 << 20):
+                    with src:
+                        copied = 0
+                        while chunk := _read_source(src, original):
+                            copied += len(chunk)
+                            if copied > limit:  # it grew while being copied
+                                raise _TooBig
                             out.write(chunk)
+            except _TooBig:
+                return hashlib.sha256(f"jyjg-not-kept:{shown}".encode()).hexdigest(), "", kind, _size_of(original)
+            out.flush()
             content_hash = _hash_file(Path(tmp))
-            kind = "folder" if original.is_dir() else (original.suffix.lower().lstrip(".") or "file")
-            suffix = ".zip" if original.is_dir() else _suffix(original)
+            suffix = ".zip" if is_dir else _suffix(original)
             stored_name = f"originals/{content_hash[:2]}/{content_hash}{suffix}"
             target = self.data_dir / stored_name
             size = os.path.getsize(tmp)
-            if target.exists():
-                os.unlink(tmp)
-            else:
+            if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, target)
-            return content_hash, stored_name, kind[:10], size
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+                os.replace(tmp, target)  # while its lock is held: a cleaner never takes a live copy
+            return content_hash, stored_name, kind, size
 
     @staticmethod
     def _latest(s: Session, unit_id: int, year: int | None) -> SubmissionRow | None:
@@ -983,6 +1120,9 @@ class Store:
 
     def original_path(self, version_id: int) -> Path:
         version_row = self._plain_row(version_id)
+        if not version_row.stored_name:
+            raise StoreError(f"该申报的原件（{version_row.original_name}）过大，超过校验的上限，没有保存副本。"
+                             "请向报送单位索取。")
         path = self.data_dir / version_row.stored_name
         if not path.is_file():
             raise StoreError(f"数据文件夹 {self.data_dir} 中找不到该申报的原件（{version_row.stored_name}）。")
@@ -1567,7 +1707,24 @@ def _rule_json(entry: Mapping[str, Any]) -> dict:
 def _cell_json(raw: Any) -> Any:
     """A raw cell value for a JSON column; NaN and infinities (not JSON) become their text."""
     value = json_value(raw)
+    if isinstance(value, str):
+        return _fit(value, None)
     return str(value) if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _fit(text: str | None, length: int | None = None) -> str | None:
+    """Text as every database can hold it: no NUL (Excel writes one as _x0000_; PostgreSQL refuses it),
+    no lone surrogate, and within a column's length (the full value is kept in a Text column beside)."""
+    if text is None:
+        return None
+    text = str(text)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    if length is not None and len(text) > length:
+        text = text[:length - 1] + "…"
+    return text
 
 
 def _verdict_json(score: Decimal, seen: bool, reason: str) -> dict:
@@ -1577,7 +1734,7 @@ def _verdict_json(score: Decimal, seen: bool, reason: str) -> dict:
 def _jsonable(value: Any) -> Any:
     """Plain JSON values for JSON columns: Decimals become text (exact), others their JSON form."""
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {_fit(str(k)): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, Decimal):

@@ -21,6 +21,7 @@ Evidence paths match exactly, else case-blind when that is unambiguous (Windows 
 """
 from __future__ import annotations
 
+import lzma
 import os
 import re
 import stat
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import IO, Iterable, NamedTuple
 
 from . import evidence as evidence_check
+from .files import FileRefused, is_regular, name_text, open_regular, reason_for
 from .workbook import OLE2_MAGIC, WorkbookError, sniff, zip_entry_count
 
 EVIDENCE_DIR = "佐证材料"
@@ -44,13 +46,17 @@ PREFERRED_WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 ARCHIVE_SUFFIXES = {".zip", ".rar", ".7z"}  # in an inbox, each is a submission (only .zip can be read)
 
 MAX_ENTRIES = 10_000
-MAX_TOTAL_BYTES = 1 << 30  # declared, all entries together
+MAX_TOTAL_BYTES = 1 << 30  # declared, all entries together; also a package's own size on disk
 MAX_RATIO = 200  # uncompressed : compressed, for entries above RATIO_CHECK_FROM
 RATIO_CHECK_FROM = 10 * 1024 * 1024
 MAX_WORKBOOK_BYTES = 100 * 1024 * 1024
 MAX_PREVIEW_BYTES = 200 * 1024 * 1024
 SPOOL_IN_MEMORY = 16 * 1024 * 1024
 MAX_FOLDER_DEPTH = 12
+
+# What inflating an entry may raise: zlib, LZMA and bzip2 (OSError) errors, a bad CRC, a short stream.
+_INFLATE_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, NotImplementedError, ValueError,
+                   RuntimeError, OSError)
 
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"}
 UNICODE_PATH_EXTRA = 0x7075
@@ -215,17 +221,21 @@ def discover(paths: Iterable[str | Path]) -> list[Submission]:
     for given in paths:
         path = Path(given)
         if not os.path.lexists(path):
-            raise FileNotFoundError(f"找不到“{given}”")
+            raise FileNotFoundError(f"找不到“{name_text(given)}”")
         if path.is_dir():
             if _evidence_dir(path) is not None:
-                add(Submission(nfc(str(given)), path, "folder"))
+                add(Submission(name_text(given), path, "folder"))
                 continue
-            for child in _sorted_children(path):
-                sub = _inbox_entry(child, nfc(child.name))
+            try:
+                children = _listed_children(path)
+            except OSError as error:  # an inbox that cannot be read must not look empty
+                raise FileRefused(f"无法读取文件夹“{name_text(given)}”：{reason_for(error)}", given) from error
+            for child in children:
+                sub = _inbox_entry(child, name_text(child.name))
                 if sub:
                     add(sub)
         else:
-            add(Submission(nfc(str(given)), path, _file_kind(path)))
+            add(Submission(name_text(given), path, _file_kind(path)))
     return found
 
 
@@ -233,18 +243,26 @@ def _file_kind(path: Path) -> str:
     return "zip" if path.suffix.lower() in ARCHIVE_SUFFIXES else "xlsx"
 
 
+def _listed_children(folder: Path) -> list[Path]:
+    """The folder's entries but junk, by name; OSError when it cannot be read."""
+    return sorted((c for c in folder.iterdir() if not is_junk(c.name)), key=lambda c: name_text(c.name))
+
+
 def _sorted_children(folder: Path) -> list[Path]:
     try:
-        children = list(folder.iterdir())
+        return _listed_children(folder)
     except OSError:
         return []
-    return sorted((c for c in children if not is_junk(c.name)), key=lambda c: nfc(c.name))
 
 
 def _inbox_entry(child: Path, source: str) -> Submission | None:
     if child.is_dir():
+        try:
+            children = _listed_children(child)
+        except OSError:
+            return Submission(source, child, "folder")  # reading it says why it cannot be checked
         if _evidence_dir(child) is not None or any(
-                c.is_file() and _suffix(c.name) in WORKBOOK_SUFFIXES for c in _sorted_children(child)):
+                is_regular(c) and _suffix(c.name) in WORKBOOK_SUFFIXES for c in children):
             return Submission(source, child, "folder")
         return None
     suffix = child.suffix.lower()
@@ -322,12 +340,15 @@ class Submission:
         if parts[0] == EVIDENCE_DIR and len(parts) > 1:  # tolerate “佐证材料/制度/a.pdf”
             candidates.append(parts[1:])
         try:
-            finder = self._package() if self.kind == "zip" else _FolderPackage(self.path)
+            finder = self._package() if self.kind == "zip" else self._folder()
         except PackageError as error:
             return EvidenceStatus(text, "broken", error.reason)
         result = None
         for candidate in candidates:
-            result = finder.evidence(candidate)
+            try:
+                result = finder.evidence(candidate)
+            except Exception:  # whatever a hostile file trips over, it is this one file's problem
+                result = ("broken", "无法打开")
             if result[0] != "not_found":
                 break
         status, reason = result
@@ -361,6 +382,15 @@ class Submission:
     def _package(self) -> "_ZipPackage":
         return _open_zip_package(self.path)
 
+    def _folder(self) -> "_FolderPackage":
+        """The package folder, kept with the submission's statuses: it remembers what it has checked."""
+        folder = self._statuses.get(_FOLDER_KEY)
+        if folder is None:
+            folder = self._statuses[_FOLDER_KEY] = _FolderPackage(self.path)
+        return folder
+
+
+_FOLDER_KEY = object()  # where a Submission keeps its _FolderPackage among its statuses
 
 # A batch holds thousands of Submissions; only the few most recently used zips stay open. A package
 # evicted while a thread still reads it stays open until that thread lets go (closed on release).
@@ -408,14 +438,17 @@ def _forget_zip(path: Path) -> None:
             del _ZIP_CACHE[key]
 
 
+def size_limit(path: Path) -> int:
+    """The most the checker reads of a submission on disk, and so the most the store keeps of it."""
+    return MAX_TOTAL_BYTES if path.is_dir() or _file_kind(path) == "zip" else MAX_WORKBOOK_BYTES
+
+
 def _read_file(path: Path, cap: int, shown: str) -> bytes:
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             data = _read_capped(fh, cap)
-    except IsADirectoryError:
-        raise PackageError("unreadable", "这是一个文件夹，不是工作簿文件", shown) from None
     except OSError as error:
-        raise PackageError("unreadable", f"无法打开文件（{type(error).__name__}）", shown) from error
+        raise PackageError("unreadable", f"文件{reason_for(error)}", shown) from error
     if len(data) > cap:
         raise PackageError("unreadable", f"文件过大（超过 {cap >> 20} MB），不像是自评表", shown)
     return data
@@ -473,13 +506,14 @@ class _ZipPackage:
             self._fh = None
 
     def _open(self) -> None:
-        name = self.path.name
+        name = name_text(self.path.name)
         try:
-            self._fh = open(self.path, "rb")
-        except IsADirectoryError:
-            raise PackageError("unreadable", "这是一个文件夹，不是压缩包", name) from None
+            self._fh = open_regular(self.path)
         except OSError as error:
-            raise PackageError("unreadable", f"无法打开文件（{type(error).__name__}）", name) from error
+            raise PackageError("unreadable", f"文件{reason_for(error)}", name) from error
+        size = os.fstat(self._fh.fileno()).st_size
+        if size > MAX_TOTAL_BYTES:
+            raise PackageError("package_unsafe/too_big", f"压缩包文件本身超过 {MAX_TOTAL_BYTES >> 30} GB", name)
         head = self._fh.read(8)
         kind = sniff(head)
         if kind == "empty":
@@ -535,6 +569,7 @@ class _ZipPackage:
         self.files = {p[cut:]: info for p, info in files.items()}
         self.dirs = {d[cut:] for d in dirs if d.startswith(self.root)} if self.root else dirs
         self._folded: dict[str, list[str]] = {}
+        self._verdicts: dict[str, tuple[str, str | None]] = {}  # entry -> verdict: each inflated at most once
         for p in self.files:
             self._folded.setdefault(p.casefold(), []).append(p)
 
@@ -551,8 +586,7 @@ class _ZipPackage:
         try:
             with self.zf.open(info) as stream:
                 data = stream.read(cap + 1)
-        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, ValueError,
-                RuntimeError) as error:
+        except _INFLATE_ERRORS as error:
             raise PackageError("unreadable", f"压缩包中的“{inner}”已损坏，无法解压", inner) from error
         if len(data) > cap:
             raise PackageError("package_unsafe/too_big", f"“{inner}”解压后超过 {cap >> 20} MB", inner)
@@ -573,12 +607,27 @@ class _ZipPackage:
             if "/".join([EVIDENCE_DIR, *parts]) in self.dirs:
                 return "broken", "是文件夹，不是文件"
             return "not_found", None
+        # However many spellings name it (big.bin, BIG.bin, 佐证材料/big.bin), an entry is inflated once.
+        verdict = self._verdicts.get(inner)
+        if verdict is None:
+            verdict = self._verdicts[inner] = self._entry_verdict(inner)
+        return verdict
+
+    def _entry_verdict(self, inner: str) -> tuple[str, str | None]:
         info = self.files[inner]
         if info.flag_bits & 0x1:
             return "broken", "在压缩包中设置了密码，无法打开"
         if info.file_size == 0:
             return "broken", evidence_check.EMPTY
         try:
+            if not evidence_check.needs_content(inner):  # only inflated (the CRC proves it), never kept
+                with self.zf.open(info) as stream:
+                    left = info.file_size
+                    while left > 0 and (chunk := stream.read(min(1 << 20, left))):
+                        left -= len(chunk)
+                    if left or stream.read(1):
+                        return "broken", "与压缩包记录的大小不符"
+                return "ok", None
             with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
                 with self.zf.open(info) as stream:
                     left = info.file_size
@@ -589,7 +638,7 @@ class _ZipPackage:
                         return "broken", "与压缩包记录的大小不符"
                 size = spool.tell()
                 problem = evidence_check.problem(inner, spool, size)
-        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, ValueError, RuntimeError, OSError):
+        except _INFLATE_ERRORS:
             return "broken", "在压缩包中已损坏，无法解压"
         return ("broken", problem) if problem else ("ok", None)
 
@@ -635,14 +684,34 @@ class _FolderPackage:
     def __init__(self, root: Path):
         self.root = root
         self.real_root = os.path.realpath(root)
+        self._verdicts: dict[str, tuple[str, str | None]] = {}
 
     def workbook(self) -> tuple[str, bytes]:
+        try:
+            os.scandir(self.root).close()
+        except OSError as error:
+            raise PackageError("unreadable", f"文件夹{reason_for(error)}", name_text(self.root.name)) from error
+        self._check_size()
         files = self._walk(self.root, "", skip_top=EVIDENCE_DIR)
         inner = _pick_workbook(sorted(files))
         path = files[inner]
         if os.path.islink(path):
             raise PackageError("package_unsafe", "是链接文件", inner)
         return inner, _read_file(Path(path), MAX_WORKBOOK_BYTES, inner)
+
+    def _check_size(self) -> None:
+        """A package folder holds no more than a zip package may (the store keeps it as one)."""
+        total = 0
+        for path in self._walk(self.root, "").values():
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                total += info.st_size
+            if total > MAX_TOTAL_BYTES:
+                raise PackageError("package_unsafe/too_big", f"文件夹中的文件合计超过 {MAX_TOTAL_BYTES >> 30} GB",
+                                   name_text(self.root.name))
 
     def _walk(self, folder: Path, prefix: str, skip_top: str | None = None, depth: int = 0) -> dict[str, str]:
         """Relative path -> real path of regular files (and links, reported as such), no link followed."""
@@ -654,7 +723,7 @@ class _FolderPackage:
         except OSError:
             return found
         for entry in entries:
-            name = nfc(entry.name)
+            name = name_text(entry.name)
             rel = f"{prefix}{name}"
             if is_junk(name) or (skip_top and depth == 0 and name == skip_top):
                 continue
@@ -700,6 +769,13 @@ class _FolderPackage:
         status, reason, path = self._locate(parts)
         if status != "ok":
             return status, reason
+        key = os.path.realpath(path)  # however many spellings name it, a file is read once
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = self._file_verdict(path)
+        return verdict
+
+    def _file_verdict(self, path: str) -> tuple[str, str | None]:
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         except OSError:
@@ -735,10 +811,10 @@ def _find_entry(folder: str, name: str) -> os.DirEntry | None:
         entries = list(os.scandir(folder))
     except OSError:
         return None
-    exact = [e for e in entries if nfc(e.name) == name]
+    exact = [e for e in entries if name_text(e.name) == name]
     if exact:
         return exact[0]
-    folded = [e for e in entries if nfc(e.name).casefold() == name.casefold()]
+    folded = [e for e in entries if name_text(e.name).casefold() == name.casefold()]
     return folded[0] if len(folded) == 1 else None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import posixpath
 import threading
 import re
@@ -23,6 +24,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from . import names as contract_names
+from .files import open_regular, reason_for
 from .xmlscan import NotPlain, scan_cells, scan_strings
 from .zipentry import read_entry
 
@@ -197,11 +199,9 @@ class _Package:
                 fileobj: IO[bytes] = io.BytesIO(bytes(source))
             elif isinstance(source, (str, Path)):
                 try:
-                    fileobj = owned = open(source, "rb")
-                except IsADirectoryError:
-                    raise WorkbookError("unreadable", "这是一个文件夹，不是工作簿文件") from None
+                    fileobj = owned = open_regular(source)
                 except OSError as error:
-                    raise WorkbookError("unreadable", f"无法打开文件（{type(error).__name__}）") from error
+                    raise WorkbookError("unreadable", f"文件{reason_for(error)}") from error
             else:
                 fileobj = source
                 if not fileobj.seekable():
@@ -679,10 +679,13 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
-def _number(text: str) -> int | float:
+def _number(text: str) -> int | float | str:
+    """A number cell's value; one that holds no finite number (NaN, Infinity, 1e309) stays the text it is."""
     number = float(text)
     if number.is_integer() and abs(number) < 2 ** 63:
         return int(number)
+    if not math.isfinite(number):
+        return text.strip()
     return number
 
 

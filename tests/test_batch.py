@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +129,83 @@ def test_the_collector_rests_in_this_process_during_a_run_but_not_in_the_workers
     with pytest.raises(KeyboardInterrupt):
         batch.check_paths([inbox], workers=2, progress=fail)
     assert gc.isenabled()
+
+
+# --- a folder of hostile files (issue 18) ---------------------------------------------------------
+
+def rewritten(src, dst, change):
+    """A copy of a workbook with change(part name, bytes) applied to every part."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, change(info.filename, zin.read(info)))
+    return dst
+
+
+def hostile_inbox(folder, template):
+    """One file of each kind that once hung, crashed or flooded the checker; name -> the codes it must get."""
+    good = write_named_values(template, folder.parent / "good.xlsx", {
+        "org_name": "市商务局", "org_category": "市直党政机关", "assess_year": 2020, "score_2_2_5": 3.125,
+        "evidence_2_2_5": "big.bin\nBIG.bin\nBig.Bin\n佐证材料/big.bin\n佐证材料\\BIG.BIN\n./big.bin\n说明.txt",
+        "floor_area_m2": 10000, "headcount": 100, "energy_tce": 97, "water_t": 9700, "base_floor_area_m2": 10000,
+        "base_headcount": 77.125, "base_energy_tce": 100, "base_water_t": 10000})
+    expected = {}
+
+    def unclosed(name, data):
+        if name.startswith("xl/worksheets/sheet"):
+            at = data.find(b"<sheetData>") + len(b"<sheetData>")
+            data = data[:at] + b'<c r="E10" ' * 60_000 + data[at:]
+        return data
+    rewritten(good, folder / "未闭合标签.xlsx", unclosed)
+    expected["未闭合标签.xlsx"] = {"total_mismatch"}  # read in one pass (the stray tags hold no wanted cell)
+
+    def extreme(name, data):
+        return data.replace(b"<v>3.125</v>", b"<v>1e309</v>").replace(b"<v>77.125</v>", b"<v>1e-320</v>")
+    rewritten(good, folder / "极端数值.xlsx", extreme)
+    expected["极端数值.xlsx"] = {"invalid_value", "energy_data_invalid"}
+
+    os.mkfifo(folder / "管道.xlsx")
+    os.mkfifo(folder / "管道.zip")
+    (folder / "零设备.xlsx").symlink_to("/dev/zero")
+    (folder / "循环链接.zip").symlink_to(folder / "循环链接.zip")
+    expected.update(dict.fromkeys(["管道.xlsx", "管道.zip", "零设备.xlsx", "循环链接.zip"], {"unreadable"}))
+
+    with zipfile.ZipFile(folder / "压缩包.zip", "w") as zf:
+        zf.writestr("自评表.xlsx", good.read_bytes(), zipfile.ZIP_DEFLATED)
+        zf.writestr("佐证材料/big.bin", os.urandom(1 << 20) * 12, zipfile.ZIP_DEFLATED)
+        zf.writestr("佐证材料/说明.txt", "节约用水".encode() * 1000, zipfile.ZIP_LZMA)
+    data = bytearray((folder / "压缩包.zip").read_bytes())
+    with zipfile.ZipFile(folder / "压缩包.zip") as zf:
+        info = zf.getinfo("佐证材料/说明.txt")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 12
+    data[start:start + 40] = bytes(range(200, 240))
+    (folder / "压缩包.zip").write_bytes(bytes(data))
+    expected["压缩包.zip"] = {"evidence_broken"}
+
+    with open(os.path.join(os.fsencode(folder), "市发改委.xlsx".encode("gbk")), "wb") as out:
+        out.write(good.read_bytes())
+    expected["市发改委.xlsx"] = {"evidence_not_found"}
+    return expected
+
+
+def test_a_folder_of_hostile_files_ends_with_a_finding_for_each(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    expected = hostile_inbox(folder, write_template(tmp_path / "t.xlsx"))
+    out = tmp_path / "结果.json"
+    # A generous bound that proves the run ends (on the code before issue 18 it never did), not a speed test.
+    done = subprocess.run([sys.executable, "-m", "shared.cli", "check", str(folder), "--json", str(out)],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+    def refuse(constant):
+        raise ValueError(constant)
+    records = {r["source"]: r for r in json.loads(out.read_text(encoding="utf-8"), parse_constant=refuse)["submissions"]}
+    assert set(records) == set(expected)
+    for source, codes in expected.items():
+        found = {f["code"] for f in records[source]["findings"]}
+        assert found and codes <= found, (source, found)
+        assert all(source in f["message"] for f in records[source]["findings"]), source

@@ -284,3 +284,20 @@ def test_no_message_uses_scientific_notation():
     assert "263200" in messages and "0.00001" in messages and "100000000000000000000" in messages
     import re
     assert not re.search(r"\d[eE][+-]?\d", messages), messages
+
+
+@pytest.mark.parametrize("changes", [
+    {"base_headcount": 1e-320},  # once an OverflowError: the whole submission was unreadable
+    {"headcount": 1e-320, "base_headcount": 5e-324},
+    {"energy_tce": 1e308, "base_energy_tce": 1e-300, "water_t": 1.7e308},
+    {"floor_area_m2": 1e-320, "base_floor_area_m2": 1e300, "energy_per_area": 1e308},
+    {"headcount": 1e300, "base_headcount": 1e-300, "energy_tce": 1e-300},
+])
+def test_scoring_is_total_for_any_number(changes):
+    """Any well-formed figure gives scores, and where it is absurd a finding, never an exception."""
+    result = check(complete(**changes))
+    assert result.rescored_total is not None and result.qualifies in (True, False)
+    assert {f.kind for f in result.findings} & {"energy_data_invalid/magnitude", "energy_data_invalid/jump",
+                                                 "energy_data_invalid/derived", "energy_mismatch"}
+    for f in result.findings:
+        assert "inf" not in f.message and "nan" not in f.message.lower(), f.message

@@ -69,3 +69,230 @@ def test_template_command_writes_the_committed_template(tmp_path):
     assert main(["template", str(out)]) == 0
     book = openpyxl.load_workbook(out)
     assert "total_score" in book.defined_names
+
+
+# --- hostile input and failing infrastructure (issue 18) ----------------------------------------
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import zipfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+JYJG = [sys.executable, "-m", "shared.cli"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def strict_json(path):
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+    return json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=refuse)
+
+
+def with_raw_values(src, dst, raw: dict[str, str]):
+    """A copy of a workbook whose number cells holding a marker value hold `raw` text instead, as any
+    writer may put it in <v> (NaN, 1e309, 1e-320)."""
+    replaced = set()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                for marker, text in raw.items():
+                    if f"<v>{marker}</v>".encode() in data:
+                        replaced.add(marker)
+                        data = data.replace(f"<v>{marker}</v>".encode(), f"<v>{text}</v>".encode())
+            zout.writestr(info, data)
+    assert replaced == set(raw)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def extreme_book(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("extreme")
+    template = write_template(folder / "t.xlsx")
+    filled = write_named_values(template, folder / "filled.xlsx", {
+        "org_name": "市商务局", "org_category": "市直党政机关", "assess_year": 2020,
+        "score_2_2_5": 3.125, "score_2_1_1": 1.375, "score_3_1_1": 1.625,
+        "floor_area_m2": 10000, "headcount": 100, "energy_tce": 97, "water_t": 9700,
+        "base_floor_area_m2": 10000, "base_headcount": 77.125, "base_energy_tce": 100, "base_water_t": 10000})
+    return with_raw_values(filled, folder / "极端.xlsx",
+                           {"3.125": "NaN", "1.375": "1e309", "1.625": "-Infinity", "77.125": "1e-320"})
+
+
+def test_check_json_is_strict_and_extreme_figures_still_score(extreme_book, tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["check", str(extreme_book), "--json", str(out)]) == 0
+    (record,) = strict_json(out)["submissions"]
+    assert record["rescored_total"] is not None  # not unreadable: a score and findings
+    assert record["rules"]["2.2.5"] == {"claimed": "NaN", "score": 0}
+    assert record["rules"]["2.1.1"] == {"claimed": "1e309", "score": 0}
+    assert record["rules"]["3.1.1"] == {"claimed": "-Infinity", "score": 0}
+    invalid = {f["rule"] for f in record["findings"] if f["code"] == "invalid_value"}
+    assert {"2.2.5", "2.1.1", "3.1.1"} <= invalid
+    magnitude = [f["message"] for f in record["findings"] if f["code"] == "energy_data_invalid"]
+    assert any("上年度" in m and "数量级" in m for m in magnitude)
+
+
+@pytest.fixture()
+def gbk_inbox(tmp_path, inbox):
+    """An inbox whose file names are GBK bytes (copied from a Chinese Windows USB stick) or not text at all."""
+    folder = tmp_path / "乱码收件箱"
+    folder.mkdir()
+    good = (inbox / "市商务局.xlsx").read_bytes()
+    for raw, data in (("市发改委.xlsx".encode("gbk"), good), (b"\xff\xfe\x80.xlsx", b"PK\x03\x04 broken")):
+        with open(os.path.join(os.fsencode(folder), raw), "wb") as out:
+            out.write(data)
+    return folder
+
+
+def test_file_names_that_are_not_utf8_are_read_shown_and_stored(gbk_inbox, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["check", str(gbk_inbox), "--json", str(out)]) == 0
+    sources = [s["source"] for s in strict_json(out)["submissions"]]
+    assert "市发改委.xlsx" in sources and "\ufffd\ufffd\ufffd.xlsx" in sources
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    assert main(["load", str(gbk_inbox), "--db", db]) == 0
+    assert "新记入 2 份" in capsys.readouterr().out
+    from shared.store import Store
+    with Store(db, data_dir=tmp_path / "jyjg-data") as store:
+        assert {v.original_name for v in store.versions()} >= {"市发改委.xlsx"}
+
+
+@pytest.mark.parametrize("year", ["0", "-1", "99999", "1899"])
+def test_a_year_out_of_range_is_refused_with_the_range(year, capsys, inbox):
+    with pytest.raises(SystemExit) as stop:
+        main(["check", str(inbox), "--year", year])
+    assert stop.value.code == 2
+    assert f"--year 应为 1900–2200 之间的年份，不能是 {year}" in capsys.readouterr().err
+
+
+def _as_nobody(argv, cwd, env):
+    import contextlib
+    import io
+
+    if os.geteuid() == 0:  # root reads and writes any folder whatever its mode
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+    os.chdir(cwd)
+    os.environ.update(env)
+    out, err = io.StringIO(), io.StringIO()
+    from shared import cli
+    cli.console.file, cli.err_console.file = out, err
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(argv)
+        except SystemExit as stop:
+            code = stop.code
+        except BaseException:
+            import traceback
+            traceback.print_exc(file=err)
+            code = "Traceback"
+    return code, out.getvalue(), err.getvalue().replace("\n", "")
+
+
+def as_nobody(argv, cwd, env=None, warm_up=()):
+    """(exit code, stdout, stderr without line breaks) of `jyjg argv` run as an unprivileged user, in a
+    forked child of this process: that user could not start this Python anew (it lives in root's home),
+    so `warm_up` (a command that works) is run here first, importing what the child will need."""
+    from bounded import within
+
+    import shared.failures  # noqa: F401
+    for command in warm_up:
+        assert main(command) == 0
+    return within(300, _as_nobody, argv, cwd, env or {})
+
+
+@pytest.fixture()
+def open_folder():
+    """A temporary folder an unprivileged user can reach (pytest's own are root's alone)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="jyjg-test-"))
+    os.chmod(folder, 0o777)
+    yield folder
+    for path in folder.rglob("*"):
+        if path.is_dir() and not path.is_symlink():
+            os.chmod(path, 0o755)
+    shutil.rmtree(folder)
+
+
+def test_an_unreadable_inbox_is_said_not_counted_as_empty(open_folder, inbox):
+    locked = open_folder / "锁住的收件箱"
+    locked.mkdir()
+    (locked / "a.xlsx").write_bytes((inbox / "市商务局.xlsx").read_bytes())
+    os.chmod(locked, 0o000)
+    code, out, err = as_nobody(["check", str(locked)], open_folder, warm_up=[["check", str(inbox)]])
+    assert code == 2 and "Traceback" not in err
+    assert "无法读取文件夹" in err and "没有读取权限" in err and "共 0 份" not in out
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("db, said, code", [
+    ("这不是地址", "无法识别", 2),
+    ("frobdb://x/y", "数据库类型不受支持", 2),
+    ("mysql://u@127.0.0.1/jyjg", "缺少连接", 2),
+    ("postgresql+psycopg2://postgres@127.0.0.1:{port}/jyjg", "无法连接", 1),
+    ("sqlite:///{tmp}/没有这个文件夹/r.db", "无法打开", 2),
+])
+def test_a_database_that_cannot_be_used_is_a_chinese_message(db, said, code, inbox, tmp_path, capsys):
+    db = db.format(port=free_port(), tmp=tmp_path)
+    assert main(["load", str(inbox), "--db", db]) == code
+    err = capsys.readouterr().err.replace("\n", "")
+    assert said in err and "Traceback" not in err
+    assert not (tmp_path / "jyjg-data" / "originals").exists()
+
+
+def test_json_to_a_folder_or_a_full_disk_is_a_chinese_message(inbox, tmp_path, capsys):
+    folder = tmp_path / "结果"
+    folder.mkdir()
+    assert main(["check", str(inbox), "--json", str(folder)]) == 2
+    assert "是一个文件夹" in capsys.readouterr().err.replace("\n", "")
+    assert main(["check", str(inbox), "--json", "/dev/full"]) == 1
+    assert "磁盘空间已满" in capsys.readouterr().err.replace("\n", "")
+
+
+def test_a_read_only_data_folder_is_a_chinese_message_and_the_store_is_unchanged(open_folder, inbox):
+    import shutil
+    inbox = Path(shutil.copytree(inbox, open_folder / "收件箱"))
+    data = open_folder / "data"
+    data.mkdir()
+    os.chmod(data, 0o555)
+    db = f"sqlite:///{open_folder / 'r.db'}"
+    warm_up = ["load", str(inbox), "--db", f"sqlite:///{open_folder / 'warm.db'}"]
+    code, out, err = as_nobody(["load", str(inbox), "--db", db], open_folder, {"JYJG_DATA": str(data)}, [warm_up])
+    assert code == 2 and "Traceback" not in err, err
+    assert "没有写入" in err and "JYJG_DATA" in err
+    from shared.store import Store
+    with Store(db, data_dir=data) as store:
+        assert store.versions() == []
+
+
+def test_a_file_size_limit_is_a_chinese_message_and_the_store_is_unchanged(inbox, tmp_path):
+    import resource
+
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    from shared.store import Store
+    Store(db, data_dir=tmp_path / "data").close()  # the schema first, within any limit
+    big = inbox / "大文件.xlsx"
+    big.write_bytes(os.urandom(3 << 20))
+    limit = 2 << 20
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run(JYJG + ["load", str(inbox), "--db", db], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, preexec_fn=small_files, env={**os.environ, "PYTHONPATH": str(REPO),
+                                                                    "JYJG_DATA": str(tmp_path / "data")})
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "文件大小上限" in done.stderr
+    with Store(db, data_dir=tmp_path / "data") as store:
+        assert len(store.versions()) <= 1  # 坏文件 may precede 大文件; nothing half-recorded
+        assert not list((tmp_path / "data" / "incoming").glob("copy-*"))

@@ -2,6 +2,7 @@
 optimistic concurrency, carried-over failures, the audit log and the migrations."""
 from __future__ import annotations
 
+import os
 import threading
 import zipfile
 from decimal import Decimal
@@ -12,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from shared import store as store_module
+from shared.batch import check_paths
 from shared.checks import SubmissionResult
 from shared.findings import finding
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, RUBRIC
@@ -677,3 +679,113 @@ def test_models_match_the_migrations(db_url, tmp_path):
         diff = compare_metadata(MigrationContext.configure(conn), store_module.Base.metadata)
     engine.dispose()
     assert diff == [], diff
+
+
+# --- hostile input and failing infrastructure (issue 18) ----------------------------------------
+
+def keep_with_a_file_size_limit(data_dir: str, original: str):
+    """Keeps one original with a 50 MB file-size limit (so a copy that never ends fails, not fills the disk)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (50 << 20, 50 << 20))
+    store = Store("sqlite://", data_dir=data_dir)
+    try:
+        return store._keep_original(Path(original))
+    except StoreError as error:
+        return f"refused: {error}"
+    except OSError as error:
+        return f"failed: {error}"
+
+
+def test_only_regular_files_are_kept(tmp_path):
+    from bounded import within
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    (inbox / "零.xlsx").symlink_to("/dev/zero")
+    os.mkfifo(inbox / "管道.zip")
+    for original in ("/dev/zero", inbox / "零.xlsx", inbox / "管道.zip"):
+        said = within(60, keep_with_a_file_size_limit, str(tmp_path / "data"), str(original))
+        assert said.startswith("refused: ") and "不是普通文件" in said and "未记入" in said, said
+    assert not list((tmp_path / "data").rglob("copy-*")) and not (tmp_path / "data" / "originals").exists()
+
+
+def test_a_file_bigger_than_the_checker_reads_is_recorded_not_copied(store, tmp_path, monkeypatch):
+    from shared import submission
+
+    monkeypatch.setattr(submission, "MAX_WORKBOOK_BYTES", 1 << 20)
+    big = tmp_path / "大.xlsx"
+    big.write_bytes(os.urandom(3 << 20))
+    first = store.record(make_result("市委办公室"), big)
+    assert store.record(make_result("市委办公室"), big).id == first.id  # the same file twice is one version
+    assert not (store.data_dir / "originals").exists()
+    with pytest.raises(StoreError, match="过大"):
+        store.original_path(first.id)
+
+
+def test_half_written_copies_are_cleaned_at_the_next_start_and_live_ones_are_not(tmp_path):
+    import fcntl
+
+    data = tmp_path / "data"
+    incoming = data / "incoming"
+    incoming.mkdir(parents=True)
+    (incoming / "copy-left-by-a-kill").write_bytes(b"half")
+    (incoming / "tmpabc123").write_bytes(b"half, from before copies were locked")
+    live = open(incoming / "copy-being-written", "wb")
+    fcntl.flock(live, fcntl.LOCK_EX)
+    try:
+        Store(f"sqlite:///{tmp_path / 'r.db'}", data_dir=data).close()
+        assert sorted(p.name for p in incoming.iterdir() if p.name != ".lock") == ["copy-being-written"]
+    finally:
+        live.close()
+
+
+def test_a_copy_killed_half_way_is_cleaned_at_the_next_start(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    big = tmp_path / "慢.zip"
+    big.write_bytes(os.urandom(8 << 20))
+    script = (f"import sys, time\nfrom pathlib import Path\nfrom shared import store\nreal = store._read_source\n"
+              f"def slow(src, path):\n    time.sleep(0.5)\n    return real(src, path)\nstore._read_source = slow\n"
+              f"s = store.Store('sqlite:///{tmp_path / 'r.db'}', data_dir='{data}')\nprint('ready', flush=True)\n"
+              f"s._keep_original(Path('{big}'))\n")
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
+    deadline = 60
+    while not list((data / "incoming").glob("copy-*")) and deadline:
+        import time
+        time.sleep(0.1)
+        deadline -= 0.1
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert list((data / "incoming").glob("copy-*"))  # what the kill left
+    Store(f"sqlite:///{tmp_path / 'r.db'}", data_dir=data).close()
+    assert not list((data / "incoming").glob("copy-*"))
+
+
+def test_text_any_database_can_hold_and_one_bad_entry_never_stops_a_load(db_url, tmp_path):
+    """PostgreSQL refused a NUL (Excel's _x0000_) and names over 200 characters, and stopped the load there."""
+    from shared.batch import load_paths
+    from shared.template import write_named_values, write_template
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    template = write_template(tmp_path / "t.xlsx")
+    long_name = "益阳市" + "很长的单位名称" * 40
+    for file, org in (("1空字符.xlsx", "市_x0000_商务局"), ("2长名称.xlsx", long_name), ("4正常.xlsx", "市财政局")):
+        write_named_values(template, inbox / file, {"org_name": org, "org_category": "市直党政机关",
+                                                    "assess_year": 2020, "contact_name": "张_x0000_三"})
+    (inbox / "3循环.xlsx").symlink_to(inbox / "3循环.xlsx")
+    with Store(db_url, data_dir=tmp_path / "data") as store:
+        loaded = load_paths(store, [inbox])
+        assert [v.original_name for v in loaded] == ["1空字符.xlsx", "2长名称.xlsx", "4正常.xlsx"]
+        assert len(loaded.refused) == 1 and "3循环.xlsx" in loaded.refused[0] and "循环" in loaded.refused[0]
+        names = {v.org_name for v in store.versions()}
+        assert {"市商务局", long_name, "市财政局"} <= names  # the whole name kept on the version
+        (long_unit,) = [u for u in store.units() if u.name.startswith("益阳市很长")]
+        assert len(long_unit.name) == 200 and long_unit.name.endswith("…")
+        assert "\x00" in check_paths([inbox / "1空字符.xlsx"])[0].org_name  # Excel's escape, read as a NUL

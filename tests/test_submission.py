@@ -470,3 +470,88 @@ def test_full_width_slashes_typed_with_a_chinese_ime(tmp_path, workbook_bytes):
     sub = Submission("p.zip", write_zip(tmp_path / "p.zip", package_entries(workbook_bytes)), "zip")
     assert sub.evidence_status("制度／节水管理制度.pdf").status == "ok"
     assert sub.evidence_status("制度＼..＼..＼x.pdf").status == "unsafe"
+
+
+# --- hostile inputs (issue 18) ----------------------------------------------------------------
+
+def check_in_child(path: str):
+    """The contract record of a file given directly (run in a forked child: on a reader that blocks,
+    the bound, not the test run, ends it)."""
+    from shared.batch import check_submission
+
+    (sub,) = discover([path])
+    return check_submission(sub).as_contract()
+
+
+@pytest.mark.parametrize("name", ["申报.xlsx", "申报.zip"])
+def test_a_fifo_is_never_read_whether_given_or_in_an_inbox(tmp_path, name):
+    from bounded import within
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    os.mkfifo(inbox / name)
+    (inbox / "到零设备.xlsx").symlink_to("/dev/zero")
+    for path in (inbox / name, inbox / "到零设备.xlsx"):
+        record = within(30, check_in_child, str(path))
+        assert [f["code"] for f in record["findings"]] == ["unreadable"]
+        assert "不是普通文件" in record["findings"][0]["message"] and path.name in record["findings"][0]["message"]
+    assert [s.source for s in discover([inbox])] == ["到零设备.xlsx", name] or [s.source for s in discover([inbox])] == sorted(
+        ["到零设备.xlsx", name])
+
+
+def test_a_link_loop_and_an_unreadable_subfolder_become_findings(tmp_path, workbook_bytes):
+    from shared.batch import check_submission
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    (inbox / "循环.xlsx").symlink_to(inbox / "循环.xlsx")
+    (inbox / "好.xlsx").write_bytes(workbook_bytes)
+    records = {s.source: check_submission(s) for s in discover([inbox])}
+    assert set(records) == {"循环.xlsx", "好.xlsx"}
+    (loop,) = records["循环.xlsx"].findings
+    assert loop.code == "unreadable" and "循环" in loop.message
+
+
+def lzma_zip(path: Path, workbook: bytes, corrupt: bool) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("自评表.xlsx", workbook, zipfile.ZIP_DEFLATED)
+        zf.writestr("佐证材料/照片.png", png_bytes(), zipfile.ZIP_LZMA)
+        zf.writestr("佐证材料/说明.txt", "节约用水".encode() * 1000, zipfile.ZIP_LZMA)
+    if corrupt:  # scramble the LZMA stream of the text file, keeping its headers
+        data = bytearray(path.read_bytes())
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("佐证材料/说明.txt")
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 12
+        data[start:start + 40] = bytes(range(200, 240))
+        path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_corrupt_lzma_evidence_file_is_that_files_evidence_broken(tmp_path, workbook_bytes):
+    from shared.batch import check_submission
+
+    good = Submission("好.zip", lzma_zip(tmp_path / "好.zip", workbook_bytes, corrupt=False), "zip")
+    assert good.evidence_status("说明.txt").status == "ok" and good.evidence_status("照片.png").status == "ok"
+    bad = Submission("坏.zip", lzma_zip(tmp_path / "坏.zip", workbook_bytes, corrupt=True), "zip")
+    assert bad.evidence_status("照片.png").status == "ok"
+    assert bad.evidence_status("说明.txt") == EvidenceStatus("说明.txt", "broken", "在压缩包中已损坏，无法解压")
+    assert check_submission(bad).rescored_total is not None  # the package is read; one file is broken
+
+
+def test_an_entry_is_inflated_once_whatever_spelling_names_it(tmp_path, workbook_bytes, monkeypatch):
+    big = os.urandom(1 << 20) * 12  # 12 MB that deflate cannot shrink past the ratio limit
+    path = write_zip(tmp_path / "包.zip", {"自评表.xlsx": workbook_bytes, "佐证材料/big.bin": big,
+                                          "佐证材料/图.png": png_bytes()})
+    opened = []
+    real_open = zipfile.ZipFile.open
+
+    def counting_open(self, name, *args, **kwargs):
+        opened.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", counting_open)
+    sub = Submission("包.zip", path, "zip")
+    spellings = ["big.bin", "BIG.bin", "Big.BIN", "佐证材料/big.bin", "佐证材料\\BIG.BIN", "./big.bin", "big.bin ",
+                 "“big.bin”", "图.png", "佐证材料/图.PNG"]
+    assert {sub.evidence_status(s).status for s in spellings} == {"ok"}
+    assert opened.count("佐证材料/big.bin") == 1 and opened.count("佐证材料/图.png") == 1

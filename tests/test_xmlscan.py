@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.template import write_template
+from bounded import ends_within
 from shared.workbook import WHOLE_PARSE_BYTES, _cells_in_tree, _convert, _parse_small, _string_item_text, _unescape
 from shared.xmlscan import NotPlain, _trie_pattern, scan_cells, scan_strings
 
@@ -195,21 +196,6 @@ def test_random_shared_strings_read_the_same_by_both_paths(items):
     indexes = set(range(len(items) + 1))
     got = {i: _unescape(t) for i, t in scan_strings(data, indexes).items()}
     assert got == {i: _string_item_text(si) for i, si in enumerate(items_el)}
-
-
-def ends_within(seconds: float, func, *args) -> bool:
-    """Whether func(*args) returns within `seconds` (run in a forked child, killed after): a generous
-    bound that proves a scan terminates, not a measure of its speed."""
-    import multiprocessing
-
-    child = multiprocessing.get_context("fork").Process(target=func, args=args)
-    child.start()
-    child.join(seconds)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        return False
-    return child.exitcode == 0
 
 
 def scan_or_step_aside(scan, data, wanted):
