@@ -16,6 +16,9 @@ from .files import FileRefused, shown_path
 USER_MISTAKE = 2
 MACHINE_TROUBLE = 1
 
+# The database drivers SQLAlchemy may ask for (a missing one is the user's --db choice, not a bug).
+DRIVERS = {"psycopg2", "psycopg", "pg8000", "asyncpg", "MySQLdb", "pymysql", "mysql", "mariadb", "cx_Oracle",
+           "oracledb", "pyodbc", "pymssql", "aiosqlite", "pysqlite2", "sqlite3"}
 DB_FORMS = "sqlite:///文件名.db 或 postgresql+psycopg2://用户名@主机:端口/库名"
 
 
@@ -54,9 +57,9 @@ def _unknown_dialect(error: BaseException, db_url: str | None) -> tuple[str, int
 
 
 def _missing_driver(error: BaseException, db_url: str | None) -> tuple[str, int] | None:
-    if not _is(error, "builtins.ModuleNotFoundError") or db_url is None:
-        return None  # an ImportError of the program itself is a bug to report
-    name = getattr(error, "name", None) or str(error)
+    name = getattr(error, "name", None) or ""
+    if not _is(error, "builtins.ModuleNotFoundError") or db_url is None or name.split(".")[0] not in DRIVERS:
+        return None  # any other missing module is an installation to repair, shown as it is
     return (f"缺少连接{_url(db_url)}所需的驱动程序（{name}）。请安装该驱动后重试，"
             f"或改用 {DB_FORMS}。"), USER_MISTAKE
 
