@@ -1,17 +1,29 @@
 """Benchmark of the batch checker against an openpyxl script and the unzip floor, in one run.
 
     python benchmarks/batch_check.py [--files 2000] [--big 10000] [--openpyxl-files 2000]
+                                     [--styles 1000] [--province 100000] [--only styles,province]
 
 Prints ms per workbook for: the floor (unzipping the XML parts a reader needs, with zipfile and zlib;
 then the same with the project's own unzip), the project's full check (single process), an openpyxl script that loads each file and reads every defined name; then
 whole-process wall times over the same files and the ratio openpyxl/project; then `--big`
 submissions checked with every core. Targets (issue 4): ≤ 1 ms per bare workbook in one process;
 ≥ 15× the openpyxl script as whole processes; 10,000 submissions in under 10 s on two cores.
+
+Issue 19 adds: ms per workbook and the ratio to the unzip floor for three writer styles (Excel-like
+shared strings, openpyxl inline strings with character references, LibreOffice-saved), target ≤ 2×
+the floor in one process; and `--province` distinct submissions (each its own unit and bytes) through
+`jyjg check --json` and `jyjg load` into SQLite as whole processes, with wall time and the peak memory
+of the process and its workers (summed PSS, so pages the workers share are counted once). Targets:
+100,000 through check in under 2 minutes and load in under 10, each under 500 MB.
 """
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
+import re
+import threading
 import random
 import shutil
 import statistics
@@ -123,49 +135,287 @@ def whole_process(label: str, script: str, folder: Path) -> float:
     return seconds
 
 
+# --- writer styles (issue 19) ------------------------------------------------------------------------
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def openpyxl_blobs(scratch: Path) -> list[tuple[str, bytes]]:
+    """(unit name, workbook) as openpyxl writes them: inline strings, every Chinese character a reference."""
+    from shared.template import write_named_values
+
+    template = write_template(scratch / "t.xlsx")
+    out = []
+    for i, case in enumerate([c for c in demo_cases(1) if c.raw is None][:DISTINCT]):
+        path = write_named_values(template, scratch / f"openpyxl{i:02d}.xlsx", case.values)
+        out.append((case.org, path.read_bytes()))
+    return out
+
+
+def shared_strings_style(blob: bytes) -> bytes:
+    """The same workbook as Excel writes text: every string cell a shared string, UTF-8 as it is."""
+    from lxml import etree
+
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(blob)) as source:
+        for info in source.infolist():
+            parts[info.filename] = source.read(info)
+    strings: dict[str, int] = {}
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        root = etree.fromstring(parts[name])
+        for cell in root.iter(f"{{{MAIN_NS}}}c"):
+            if cell.get("t") != "inlineStr":
+                continue
+            text = "".join(cell.itertext())
+            for child in list(cell):
+                cell.remove(child)
+            cell.set("t", "s")
+            etree.SubElement(cell, f"{{{MAIN_NS}}}v").text = str(strings.setdefault(text, len(strings)))
+        parts[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    sst = etree.Element(f"{{{MAIN_NS}}}sst", nsmap={None: MAIN_NS}, count=str(len(strings)),
+                        uniqueCount=str(len(strings)))
+    for text in strings:
+        t = etree.SubElement(etree.SubElement(sst, f"{{{MAIN_NS}}}si"), f"{{{MAIN_NS}}}t")
+        t.text = text
+        if text != text.strip():
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    parts["xl/sharedStrings.xml"] = etree.tostring(sst, xml_declaration=True, encoding="UTF-8", standalone=True)
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def libreoffice_style(blobs: list[tuple[str, bytes]], scratch: Path) -> list[tuple[str, bytes]] | None:
+    """The same workbooks opened and saved by LibreOffice (recalculated: shared strings, cached results)."""
+    from shared.office import OfficeError, find_soffice, recalculate
+
+    if find_soffice() is None:
+        return None
+    folder, out = scratch / "lo-in", scratch / "lo-out"
+    folder.mkdir()
+    paths = []
+    for i, (_, blob) in enumerate(blobs):
+        paths.append(folder / f"lo{i:02d}.xlsx")
+        paths[-1].write_bytes(blob)
+    try:
+        saved = recalculate(paths, out)
+    except OfficeError as error:
+        print(f"  (LibreOffice failed: {error})")
+        return None
+    return [(org, path.read_bytes()) for (org, _), path in zip(blobs, saved)]
+
+
+def copies(folder: Path, blobs: list[bytes], count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        paths.append(folder / f"单位{i:06d}.xlsx")
+        paths[-1].write_bytes(blobs[i % len(blobs)])
+    return paths
+
+
+def writer_styles(work: Path, count: int) -> None:
+    scratch = work / "styles"
+    scratch.mkdir()
+    openpyxl_written = openpyxl_blobs(scratch)
+    styles = {"Excel-like shared strings": [b for _, b in openpyxl_written],
+              "openpyxl inline, character refs": [b for _, b in openpyxl_written]}
+    styles["Excel-like shared strings"] = [shared_strings_style(b) for b in styles["Excel-like shared strings"]]
+    saved = libreoffice_style(openpyxl_written, scratch)
+    if saved:
+        styles["LibreOffice-saved"] = [b for _, b in saved]
+    print(f"Writer styles, {count} bare workbooks each, one process (median of three passes):")
+    for label, blobs in styles.items():
+        paths = copies(scratch / re.sub(r"\W+", "-", label), blobs, count)
+        print(f" {label}:")
+        floor_ms = per_file_ms("floor (unzip needed XML parts)", floor, paths, passes=3)
+        isal_ms = per_file_ms("floor with the project's unzip", floor_isal, paths, passes=3)
+        project_ms = per_file_ms("project: full check", project, paths, passes=3)
+        print(f"  project / floor = {project_ms / floor_ms:.2f} (target ≤ 2); "
+              f"project / the project's unzip = {project_ms / isal_ms:.2f}")
+
+
+# --- province scale (issue 19) ----------------------------------------------------------------------
+
+def distinct_submissions(folder: Path, blobs: list[tuple[str, bytes]], count: int) -> None:
+    """`count` workbooks, each its own unit (the name gets a number) and so its own bytes and hash."""
+    folder.mkdir(parents=True, exist_ok=True)
+    templates = []
+    for org, blob in blobs:
+        with zipfile.ZipFile(io.BytesIO(blob)) as source:
+            parts = [(info, source.read(info)) for info in source.infolist()]
+        spellings = [org.encode(), "".join(ch if ch.isascii() else f"&#{ord(ch)};" for ch in org).encode()]
+        templates.append((parts, [b">" + s + b"<" for s in spellings]))
+    for i in range(count):
+        parts, needles = templates[i % len(templates)]
+        suffix = f"{i:06d}".encode()
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+            for info, data in parts:
+                for needle in needles:
+                    data = data.replace(needle, needle[:-1] + suffix + b"<")
+                target.writestr(info, data)
+        (folder / f"申报{i:06d}.xlsx").write_bytes(out.getvalue())
+
+
+class TreeMemory:
+    """The peak memory of a process and its descendants: PSS summed over them, sampled four times a second."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak_pss, self.peak_rss_parent, self._stop = pid, 0, 0, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as fh:
+                        ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry))
+        tree, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, []))
+        return tree
+
+    @staticmethod
+    def _kb(pid: int, path: str, key: str) -> int:
+        try:
+            with open(f"/proc/{pid}/{path}") as fh:
+                for line in fh:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            total = sum(self._kb(pid, "smaps_rollup", "Pss:") for pid in self._tree())
+            self.peak_pss = max(self.peak_pss, total)
+            self.peak_rss_parent = max(self.peak_rss_parent, self._kb(self.pid, "status", "VmRSS:"))
+            self._stop.wait(0.25)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def timed_command(label: str, argv: list[str], cwd: Path) -> tuple[float, TreeMemory]:
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    memory = TreeMemory(child.pid)
+    _, err = child.communicate()
+    seconds = time.perf_counter() - start
+    memory.stop()
+    if child.returncode != 0:
+        raise SystemExit(f"{label} failed ({child.returncode}): {err[-2000:]}")
+    print(f"  {label:<34} {seconds:8.1f} s  peak {memory.peak_pss / 1024:6.0f} MB "
+          f"(all processes, PSS; the main process alone {memory.peak_rss_parent / 1024:.0f} MB RSS)")
+    return seconds, memory
+
+
+def province(work: Path, count: int) -> None:
+    scratch = work / "province-src"
+    scratch.mkdir()
+    blobs = [(org, stamp) for org, stamp in openpyxl_blobs(scratch)]
+    blobs = [(org, shared_strings_style(b)) if i % 2 else (org, b) for i, (org, b) in enumerate(blobs)]
+    inbox = work / "province"
+    start = time.perf_counter()
+    distinct_submissions(inbox, blobs, count)
+    print(f"{count} distinct submissions (half openpyxl-written, half Excel-like), made in "
+          f"{time.perf_counter() - start:.0f} s; as whole processes on {os.cpu_count()} cores:")
+    out = work / "province.json"
+    check_s, check_memory = timed_command(f"jyjg check --json, {count}",
+                                          [sys.executable, "-m", "shared.cli", "check", str(inbox), "--json",
+                                           str(out), "--table", str(work / "province.csv")], work)
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+    with open(out, encoding="utf-8") as fh:
+        document = json.load(fh, parse_constant=refuse)
+    sources = [s["source"] for s in document["submissions"]]
+    print(f"  the JSON ({out.stat().st_size / 1e6:.0f} MB) parses strictly: {len(sources)} submissions, "
+          f"{len(set(sources))} distinct sources (expected {count})")
+    del document, sources
+    db = work / "province.db"
+    load_s, load_memory = timed_command(f"jyjg load into SQLite, {count}",
+                                        [sys.executable, "-m", "shared.cli", "load", str(inbox), "--db",
+                                         f"sqlite:///{db}"], work)
+    print(f"  targets: check < 120 s and < 500 MB: {check_s:.0f} s, {check_memory.peak_pss / 1024:.0f} MB; "
+          f"load < 600 s and < 500 MB: {load_s:.0f} s, {load_memory.peak_pss / 1024:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--openpyxl-files", type=int, default=None, help="files for openpyxl (default: --files)")
     parser.add_argument("--big", type=int, default=10000)
+    parser.add_argument("--styles", type=int, default=1000, help="workbooks per writer style")
+    parser.add_argument("--province", type=int, default=100000, help="distinct submissions for check and load")
+    parser.add_argument("--only", default="", help="comma-separated: issue4, styles, province (default: all)")
     args = parser.parse_args()
+    only = set(filter(None, args.only.split(","))) or {"issue4", "styles", "province"}
     work = Path(tempfile.mkdtemp(prefix="jyjg-bench-"))
     try:
-        paths = make_files(work / "files", args.files)
-        sample = paths[: args.openpyxl_files or args.files]
-        print(f"In one process, {args.files} bare workbooks:")
-        # A quiet machine is rare in CI: the cheap measurements take the median of three passes.
-        floor_ms = per_file_ms("floor (unzip needed XML parts)", floor, paths, passes=3)
-        per_file_ms("floor with the project's unzip", floor_isal, paths, passes=3)
-        project_ms = per_file_ms("project: full check", project, paths, passes=3)
-        openpyxl_ms = per_file_ms("openpyxl: load + read names", openpyxl_read, sample)
-        print(f"  project / floor = {project_ms / floor_ms:.2f}; openpyxl / project = {openpyxl_ms / project_ms:.1f}×")
-
-        opx_folder = work / "files"
-        if len(sample) != len(paths):
-            opx_folder = work / "openpyxl"
-            opx_folder.mkdir()
-            for p in sample:
-                os.link(p, opx_folder / p.name)
-        print("As whole processes (start-up included):")
-        project_s = whole_process(f"jyjg check, {len(paths)} files", PROJECT_SCRIPT, work / "files")
-        openpyxl_s = whole_process(f"openpyxl script, {len(sample)} files", OPENPYXL_SCRIPT, opx_folder)
-        ratio = (openpyxl_s / len(sample)) / (project_s / len(paths))
-        print(f"  openpyxl / project per file = {ratio:.1f}×  (target ≥ 15×)")
-
-        big = work / "big"
-        big.mkdir()
-        for i in range(args.big):
-            os.link(paths[i % len(paths)], big / f"申报{i:05d}.xlsx")
-        start = time.perf_counter()
-        results = check_paths([big], workers=os.cpu_count())
-        seconds = time.perf_counter() - start
-        print(f"{args.big} submissions on {os.cpu_count()} cores: {seconds:.2f} s "
-              f"({seconds * 1000 / args.big:.3f} ms each; target < 10 s); {len(results)} results")
-        print(f"  single-process projection for the same: {project_ms * args.big / 1000:.2f} s "
-              f"(parallel speed-up {project_ms * args.big / 1000 / seconds:.2f}×)")
+        if "styles" in only:
+            writer_styles(work, args.styles)
+        if "province" in only:
+            province(work, args.province)
+        if "issue4" in only:
+            issue4(work, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def issue4(work: Path, args) -> None:
+    paths = make_files(work / "files", args.files)
+    sample = paths[: args.openpyxl_files or args.files]
+    print(f"In one process, {args.files} bare workbooks:")
+    # A quiet machine is rare in CI: the cheap measurements take the median of three passes.
+    floor_ms = per_file_ms("floor (unzip needed XML parts)", floor, paths, passes=3)
+    per_file_ms("floor with the project's unzip", floor_isal, paths, passes=3)
+    project_ms = per_file_ms("project: full check", project, paths, passes=3)
+    openpyxl_ms = per_file_ms("openpyxl: load + read names", openpyxl_read, sample)
+    print(f"  project / floor = {project_ms / floor_ms:.2f}; openpyxl / project = {openpyxl_ms / project_ms:.1f}×")
+
+    opx_folder = work / "files"
+    if len(sample) != len(paths):
+        opx_folder = work / "openpyxl"
+        opx_folder.mkdir()
+        for p in sample:
+            os.link(p, opx_folder / p.name)
+    print("As whole processes (start-up included):")
+    project_s = whole_process(f"jyjg check, {len(paths)} files", PROJECT_SCRIPT, work / "files")
+    openpyxl_s = whole_process(f"openpyxl script, {len(sample)} files", OPENPYXL_SCRIPT, opx_folder)
+    ratio = (openpyxl_s / len(sample)) / (project_s / len(paths))
+    print(f"  openpyxl / project per file = {ratio:.1f}×  (target ≥ 15×)")
+
+    big = work / "big"
+    big.mkdir()
+    for i in range(args.big):
+        os.link(paths[i % len(paths)], big / f"申报{i:05d}.xlsx")
+    start = time.perf_counter()
+    results = check_paths([big], workers=os.cpu_count())
+    seconds = time.perf_counter() - start
+    print(f"{args.big} submissions on {os.cpu_count()} cores: {seconds:.2f} s "
+          f"({seconds * 1000 / args.big:.3f} ms each; target < 10 s); {len(results)} results")
+    print(f"  single-process projection for the same: {project_ms * args.big / 1000:.2f} s "
+          f"(parallel speed-up {project_ms * args.big / 1000 / seconds:.2f}×)")
 
 
 if __name__ == "__main__":

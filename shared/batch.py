@@ -17,11 +17,11 @@ import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from .checks import SubmissionResult, check_duplicates, check_roster, check_values
+from .checks import FirstSources, SubmissionResult, check_duplicates, check_roster, check_values
 from .findings import finding
-from .submission import PackageError, Submission, discover
+from .submission import PackageError, Submission, discover, iter_discover
 from .workbook import WorkbookError, read_named_values
 
 # The most one submission may take. Real ones take milliseconds (a 1 GB package of scans, seconds).
@@ -81,11 +81,21 @@ def check_all(subs: list[Submission], year: int | None = None,
 
 
 def checked(subs: Iterable[Submission], year: int | None = None, workers: int | None = None,
-            budget: float | None = None) -> Iterator[SubmissionResult]:
+            budget: float | None = None, render: Callable[[SubmissionResult], Any] | None = None) -> Iterator[Any]:
     """Each submission's result, in the order given, checked by up to `workers` processes (default: one
-    per core), each submission within `budget` seconds (default FILE_BUDGET_SECONDS)."""
+    per core), each submission within `budget` seconds (default FILE_BUDGET_SECONDS). With `render`, what
+    it makes of each result (in the worker, so this process only passes it on) instead of the result."""
+    for _, output in checked_pairs(subs, year, workers, budget, render):
+        yield output
+
+
+def checked_pairs(subs: Iterable[Submission], year: int | None = None, workers: int | None = None,
+                  budget: float | None = None,
+                  render: Callable[[SubmissionResult], Any] | None = None) -> Iterator[tuple[Submission, Any]]:
+    """(submission, its result or rendering), as checked() gives them. Submissions are taken from `subs`
+    only as workers need them: a run holds no more than LOOKAHEAD of them, and of their results."""
     pool = _Pool(year, max(1, workers if workers is not None else (os.cpu_count() or 1)),
-                 FILE_BUDGET_SECONDS if budget is None else budget)
+                 FILE_BUDGET_SECONDS if budget is None else budget, render)
     try:
         yield from pool.run(iter(enumerate(subs)))
     finally:
@@ -95,9 +105,10 @@ def checked(subs: Iterable[Submission], year: int | None = None, workers: int | 
 class _Worker:
     """One worker process and the submissions handed to it, oldest first."""
 
-    def __init__(self, context, year: int | None, others: list[Connection]):
+    def __init__(self, context, year: int | None, render, others: list[Connection]):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, year, [*others, self.conn]), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, year, render, [*others, self.conn]),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.jobs: deque[tuple[int, Submission]] = deque()
@@ -119,16 +130,16 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self, year: int | None, size: int, budget: float):
-        self.year, self.size, self.budget = year, size, budget
+    def __init__(self, year: int | None, size: int, budget: float, render=None):
+        self.year, self.size, self.budget, self.render = year, size, budget, render
         self.context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                                    else "spawn")
         self.workers: list[_Worker] = []
         self.retried: set[int] = set()
 
-    def run(self, pending: Iterator[tuple[int, Submission]]) -> Iterator[SubmissionResult]:
+    def run(self, pending: Iterator[tuple[int, Submission]]) -> Iterator[tuple[Submission, Any]]:
         again: deque[tuple[int, Submission]] = deque()  # handed back by a worker that died or was stopped
-        done: dict[int, SubmissionResult] = {}
+        done: dict[int, tuple[Submission, Any]] = {}
         next_out = 0
         exhausted = False
         while True:
@@ -158,13 +169,14 @@ class _Pool:
                 except (EOFError, OSError):  # the worker died: its other jobs go to another
                     self._died(worker, again, done)
                     continue
-                worker.jobs.popleft()
+                _, sub = worker.jobs.popleft()
                 worker.started = time.monotonic()
-                done[index] = result
+                done[index] = (sub, result)
             now = time.monotonic()
             for worker in [w for w in self.workers if w.jobs and now - w.started > self.budget]:
                 index, sub = worker.jobs.popleft()
-                done[index] = _failed(sub, "unreadable/timeout", {"seconds": f"{self.budget:g}"})
+                timed_out = _failed(sub, "unreadable/timeout", {"seconds": f"{self.budget:g}"})
+                done[index] = (sub, self._rendered(timed_out))
                 self._retire(worker, again)
             while next_out in done:
                 yield done.pop(next_out)
@@ -175,7 +187,7 @@ class _Pool:
             if len(worker.jobs) < QUEUED_PER_WORKER:
                 return worker
         if len(self.workers) < self.size:
-            worker = _Worker(self.context, self.year, [w.conn for w in self.workers])
+            worker = _Worker(self.context, self.year, self.render, [w.conn for w in self.workers])
             self.workers.append(worker)
             return worker
         return None
@@ -187,7 +199,7 @@ class _Pool:
     def _died(self, worker: _Worker, again: deque, done: dict) -> None:
         index, sub = worker.jobs.popleft()
         if index in self.retried:  # it died on this file twice: the file is the cause
-            done[index] = _failed(sub, "unreadable/crashed", {})
+            done[index] = (sub, self._rendered(_failed(sub, "unreadable/crashed", {})))
         else:
             self.retried.add(index)
             again.append((index, sub))
@@ -203,13 +215,16 @@ class _Pool:
         again.clear()
         again.extend(ordered)
 
+    def _rendered(self, result: SubmissionResult) -> Any:
+        return self.render(result) if self.render else result
+
     def close(self) -> None:
         for worker in self.workers:
             worker.stop()
         self.workers.clear()
 
 
-def _serve(conn: Connection, year: int | None, inherited: list[Connection]) -> None:
+def _serve(conn: Connection, year: int | None, render, inherited: list[Connection]) -> None:
     """A worker: checks what it is sent until its pipe closes. It inherits this process's objects, every
     Submission of the batch among them: frozen, its collector never rescans them (nor copies their pages),
     and collects only what the checks make."""
@@ -224,7 +239,8 @@ def _serve(conn: Connection, year: int | None, inherited: list[Connection]) -> N
             index, sub = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send((index, _check_one((sub, year))))
+        result = _check_one((sub, year))
+        conn.send((index, render(result) if render else result))
 
 
 def _die_with_parent() -> None:
@@ -259,37 +275,38 @@ class Loaded(list):
         self.refused: list[str] = list(refused)
 
 
+LOAD_BATCH = 200  # results recorded per transaction
+
+
+def load_stream(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",
+                progress: Callable[[SubmissionResult], None] | None = None) -> Iterator[Any]:
+    """Check every submission under `paths` and record each, with its original file, in the store, in
+    batches as results arrive: yields, in discovery order, each one's Version or the StoreError that says
+    why it was not recorded (the rest are). Nothing is held but the batch being recorded. A failure of the
+    store itself (disk full, server gone) stops the load; every batch before it stays recorded whole."""
+    batch: list[tuple[SubmissionResult, Path]] = []
+    seen = FirstSources()
+    for sub, result in checked_pairs(iter_discover(paths), year):
+        seen.check(result)
+        _report(result, progress)
+        batch.append((result, sub.path))
+        if len(batch) >= LOAD_BATCH:
+            yield from store.record_many(batch, by=by)
+            batch = []
+    if batch:
+        yield from store.record_many(batch, by=by)
+
+
 def load_paths(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",
                progress: Callable[[SubmissionResult], None] | None = None) -> Loaded:
-    """Check every submission under `paths` and record each, with its original file, in the store.
-
-    Returns the store's versions in discovery order; the same file loaded twice is one version. One
-    submission that cannot be recorded is told in `refused` and the rest are recorded; a failure of the
-    store itself (disk full, server gone) stops the load, leaving what was recorded consistent.
-    """
-    subs = discover(paths)
-    results = check_all(subs, year, progress)
-    loaded = Loaded()
-    for sub, result in zip(subs, results):
-        try:
-            loaded.append(store.record(result, sub.path, by=by))
-        except Exception as error:
-            refusal = refused_row(error, sub.source)
-            if refusal is None:
-                raise
-            loaded.refused.append(refusal)
-    return loaded
-
-
-def refused_row(error: Exception, source: str) -> str | None:
-    """Why one submission was not recorded, when the error is about that submission alone; else None."""
-    from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
-
+    """load_stream as a list of versions (the same file loaded twice is one version); `refused` says, per
+    submission that could not be recorded, why."""
     from .store import StoreError
 
-    if isinstance(error, StoreError):
-        return str(error)
-    if isinstance(error, StatementError) and not isinstance(error, (OperationalError, InterfaceError)):
-        detail = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
-        return f"“{source}”未能记入数据库（{detail}），其余申报照常记入。请把这份材料交给系统管理员检查。"
-    return None
+    loaded = Loaded()
+    for outcome in load_stream(store, paths, year, by, progress):
+        if isinstance(outcome, StoreError):
+            loaded.refused.append(str(outcome))
+        else:
+            loaded.append(outcome)
+    return loaded

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 from .findings import Finding, count_by_severity, finding
 from .names import (ACHIEVEMENTS_RANGE, ALL_NAMES, BASE_FIGURES, DERIVED, FIGURES, LABELS, ORG_PROFILE_MAX,
@@ -400,17 +400,36 @@ def _text_or_none(raw: Any) -> str | None:
 
 # --- checks across the batch --------------------------------------------------------------------
 
-def check_duplicates(results: list[SubmissionResult]) -> None:
-    """Two submissions for one unit in one run: each gets a finding naming the other."""
-    by_unit: dict[str, list[SubmissionResult]] = {}
+def check_duplicates(results: Iterable[SubmissionResult]) -> None:
+    """Two submissions for one unit in one run: each after the first gets a finding naming the first."""
+    seen = FirstSources()
     for result in results:
-        if result.org_name:
-            by_unit.setdefault(normalize_org_name(result.org_name), []).append(result)
-    for group in by_unit.values():
-        for result in group if len(group) > 1 else ():
-            others = "”“".join(r.source for r in group if r is not result)
-            result.findings.append(finding("duplicate_submission", where=result.source, other=others,
-                                           org=result.org_name))
+        seen.check(result)
+
+
+class FirstSources:
+    """The cross-submission check as results stream by: each unit name and the first source that gave it
+    (all a run must remember, whatever its size); a later submission for the same unit gets a
+    duplicate_submission finding naming that first one. The first is already written by then: it gets none."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}
+
+    def duplicate(self, org_name: str | None, source: str) -> Finding | None:
+        """The finding for a submission of `org_name` from `source`, when an earlier one named the unit."""
+        if not org_name:
+            return None
+        key = normalize_org_name(org_name)
+        first = self._first.get(key)
+        if first is None:
+            self._first[key] = source
+            return None
+        return finding("duplicate_submission", where=source, other=first, org=org_name)
+
+    def check(self, result: SubmissionResult) -> None:
+        found = self.duplicate(result.org_name, result.source)
+        if found is not None:
+            result.findings.append(found)
 
 
 def check_roster(result: SubmissionResult) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import re
 import sys
@@ -14,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 from .files import shown_path
-from .numbers import shown
 from .scoring import FIRST_YEAR, LAST_YEAR, parse_year
 
 # Piped output is not wrapped at 80 columns: Chinese tables need the room.
@@ -88,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="校验并重新计分申报材料")
     p.add_argument("paths", nargs="+", type=Path, metavar="路径", help="工作簿、压缩包、申报文件夹或收件箱文件夹")
     p.add_argument("--json", type=Path, dest="json_out", help="把结果写入 JSON 文件")
+    p.add_argument("--table", type=Path, dest="table_out", metavar="TABLE.csv",
+                   help="把每份申报一行的完整汇总表写入 CSV 文件（Excel、WPS 可直接打开）")
     p.add_argument("--year", type=_year, help="工作簿未填创建年度时采用的年度")
 
     p = sub.add_parser("demo", help="生成附件4单位的演示收件箱，校验、记入数据库并导出年度汇总")
@@ -191,50 +191,75 @@ def cmd_template(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     if _missing_paths(args.paths) or (args.json_out and _unwritable(args.json_out)):
         return 2
-    results = run_check(args.paths, args.year)
+    run_check(args.paths, args.year, args.json_out, args.table_out)
     if args.json_out:
-        write_json(results, args.json_out)
-        console.print(f"结果已写入 {args.json_out}")
+        console.print(f"结果已写入 {shown_path(args.json_out)}", markup=False, highlight=False)
+    if args.table_out:
+        console.print(f"完整表格已写入 {shown_path(args.table_out)}", markup=False, highlight=False)
     return 0
 
 
-def run_check(paths: Sequence[Path], year: int | None):
-    from .batch import check_paths
+def run_check(paths: Sequence[Path], year: int | None, json_out: Path | None = None,
+              table_out: Path | None = None):
+    """Check, writing the JSON document and the table as results arrive; print the summary. Memory stays
+    the same whatever the number of submissions: no result is kept once written."""
+    from .batch import checked
+    from .checks import FirstSources
+    from .output import JsonDocument, Summary, TableFile, rendered, with_duplicates
+    from .submission import iter_discover
 
-    existing = list(paths)
-    if err_console.is_terminal:
-        from rich.progress import Progress
+    subs = iter_discover(list(paths))  # every path looked at before anything is checked
+    summary, seen = Summary(), FirstSources()
+    document = JsonDocument(json_out) if json_out else None
+    table = None
+    try:
+        table = TableFile(table_out) if table_out else None
+        with _progress() as advance:
+            for brief, text in checked(subs, year, render=rendered):
+                brief, text = with_duplicates(seen, brief, text)
+                if document:
+                    document.add(text)
+                if table:
+                    table.add(brief)
+                summary.add(brief)
+                advance()
+        if document:
+            document.close()
+            document = None
+        if table:
+            table.close()
+    except BaseException:
+        if document:
+            document.abort()
+        raise
+    print_summary(summary, table_out)
+    return summary
 
-        with Progress(console=err_console, transient=True) as progress:
-            task = progress.add_task("校验申报材料", total=None)
-            results = check_paths(existing, year, progress=lambda r: progress.advance(task))
-    else:
-        results = check_paths(existing, year)
-    print_summary(results)
-    return results
+
+@contextlib.contextmanager
+def _progress():
+    """A progress line on a terminal; nothing when the output goes to a file or pipe."""
+    if not err_console.is_terminal:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("校验申报材料", total=None)
+        yield lambda: progress.advance(task)
 
 
 def write_json(results, out: Path) -> None:
-    """The CONTRACT's document, strict JSON (no NaN or Infinity). A regular file is written whole or not at
-    all (a temporary file beside it, renamed into place); a device or pipe (/dev/stdout) is written as is."""
-    document = {"submissions": [r.as_contract() for r in results]}
-    text = json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False)
-    data = text.encode("utf-8", errors="replace")  # a stray surrogate must not leave a half-written file
-    if out.exists() and not out.is_file() and not out.is_dir():
-        with open(out, "wb") as stream:
-            stream.write(data)
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    """The CONTRACT's document of results already at hand, written as `check --json` writes it."""
+    from .output import JsonDocument, record_text
+
+    document = JsonDocument(out)
     try:
-        with open(temporary, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, out)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        if error.filename is None or Path(error.filename) == temporary:
-            raise OSError(error.errno, error.strerror, str(out)) from error  # name the file the user asked for
+        for result in results:
+            document.add(record_text(result.as_contract()))
+        document.close()
+    except BaseException:
+        document.abort()
         raise
 
 
@@ -247,39 +272,44 @@ def _unwritable(out: Path) -> bool:
     return False
 
 
-def _score(value) -> str:
-    return "—" if value is None else shown(value)
+def print_summary(summary, table_out: Path | None = None) -> None:
+    """The run's totals and its table: every submission while there are few, else the worst ones.
+    `summary` is an output.Summary, or results at hand (a list of SubmissionResult)."""
+    from .output import SHOWN_PER_SUBMISSION, Summary, briefs, reached, shown
 
-
-SHOWN_PER_SUBMISSION = 5  # problem lines printed per submission; the JSON has them all
-
-
-def print_summary(results) -> None:
-    table = Table(title=f"校验结果（共 {len(results)} 份申报）", show_lines=False)
+    if not isinstance(summary, Summary):
+        results, summary = summary, Summary()
+        for brief in briefs(results):
+            summary.add(brief)
+    rows = summary.rows()
+    if summary.complete:
+        title = f"校验结果（共 {summary.count} 份申报）"
+    else:
+        title = f"校验结果（共 {summary.count} 份申报；下表为问题最多的 {len(rows)} 份）"
+    table = Table(title=title, show_lines=False)
     for header, justify in (("单位（或文件）", "left"), ("自评分", "right"), ("重算得分", "right"),
                             ("有佐证得分", "right"), ("达到80分", "center"), ("错误", "right"), ("警告", "right")):
         table.add_column(header, justify=justify, overflow="fold")
-    for r in results:
-        errors, warnings = r.counts
-        reached = "—" if r.rescored_total is None else ("是" if r.qualifies else "否")
-        table.add_row(r.org_name or Path(r.source).name, _score(r.claimed_total), _score(r.rescored_total),
-                      _score(r.evidenced_total), reached, str(errors) if errors else "",
-                      str(warnings) if warnings else "")
+    for b in rows:
+        table.add_row(b.name, shown(b.claimed_total), shown(b.rescored_total), shown(b.evidenced_total), reached(b),
+                      str(b.errors) if b.errors else "", str(b.warnings) if b.warnings else "")
     console.print(table)
-    flagged = [r for r in results if r.findings]
+    flagged = [b for b in rows if b.problems]
     if flagged:
         console.print("\n问题明细（每份最多列出 {} 条，完整内容见 --json 输出）：".format(SHOWN_PER_SUBMISSION))
-    for r in flagged:
-        heading = f"{r.org_name}（{r.source}）" if r.org_name else r.source
+    for b in flagged:
+        heading = f"{b.org_name}（{b.source}）" if b.org_name else b.source
         console.print(f"\n{heading}", style="bold", markup=False, highlight=False)
-        for f in r.findings[:SHOWN_PER_SUBMISSION]:
-            mark = "错误" if f.severity == "error" else "警告"
-            console.print(f"  [{mark}] {f.message}", markup=False, highlight=False)
-        if len(r.findings) > SHOWN_PER_SUBMISSION:
-            console.print(f"  ……另有 {len(r.findings) - SHOWN_PER_SUBMISSION} 条", highlight=False)
-    qualified = sum(1 for r in results if r.qualifies)
-    clean = sum(1 for r in results if not r.counts[0])
-    console.print(f"\n重算达到 80 分：{qualified} 份；无错误：{clean} 份；有错误：{len(results) - clean} 份。")
+        for severity, message in b.problems:
+            mark = "错误" if severity == "error" else "警告"
+            console.print(f"  [{mark}] {message}", markup=False, highlight=False)
+        more = b.errors + b.warnings - len(b.problems)
+        if more > 0:
+            console.print(f"  ……另有 {more} 条", highlight=False)
+    console.print(f"\n重算达到 80 分：{summary.qualified} 份；无错误：{summary.clean} 份；"
+                  f"有错误：{summary.count - summary.clean} 份。")
+    if not summary.complete and table_out is None:
+        console.print("完整表格可用 --table 文件.csv 输出；每份申报的全部问题见 --json 输出。")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -311,18 +341,25 @@ def _missing_paths(paths: Sequence[Path]) -> bool:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from .batch import load_paths
+    from .batch import load_stream
 
     if _missing_paths(args.paths):
         return 2
-    with _store(args) as store:
-        versions = load_paths(store, args.paths, args.year, by=args.by)
-    new = sum(1 for v in versions if v.created)
-    refused = getattr(versions, "refused", [])
-    for message in refused:
-        err_console.print(message, markup=False, highlight=False)
-    tail = f"；{len(refused)} 份未能记入（原因见上）" if refused else ""
-    console.print(f"共 {len(versions) + len(refused)} 份申报：新记入 {new} 份，{len(versions) - new} 份此前已记入{tail}。")
+    from .store import StoreError
+
+    new = old = refused = 0
+    with _store(args) as store, _progress() as advance:
+        for outcome in load_stream(store, args.paths, args.year, by=args.by):
+            advance()
+            if isinstance(outcome, StoreError):
+                refused += 1
+                err_console.print(str(outcome), markup=False, highlight=False)
+            elif outcome.created:
+                new += 1
+            else:
+                old += 1
+    tail = f"；{refused} 份未能记入（原因见上）" if refused else ""
+    console.print(f"共 {new + old + refused} 份申报：新记入 {new} 份，{old} 份此前已记入{tail}。")
     return 0
 
 

@@ -110,6 +110,10 @@ class UnkeptOriginal(StoreError):
     that one is not recorded; the rest of the batch is."""
 
 
+class RowRefused(StoreError):
+    """A checked submission the database would not take (the rest of its batch is recorded)."""
+
+
 class StaleWrite(StoreError):
     """Someone changed the version since the caller read it; nothing was written."""
 
@@ -973,59 +977,99 @@ class Store:
         """Keep one checked submission as a version; the same original (by content hash) is kept once.
 
         A later version of the same unit and year supersedes the earlier one, whose decisions stay.
+        A submission that cannot be recorded raises StoreError (UnkeptOriginal, RowRefused).
         """
-        original = Path(original)
-        content_hash, stored_name, kind, size = self._keep_original(original)
-        shown_name = name_text(original.name)
+        (outcome,) = self.record_many([(result, original)], by=by)
+        if isinstance(outcome, StoreError):
+            raise outcome
+        return outcome
+
+    def record_many(self, items: Iterable[tuple[SubmissionResult, str | Path]], *,
+                    by: str = SYSTEM) -> list[Version | StoreError]:
+        """Record a batch in one transaction (a load of 100,000 does not wait for 100,000 commits): each
+        item's Version, or the StoreError that says why that one was not recorded; the others are.
+
+        The originals are kept first, then every row is written in one transaction, each in a savepoint: a
+        kill leaves the store as it was before the batch (kept originals without a row are harmless)."""
         by = _fit(by, 100)
+        prepared: list[tuple[SubmissionResult, Path, tuple] | StoreError] = []
+        for result, original in items:
+            original = Path(original)
+            try:
+                prepared.append((result, original, self._keep_original(original)))
+            except UnkeptOriginal as error:
+                prepared.append(error)
+        from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
+
+        outcomes: list[Version | StoreError] = []
         with self._write(lock=True) as s:
-            existing = s.scalar(select(SubmissionRow).where(SubmissionRow.content_hash == content_hash))
-            if existing is not None:
-                return self._version(s, existing)
-            unit = self._unit_for(s, result.org_name, result.org_category, by)
-            previous = self._latest(s, unit.id, result.assess_year) if unit is not None else None
-            last_number = self._last_number(s, unit.id, result.assess_year) if unit is not None else 0
-            errors, warnings = result.counts
-            row = SubmissionRow(
-                unit_id=unit.id if unit else None,
-                assess_year=result.assess_year,
-                number=last_number + 1 if unit else None,
-                content_hash=content_hash,
-                stored_name=stored_name,
-                original_name=_fit(shown_name, 500),
-                source=_fit(name_text(result.source)),
-                kind=kind,
-                size=size,
-                org_name=_fit(result.org_name),
-                org_category=_fit(result.org_category),
-                claimed_total=result.claimed_total,
-                rescored_total=result.rescored_total,
-                evidenced_total=result.evidenced_total,
-                qualifies=bool(result.qualifies),
-                error_count=errors,
-                warning_count=warnings,
-                rules={rid: _rule_json(r) for rid, r in result.rules.items()},
-                figures={n: _cell_json(result.values.get(n)) for n in ALL_FIGURE_NAMES},
-                findings=[_jsonable(f.as_dict()) for f in result.findings],
-                named_values={k: _cell_json(v) for k, v in result.values.items()},
-                evidence=_jsonable(result.evidence),
-                status=AWAITING_REVIEW,
-                revision=0,
-                recorded_by=by,
-                recorded_at=_now(),
-            )
-            s.add(row)
-            s.flush()
-            if previous is not None:
-                s.execute(update(SubmissionRow).where(SubmissionRow.id == previous.id)
-                          .values(superseded_by=row.id, revision=SubmissionRow.revision + 1)
-                          .execution_options(synchronize_session=False))
-            version = self._version(s, row, created=True)
-            self._audit(s, by, "recorded", f"收到{version.label}（{_fit(shown_name)}）", unit_id=row.unit_id,
-                        version_id=row.id, before={"superseded": previous.id} if previous else None,
-                        after={"content_hash": content_hash, "rescored_total": row.rescored_total,
-                               "status": row.status})
-            return version
+            for entry in prepared:
+                if isinstance(entry, StoreError):
+                    outcomes.append(entry)
+                    continue
+                result, original, kept = entry
+                try:
+                    with s.begin_nested():
+                        outcomes.append(self._record_row(s, result, original, kept, by))
+                except StatementError as error:
+                    if isinstance(error, (OperationalError, InterfaceError)):
+                        raise  # the database itself failed: the whole batch rolls back
+                    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
+                    outcomes.append(RowRefused(
+                        f"“{_fit(name_text(result.source))}”未能记入数据库（{detail}），其余申报照常记入。"
+                        "请把这份材料交给系统管理员检查。"))
+        return outcomes
+
+    def _record_row(self, s: Session, result: SubmissionResult, original: Path, kept: tuple, by: str) -> Version:
+        content_hash, stored_name, kind, size = kept
+        shown_name = name_text(original.name)
+        existing = s.scalar(select(SubmissionRow).where(SubmissionRow.content_hash == content_hash))
+        if existing is not None:
+            return self._version(s, existing)
+        unit = self._unit_for(s, result.org_name, result.org_category, by)
+        previous = self._latest(s, unit.id, result.assess_year) if unit is not None else None
+        last_number = self._last_number(s, unit.id, result.assess_year) if unit is not None else 0
+        errors, warnings = result.counts
+        row = SubmissionRow(
+            unit_id=unit.id if unit else None,
+            assess_year=result.assess_year,
+            number=last_number + 1 if unit else None,
+            content_hash=content_hash,
+            stored_name=stored_name,
+            original_name=_fit(shown_name, 500),
+            source=_fit(name_text(result.source)),
+            kind=kind,
+            size=size,
+            org_name=_fit(result.org_name),
+            org_category=_fit(result.org_category),
+            claimed_total=result.claimed_total,
+            rescored_total=result.rescored_total,
+            evidenced_total=result.evidenced_total,
+            qualifies=bool(result.qualifies),
+            error_count=errors,
+            warning_count=warnings,
+            rules={rid: _rule_json(r) for rid, r in result.rules.items()},
+            figures={n: _cell_json(result.values.get(n)) for n in ALL_FIGURE_NAMES},
+            findings=[_jsonable(f.as_dict()) for f in result.findings],
+            named_values={k: _cell_json(v) for k, v in result.values.items()},
+            evidence=_jsonable(result.evidence),
+            status=AWAITING_REVIEW,
+            revision=0,
+            recorded_by=by,
+            recorded_at=_now(),
+        )
+        s.add(row)
+        s.flush()
+        if previous is not None:
+            s.execute(update(SubmissionRow).where(SubmissionRow.id == previous.id)
+                      .values(superseded_by=row.id, revision=SubmissionRow.revision + 1)
+                      .execution_options(synchronize_session=False))
+        version = self._version(s, row, created=True)
+        self._audit(s, by, "recorded", f"收到{version.label}（{_fit(shown_name)}）", unit_id=row.unit_id,
+                    version_id=row.id, before={"superseded": previous.id} if previous else None,
+                    after={"content_hash": content_hash, "rescored_total": row.rescored_total,
+                           "status": row.status})
+        return version
 
     def _keep_original(self, original: Path) -> tuple[str, str, str, int]:
         """Copy the original into the data folder under its content hash (a folder as a zip).
@@ -1720,11 +1764,19 @@ def _fit(text: str | None, length: int | None = None) -> str | None:
     text = str(text)
     if "\x00" in text:
         text = text.replace("\x00", "")
-    if not text.isascii():
+    if not text.isascii() and max(text) >= "\ud800" and _has_surrogate(text):  # max() is cheap, in C
         text = text.encode("utf-8", "replace").decode("utf-8")
     if length is not None and len(text) > length:
         text = text[:length - 1] + "…"
     return text
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _verdict_json(score: Decimal, seen: bool, reason: str) -> dict:
@@ -1733,6 +1785,10 @@ def _verdict_json(score: Decimal, seen: bool, reason: str) -> dict:
 
 def _jsonable(value: Any) -> Any:
     """Plain JSON values for JSON columns: Decimals become text (exact), others their JSON form."""
+    if isinstance(value, str):  # the most common, first
+        return _fit(value)
+    if value is None or isinstance(value, (bool, int)):
+        return value
     if isinstance(value, Mapping):
         return {_fit(str(k)): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -34,7 +34,7 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable, NamedTuple
+from typing import IO, Iterable, Iterator, NamedTuple
 
 from . import evidence as evidence_check
 from .files import FileRefused, is_regular, name_text, open_regular, reason_for
@@ -209,34 +209,44 @@ def discover(paths: Iterable[str | Path]) -> list[Submission]:
 
     Order: the paths in the order given; inside an inbox, by name. A path that does not exist raises
     FileNotFoundError (the command treats it as a wrong argument)."""
-    found: list[Submission] = []
-    seen: set[str] = set()
+    return list(iter_discover(paths))
 
-    def add(sub: Submission) -> None:
-        key = os.path.realpath(sub.path)
-        if key not in seen:
-            seen.add(key)
-            found.append(sub)
 
+def iter_discover(paths: Iterable[str | Path]) -> Iterator[Submission]:
+    """discover(), one submission at a time: a province's inbox is never held as Submissions at once.
+
+    Every given path is looked at before the first submission is given: a missing path or an inbox that
+    cannot be read raises (FileNotFoundError, FileRefused) before anything is checked."""
+    plan: list[tuple[Path, str, list[str] | None]] = []  # (path, source, inbox entry names or None)
     for given in paths:
         path = Path(given)
         if not os.path.lexists(path):
             raise FileNotFoundError(f"找不到“{name_text(given)}”")
-        if path.is_dir():
-            if _evidence_dir(path) is not None:
-                add(Submission(name_text(given), path, "folder"))
-                continue
+        if path.is_dir() and _evidence_dir(path) is None:
             try:
-                children = _listed_children(path)
+                names = _listed_names(path)
             except OSError as error:  # an inbox that cannot be read must not look empty
                 raise FileRefused(f"无法读取文件夹“{name_text(given)}”：{reason_for(error)}", given) from error
-            for child in children:
-                sub = _inbox_entry(child, name_text(child.name))
-                if sub:
-                    add(sub)
+            plan.append((path, name_text(given), names))
         else:
-            add(Submission(name_text(given), path, _file_kind(path)))
-    return found
+            plan.append((path, name_text(given), None))
+    return _discovered(plan)
+
+
+def _discovered(plan: list[tuple[Path, str, list[str] | None]]) -> Iterator[Submission]:
+    seen: set[str] = set()  # the same file named twice is one submission
+    for path, source, names in plan:
+        if names is None:
+            subs = iter([Submission(source, path, "folder" if path.is_dir() else _file_kind(path))])
+        else:
+            subs = (_inbox_entry(path / name, name_text(name)) for name in names)
+        for sub in subs:
+            if sub is None:
+                continue
+            key = os.path.realpath(sub.path)
+            if key not in seen:
+                seen.add(key)
+                yield sub
 
 
 def _file_kind(path: Path) -> str:
@@ -245,7 +255,12 @@ def _file_kind(path: Path) -> str:
 
 def _listed_children(folder: Path) -> list[Path]:
     """The folder's entries but junk, by name; OSError when it cannot be read."""
-    return sorted((c for c in folder.iterdir() if not is_junk(c.name)), key=lambda c: name_text(c.name))
+    return [folder / name for name in _listed_names(folder)]
+
+
+def _listed_names(folder: Path) -> list[str]:
+    """The names in a folder but junk, sorted as people read them; OSError when it cannot be read."""
+    return sorted((name for name in os.listdir(folder) if not is_junk(name)), key=name_text)
 
 
 def _sorted_children(folder: Path) -> list[Path]:
@@ -818,4 +833,5 @@ def _find_entry(folder: str, name: str) -> os.DirEntry | None:
     return folded[0] if len(folded) == 1 else None
 
 
-__all__ = ["EVIDENCE_DIR", "EvidenceStatus", "PackageError", "Submission", "WorkbookError", "discover", "is_junk"]
+__all__ = ["EVIDENCE_DIR", "EvidenceStatus", "PackageError", "Submission", "WorkbookError", "discover", "is_junk",
+           "iter_discover"]

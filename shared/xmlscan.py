@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from typing import AbstractSet
+
+from lxml import etree
 
 _MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _ANY_ITEM = re.compile(rb"<si[\s/>]")
@@ -26,8 +29,6 @@ _VALUE = re.compile(rb"<v(?:\s[^<>]*)?/>|<v(?:\s[^<>]*)?>([^<]*)</v>")
 _INLINE_START = re.compile(rb"<is(?:\s[^<>]*)?(/?)>")
 _PHONETIC_START = re.compile(rb"<rPh(?:\s[^<>]*)?(/?)>")
 _TEXT = re.compile(rb"<t(?:\s[^<>]*)?/>|<t(?:\s[^<>]*)?>([^<]*)</t>")
-_ENTITY = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|lt|gt|amp|quot|apos);")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
 _UNSEEN = object()  # "not worked out yet": None is a real answer (no t attribute)
@@ -64,33 +65,61 @@ def xml_text(raw: bytes) -> str:
     """Element text as an XML parser gives it: UTF-8 decoded, entities and character references resolved.
 
     Raises NotPlain for what a parser would refuse (bad UTF-8, a reference to a forbidden character)."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise NotPlain from None
-    if "\r" in text:  # line ends are normalised before references are resolved (&#13; stays)
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "&" not in text:
-        return text
-    return _ENTITY.sub(_entity, text)
+    return xml_texts([raw])[0]
 
 
-def _entity(match: re.Match) -> str:
-    ref = match.group(1)
-    if ref[0] != "#":
-        return _NAMED[ref]
-    code = int(ref[2:], 16) if ref[1] == "x" else int(ref[1:])
-    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-            or 0x10000 <= code <= 0x10FFFF):
-        raise NotPlain  # not an XML character
-    return chr(code)
+def xml_texts(raws: list[bytes]) -> list[str]:
+    """Many element texts at once, as xml_text gives each. Text with no reference is only decoded; all
+    those with references (openpyxl writes every Chinese character as one, &#30410;) go to libxml2
+    together, in one document: one C call for the lot, never a Python call per reference."""
+    texts: list[str] = []
+    referring: list[int] = []
+    for raw in raws:
+        if b"&" in raw:
+            referring.append(len(texts))
+            texts.append("")
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotPlain from None
+        if "\r" in text:  # line ends are normalised as a parser does
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        texts.append(text)
+    if referring:
+        document = b"<r><x>" + b"</x><x>".join(raws[i] for i in referring) + b"</x></r>"
+        try:
+            root = etree.fromstring(document, _parser())
+        except etree.XMLSyntaxError:
+            raise NotPlain from None  # a forbidden character, an unknown entity, bad UTF-8: lxml decides
+        if len(root) != len(referring):
+            raise NotPlain
+        for i, element in zip(referring, root):
+            texts[i] = element.text or ""
+    return texts
+
+
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                                   huge_tree=False)
+    return parser
+
+
+def _item_runs(body: bytes) -> list[bytes]:
+    """The raw <t> runs of a <si> or <is> body, phonetic (rPh) runs left out; joined once decoded."""
+    if b"<rPh" in body:
+        body = _without_phonetic(body)
+    return [m.group(1) or b"" for m in _TEXT.finditer(body)]
 
 
 def _item_text(body: bytes) -> str:
     """Text of a <si> or <is> body: its <t> runs joined, phonetic (rPh) runs left out."""
-    if b"<rPh" in body:
-        body = _without_phonetic(body)
-    return "".join(xml_text(m.group(1) or b"") for m in _TEXT.finditer(body))
+    return "".join(xml_texts(_item_runs(body)))
 
 
 def _without_phonetic(body: bytes) -> bytes:
@@ -187,13 +216,28 @@ def scan_cells(data: bytes, refs: AbstractSet[str]) -> dict[str, tuple[str | Non
         kind = kinds.get(attrs, _UNSEEN)
         if kind is _UNSEEN:
             kind = kinds[attrs] = _kind(attrs)
-        found[key] = (kind, xml_text(value) if value else None, formula != b"",
-                      xml_text(inline) if is_tag else None)
+        found[key] = (kind, value or None, formula != b"", [inline] if is_tag else None)
     if len(found) < len(refs):
         _scan_unusual(data, any_start, found, start, end)
     if len(found) != len(refs):
         raise NotPlain
-    return found
+    return _decoded(found)
+
+
+def _decoded(found: dict) -> dict[str, tuple[str | None, str | None, bool, str | None]]:
+    """The cells with their raw value and inline runs decoded, all in one batch (xml_texts)."""
+    raws: list[bytes] = []
+    for _, value, _, runs in found.values():
+        if value is not None:
+            raws.append(value)
+        if runs:
+            raws.extend(runs)
+    texts = iter(xml_texts(raws))
+    out = {}
+    for ref, (kind, value, formula, runs) in found.items():
+        out[ref] = (kind, next(texts) if value is not None else None, formula,
+                    None if runs is None else "".join(next(texts) for _ in runs))
+    return out
 
 
 def _kind(attrs: bytes) -> str | None:
@@ -219,9 +263,9 @@ def _scan_unusual(data: bytes, any_start: re.Pattern, found: dict, start: int, e
         body = _body(data, match.end(), b"c")
         value = _VALUE.search(body)
         inline = _inline_body(body) if b"<is" in body else None
-        found[ref] = (kind, xml_text(value.group(1) or b"") if value else None,
+        found[ref] = (kind, (value.group(1) or b"") if value else None,
                       b"<f" in body and _FORMULA.search(body) is not None,
-                      _item_text(inline) if inline is not None else None)
+                      _item_runs(inline) if inline is not None else None)
 
 
 def _body(data: bytes, start: int, tag: bytes) -> bytes:
@@ -239,7 +283,7 @@ def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
     plain_part(data, b"sst")
     if data.find(b":si") >= 0:
         raise NotPlain  # a prefixed item would shift the count
-    out: dict[int, str] = {}
+    runs: dict[int, list[bytes]] = {}
     last = max(indexes)
     for index, match in enumerate(_ANY_ITEM.finditer(data)):
         if index > last:
@@ -250,7 +294,8 @@ def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
         if end_of_tag < 0:
             raise NotPlain
         if data[end_of_tag - 1:end_of_tag] == b"/":
-            out[index] = ""
+            runs[index] = []
             continue
-        out[index] = _item_text(_body(data, end_of_tag + 1, b"si"))
-    return out
+        runs[index] = _item_runs(_body(data, end_of_tag + 1, b"si"))
+    texts = iter(xml_texts([raw for item in runs.values() for raw in item]))
+    return {index: "".join(next(texts) for _ in item) for index, item in runs.items()}

@@ -42,7 +42,7 @@ def test_worker_results_equal_in_process_ones_in_order(inbox):
     assert contract(batch.check_paths([inbox], workers=1)) == contract(serial)
     assert seen == [r.source for r in serial] == [s.source for s in discover([inbox])]
     # duplicates are found across workers, not only inside one
-    assert sum(f.code == "duplicate_submission" for r in parallel for f in r.findings) == 4
+    assert sum(f.code == "duplicate_submission" for r in parallel for f in r.findings) == 2
 
 
 def die_on_unit_3(args):
@@ -209,3 +209,81 @@ def test_a_folder_of_hostile_files_ends_with_a_finding_for_each(tmp_path):
         found = {f["code"] for f in records[source]["findings"]}
         assert found and codes <= found, (source, found)
         assert all(source in f["message"] for f in records[source]["findings"]), source
+
+
+# --- province scale (issue 19): nothing grows with the number of submissions -----------------------
+
+def test_submissions_are_taken_only_as_workers_need_them(inbox, monkeypatch):
+    """However long the inbox, a run holds at most LOOKAHEAD (+ what workers have at hand) of it."""
+    monkeypatch.setattr(batch, "LOOKAHEAD", 2)
+    subs = discover([inbox]) * 5  # 40 submissions
+    pulled = []
+
+    def counted():
+        for sub in subs:
+            pulled.append(sub.source)
+            yield sub
+    ahead = []
+    for i, _ in enumerate(batch.checked(counted(), workers=2)):
+        ahead.append(len(pulled) - i)
+    assert len(ahead) == len(subs) and max(ahead) <= 2 + 2 * batch.QUEUED_PER_WORKER
+
+
+def test_load_records_in_batches_as_results_arrive(inbox, tmp_path, monkeypatch):
+    from shared.store import Store
+
+    monkeypatch.setattr(batch, "LOAD_BATCH", 3)
+    with Store(f"sqlite:///{tmp_path / 'r.db'}", data_dir=tmp_path / "data") as store:
+        sizes, real = [], store.record_many
+
+        def recording(items, **kwargs):
+            sizes.append(len(items))
+            return real(items, **kwargs)
+        monkeypatch.setattr(store, "record_many", recording)
+        outcomes = []
+        for outcome in batch.load_stream(store, [inbox]):
+            outcomes.append(outcome)
+            if len(outcomes) == 1:
+                assert sizes == [3]  # the first batch is recorded before the rest is checked
+        assert sizes == [3, 3, 2] and len(outcomes) == 8
+        assert len(store.versions()) == 8
+
+
+LOAD_SCRIPT = """
+import sys, time
+from shared import batch
+from shared.store import Store
+batch.LOAD_BATCH = 2
+store = Store(sys.argv[1], data_dir=sys.argv[2])
+real = store.record_many
+def slow(items, **kwargs):
+    done = real(items, **kwargs)
+    print("batch", flush=True)
+    time.sleep(0.5)
+    return done
+store.record_many = slow
+for _ in batch.load_stream(store, [sys.argv[3]]):
+    pass
+print("done", flush=True)
+"""
+
+
+def test_a_load_killed_half_way_leaves_whole_batches_and_a_second_load_finishes_it(inbox, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from shared.store import Store
+
+    db, data = f"sqlite:///{tmp_path / 'r.db'}", tmp_path / "data"
+    repo = Path(__file__).resolve().parents[1]
+    child = subprocess.Popen([sys.executable, "-c", LOAD_SCRIPT, db, str(data), str(inbox)], cwd=repo,
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "batch"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    with Store(db, data_dir=data) as store:
+        recorded = len(store.versions())
+        assert recorded in (2, 4, 6)  # whole batches only
+        batch.load_paths(store, [inbox])
+        assert len(store.versions()) == 8 and len({v.content_hash for v in store.versions()}) == 8

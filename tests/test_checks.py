@@ -210,12 +210,15 @@ def test_year_option_applies_only_when_the_workbook_has_none():
     assert check(complete(), year=2021).assess_year == 2020
 
 
-def test_duplicates_name_each_other():
-    a, b, c = (SubmissionResult(source=s, org_name=n) for s, n in
-               (("a.zip", "市委办公室"), ("b.zip", "益阳市委办公室"), ("c.zip", "市商务局")))
-    check_duplicates([a, b, c])
-    assert [f.code for f in a.findings] == ["duplicate_submission"] and "b.zip" in a.findings[0].message
-    assert c.findings == []
+def test_later_duplicates_name_the_first():
+    """Results stream out as they come (issue 19): the first is written before a duplicate shows up, so each
+    later one names it, and the run remembers only name -> first source."""
+    a, b, c, d = (SubmissionResult(source=s, org_name=n) for s, n in
+                  (("a.zip", "市委办公室"), ("b.zip", "益阳市委办公室"), ("c.zip", "市商务局"), ("d.zip", "市委办公室")))
+    check_duplicates([a, b, c, d])
+    assert a.findings == [] and c.findings == []
+    for later in (b, d):
+        assert [f.code for f in later.findings] == ["duplicate_submission"] and "“a.zip”" in later.findings[0].message
 
 
 def test_roster():

@@ -299,3 +299,40 @@ def test_a_file_size_limit_is_a_chinese_message_and_the_store_is_unchanged(inbox
     with Store(db, data_dir=tmp_path / "data") as store:
         assert len(store.versions()) <= 1  # 坏文件 may precede 大文件; nothing half-recorded
         assert not list((tmp_path / "data" / "incoming").glob("copy-*"))
+
+
+# --- province scale (issue 19) --------------------------------------------------------------------
+
+def test_the_json_is_written_as_results_arrive_and_put_in_place_when_complete(tmp_path):
+    from shared.output import JsonDocument
+
+    out = tmp_path / "r.json"
+    document = JsonDocument(out)
+    document.add('{"source": "a.xlsx"}')
+    document._stream.flush()
+    (written,) = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert written.read_text(encoding="utf-8").endswith('{"source": "a.xlsx"}') and not out.exists()
+    document.add('{"source": "b.xlsx"}')
+    document.close()
+    assert strict_json(out) == {"submissions": [{"source": "a.xlsx"}, {"source": "b.xlsx"}]}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_a_big_run_prints_totals_and_the_worst_and_the_full_table_goes_to_a_file(inbox, tmp_path, capsys,
+                                                                                monkeypatch):
+    import csv
+
+    from shared import output
+
+    for i in range(4):
+        (inbox / f"坏{i}.xlsx").write_bytes(b"not a workbook")
+    monkeypatch.setattr(output, "ALL_ROWS_UP_TO", 3)
+    monkeypatch.setattr(output, "WORST_SHOWN", 2)
+    assert main(["check", str(inbox)]) == 0
+    out = capsys.readouterr().out
+    assert "共 6 份申报；下表为问题最多的 2 份" in out and "--table" in out and "无错误：0 份" in out
+    table = tmp_path / "表.csv"
+    assert main(["check", str(inbox), "--table", str(table), "--json", str(tmp_path / "r.json")]) == 0
+    rows = list(csv.reader(table.open(encoding="utf-8-sig")))
+    assert rows[0][:3] == ["单位（或文件）", "文件", "自评分"] and len(rows) == 7
+    assert [r[1] for r in rows[1:]] == [s["source"] for s in strict_json(tmp_path / "r.json")["submissions"]]

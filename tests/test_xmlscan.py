@@ -227,3 +227,18 @@ def test_phonetic_runs_are_cut_out_and_an_unclosed_one_steps_aside():
     assert scan_strings(data, {0}) == {0: "益阳"}
     with pytest.raises(NotPlain):
         scan_strings(data, {1})  # an <rPh> never closed: lxml says what is wrong
+
+
+def test_character_references_are_decoded_in_one_call_per_part(monkeypatch):
+    """openpyxl writes every Chinese character as a reference (&#30410;): a part's texts go to libxml2
+    together, never one Python call per reference."""
+    import shared.xmlscan as xmlscan
+
+    calls = []
+    real = xmlscan.etree.fromstring
+    monkeypatch.setattr(xmlscan.etree, "fromstring", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cells = "".join(f'<c r="A{i}" t="inlineStr"><is><t>{"".join(f"&#{30410 + j};" for j in range(20))}&amp;</t></is></c>'
+                    for i in range(1, 51))
+    got = scan_cells(sheet(cells), {f"A{i}" for i in range(1, 51)})
+    assert len(calls) == 1
+    assert got["A7"][3] == "".join(chr(30410 + j) for j in range(20)) + "&"
