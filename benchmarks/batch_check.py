@@ -245,8 +245,23 @@ def writer_styles(work: Path, count: int) -> None:
 
 # --- province scale (issue 19) ----------------------------------------------------------------------
 
+UNITS = 2000  # distinct units in a province run; beyond, each unit submits again (other bytes)
+
+
 def distinct_submissions(folder: Path, blobs: list[tuple[str, bytes]], count: int) -> None:
-    """`count` workbooks, each its own unit (the name gets a number) and so its own bytes and hash."""
+    """`count` workbooks, each with its own bytes (and so its own hash): the first UNITS each their own unit
+    (the name gets a number), the rest copies of those under another zip comment, as a resubmission is."""
+    made = min(count, UNITS)
+    _units(folder, blobs, made)
+    firsts = [(folder / f"申报{i:06d}.xlsx").read_bytes() for i in range(made)]
+    for i in range(made, count):
+        data = firsts[i % made]
+        comment = f"resubmission {i}".encode()
+        # the end record's comment length is its last two bytes (no comment yet): give it one
+        (folder / f"申报{i:06d}.xlsx").write_bytes(data[:-2] + len(comment).to_bytes(2, "little") + comment)
+
+
+def _units(folder: Path, blobs: list[tuple[str, bytes]], count: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     templates = []
     for org, blob in blobs:
@@ -337,7 +352,8 @@ def province(work: Path, count: int) -> None:
     inbox = work / "province"
     start = time.perf_counter()
     distinct_submissions(inbox, blobs, count)
-    print(f"{count} distinct submissions (half openpyxl-written, half Excel-like), made in "
+    print(f"{count} submissions, each its own bytes ({min(count, UNITS)} units, half openpyxl-written, half "
+          f"Excel-like; the rest resubmissions), made in "
           f"{time.perf_counter() - start:.0f} s; as whole processes on {os.cpu_count()} cores:")
     out = work / "province.json"
     check_s, check_memory = timed_command(f"jyjg check --json, {count}",
