@@ -45,9 +45,10 @@ ABOUT_ROWS = (
 
 def _about_workbook() -> bytes:
     """The add-in's one (hidden) sheet: what it is, for whoever opens the file directly."""
-    from shared.template import workbook_bytes  # the template's reproducible writer
+    from shared.template import BUILD_TIME, workbook_bytes  # the template's reproducible writer
 
     wb = openpyxl.Workbook()
+    wb.properties.created = wb.properties.modified = BUILD_TIME  # not "now": two builds give the same bytes
     ws = wb.active
     ws.title = "说明"
     for row, text in enumerate(ABOUT_ROWS, start=1):

@@ -24,14 +24,14 @@ from shared.batch import check_paths
 from shared.checks import SubmissionResult, check_roster, check_values
 from shared.filenames import safe_file_name
 from shared.findings import ERROR, Finding
-from shared.names import ALL_NAMES, EVIDENCE_NAMES, SCORE_NAMES
+from shared.names import ALL_NAMES, ANY_EVIDENCE_NAMES, ANY_SCORE_NAMES, EDITION
 from shared.numbers import shown
-from shared.rubric import RUBRIC
+from shared.rubric import CITY, Rubric
+from shared.scoring import parse_year
 from shared.submission import EVIDENCE_DIR, Submission, is_junk
 
 from . import labels
 
-QUALIFY_AT = RUBRIC.qualify_at
 # Codes that depend on the evidence files themselves (not judged when the book is not on this PC).
 FILE_EVIDENCE_CODES = {"evidence_not_found", "evidence_broken"}
 EVIDENCE_CODES = {"evidence_missing", "evidence_not_found", "evidence_unsafe", "evidence_broken"}
@@ -200,6 +200,8 @@ def template_fills() -> dict[str, str | None]:
     wb = build_template()
     fills = {}
     for name in ALL_NAMES:
+        if name not in wb.defined_names:  # a name of another edition's template
+            continue
         fill = named_cell(wb, name).fill
         rgb = fill.fgColor.rgb if fill.fill_type == "solid" and isinstance(fill.fgColor.rgb, str) else None
         fills[name] = "#" + rgb[-6:] if rgb else None
@@ -248,12 +250,15 @@ def _shown(value: Decimal | None) -> str:
 def score_summary(result: SubmissionResult, evidence_checked: bool) -> Scores:
     evidenced = result.evidenced_total if evidence_checked else None
     rescored = result.rescored_total or Decimal(0)
+    # The pass mark of the edition the book was scored under (its year's).
+    edition = CITY.edition(result.edition) if result.edition in CITY.editions else CITY.edition_for(result.assess_year)
+    qualify_at = edition.qualify_at
     if result.qualifies:
-        verdict = labels.QUALIFIES.format(threshold=QUALIFY_AT)
-        if evidenced is not None and evidenced < QUALIFY_AT:
-            verdict += "\n" + labels.EVIDENCE_SHORT.format(threshold=QUALIFY_AT)
+        verdict = labels.QUALIFIES.format(threshold=qualify_at)
+        if evidenced is not None and evidenced < qualify_at:
+            verdict += "\n" + labels.EVIDENCE_SHORT.format(threshold=qualify_at)
     else:
-        verdict = labels.NOT_QUALIFIES.format(threshold=QUALIFY_AT, short=shown(QUALIFY_AT - rescored))
+        verdict = labels.NOT_QUALIFIES.format(threshold=qualify_at, short=shown(qualify_at - rescored))
     message = labels.SCORE_LINES.format(
         claimed=_shown(result.claimed_total), rescored=_shown(result.rescored_total),
         evidenced=_shown(evidenced) if evidence_checked else labels.EVIDENCE_UNKNOWN, verdict=verdict)
@@ -261,7 +266,7 @@ def score_summary(result: SubmissionResult, evidence_checked: bool) -> Scores:
 
 
 def score(book: xw.Book, folder: Path | None = None) -> Scores:
-    """Show the claimed, re-scored and evidence-backed totals and whether 80 is reached."""
+    """Show the claimed, re-scored and evidence-backed totals and whether the pass mark is reached."""
     folder = folder if folder is not None else workbook_folder(book)
     scores = score_summary(check_book(book, folder), folder is not None)
     _alert(book, scores.message)
@@ -270,13 +275,21 @@ def score(book: xw.Book, folder: Path | None = None) -> Scores:
 
 # --- evidence ------------------------------------------------------------------------------------------
 
+def book_edition(values: BookValues) -> Rubric:
+    """The edition the open book was generated from (rubric_edition), else the one its year calls for."""
+    named = values.value(EDITION)
+    if isinstance(named, str) and named.strip() in CITY.editions:
+        return CITY.edition(named.strip())
+    return CITY.edition_for(parse_year(values.value("assess_year")))
+
+
 def selected_rule(book: xw.Book, values: BookValues) -> str | None:
     """The rule whose row holds the selected cell (its score, evidence or any other cell of that row)."""
     selection = book.selection
     if selection is None:
         return None
     for name in values.names_at(selection.sheet.name, selection.row):
-        rule = SCORE_NAMES.get(name) or EVIDENCE_NAMES.get(name)
+        rule = ANY_SCORE_NAMES.get(name) or ANY_EVIDENCE_NAMES.get(name)
         if rule:
             return rule
     return None
@@ -294,7 +307,10 @@ def attach_evidence(book: xw.Book, paths: Iterable[str | Path], rule: str | None
     rule = rule or selected_rule(book, values)
     if rule is None:
         raise AddinError(labels.NEED_RULE)
-    the_rule = RUBRIC.rule(rule)
+    try:
+        the_rule = book_edition(values).rule(rule)
+    except KeyError:
+        raise AddinError(labels.NEED_RULE) from None
     if the_rule.computed:
         raise AddinError(labels.COMPUTED_RULE.format(rule=rule))
     sources = [Path(p) for p in paths]

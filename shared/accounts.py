@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from .rubric import find_roster_unit, normalize_org_name
+from .rubric import normalize_org_name
 from .scope import ROLES, Account, Role
 from .store import SYSTEM, AccountRow, Store, StoreError, UnitRow, _now
 
@@ -122,15 +122,17 @@ class Accounts:
             raise StoreError(f"只有区县审核员可以指定区县（市）；{role.value}不能指定 --district。")
         if role is not Role.UNIT and unit:
             raise StoreError(f"只有创建单位账户可以指定单位；{role.value}不能指定 --unit。")
+        if district:
+            district = self.store.check_district(district)
         name = (name or "").strip() or login
         if len(name) > 50:
             raise StoreError(f"显示名“{name}”过长，请控制在 50 字以内。")
         with self.store._write(lock=True) as s:
             unit_id = None
             if unit:
-                entry = find_roster_unit(unit)
+                entry = self.store.city.find_roster_unit(unit)
                 unit_row = s.scalar(select(UnitRow).where(
-                    UnitRow.name_key == normalize_org_name(entry.name if entry else unit)))
+                    UnitRow.name_key == normalize_org_name(entry.name if entry else unit, self.store.city.name)))
                 if unit_row is None:
                     raise StoreError(f"单位“{unit}”不在单位名单中：请先导入名单（jyjg roster import），或检查单位全称。")
                 unit_id = unit_row.id

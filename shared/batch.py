@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .checks import FirstSources, SubmissionResult, check_duplicates, check_roster, check_values
 from .findings import finding
+from .rubric import CITY, City
 from .submission import PackageError, Submission, discover, iter_discover
 from .workbook import WorkbookError, read_named_values
 
@@ -31,8 +32,10 @@ LOOKAHEAD = 256
 QUEUED_PER_WORKER = 2  # a worker always has the next submission at hand
 
 
-def check_submission(sub: Submission, year: int | None = None) -> SubmissionResult:
-    """Check one submission in this process; every failure becomes a finding on its result."""
+def check_submission(sub: Submission, year: int | None = None, city: City | None = None) -> SubmissionResult:
+    """Check one submission in this process (under `city`'s data, the configured city's by default); every
+    failure becomes a finding on its result."""
+    city = city or CITY
     try:
         inner_name, data = sub.workbook()
         values = read_named_values(data)
@@ -41,11 +44,12 @@ def check_submission(sub: Submission, year: int | None = None) -> SubmissionResu
     except Exception as error:  # a reader bug must not stop the batch; say what happened
         return _failed(sub, "unreadable", {"reason": f"读取时出错：{type(error).__name__}"})
     try:
-        result = check_values(values, where=sub.source, year=year, evidence=sub.evidence_status, source=sub.source)
+        result = check_values(values, where=sub.source, year=year, evidence=sub.evidence_status, source=sub.source,
+                              city=city)
     except Exception as error:
         return _failed(sub, "unreadable", {"reason": f"校验时出错：{type(error).__name__}"})
     result.workbook_name = inner_name
-    check_roster(result)
+    check_roster(result, city)
     return result
 
 
@@ -56,45 +60,50 @@ def _failed(sub: Submission, kind: str, fields: dict) -> SubmissionResult:
     return result
 
 
-def _check_one(args: tuple[Submission, int | None]) -> SubmissionResult:
+def _check_one(args: tuple[Submission, int | None, City | None]) -> SubmissionResult:
     return check_submission(*args)
 
 
 def check_paths(paths: Iterable[str | Path], year: int | None = None,
                 progress: Callable[[SubmissionResult], None] | None = None,
-                workers: int | None = None) -> list[SubmissionResult]:
+                workers: int | None = None, city: City | None = None) -> list[SubmissionResult]:
     """Check every submission found under `paths`, in a stable order."""
-    return check_all(discover(paths), year, progress, workers)
+    return check_all(discover(paths), year, progress, workers, city)
 
 
 def check_all(subs: list[Submission], year: int | None = None,
               progress: Callable[[SubmissionResult], None] | None = None,
-              workers: int | None = None) -> list[SubmissionResult]:
-    """Check each submission in worker processes, then across the batch; results in the order given."""
+              workers: int | None = None, city: City | None = None) -> list[SubmissionResult]:
+    """Check each submission in worker processes, then across the batch; results in the order given.
+    `city`: whose data to check under (the configured city's by default)."""
     # This process only unpickles results here, which makes no reference cycles (tests/test_demo.py holds
     # it to that), yet thousands of results make the cyclic collector rescan them again and again. So it
     # rests; the workers, whose evidence checks do make cycles, keep theirs (see _serve).
     with _collector_paused():
-        results = [_report(result, progress) for result in checked(subs, year, workers)]
-    check_duplicates(results)
+        results = [_report(result, progress) for result in checked(subs, year, workers, city=city)]
+    check_duplicates(results, city or CITY)
     return results
 
 
 def checked(subs: Iterable[Submission], year: int | None = None, workers: int | None = None,
-            budget: float | None = None, render: Callable[[SubmissionResult], Any] | None = None) -> Iterator[Any]:
+            budget: float | None = None, render: Callable[[SubmissionResult], Any] | None = None,
+            city: City | None = None) -> Iterator[Any]:
     """Each submission's result, in the order given, checked by up to `workers` processes (default: one
     per core), each submission within `budget` seconds (default FILE_BUDGET_SECONDS). With `render`, what
     it makes of each result (in the worker, so this process only passes it on) instead of the result."""
-    for _, output in checked_pairs(subs, year, workers, budget, render):
+    for _, output in checked_pairs(subs, year, workers, budget, render, city):
         yield output
 
 
 def checked_pairs(subs: Iterable[Submission], year: int | None = None, workers: int | None = None,
                   budget: float | None = None,
-                  render: Callable[[SubmissionResult], Any] | None = None) -> Iterator[tuple[Submission, Any]]:
+                  render: Callable[[SubmissionResult], Any] | None = None,
+                  city: City | None = None) -> Iterator[tuple[Submission, Any]]:
     """(submission, its result or rendering), as checked() gives them. Submissions are taken from `subs`
     only as workers need them: a run holds no more than LOOKAHEAD of them, and of their results."""
-    pool = _Pool(year, max(1, workers if workers is not None else (os.cpu_count() or 1)),
+    # The city goes along only when it is not the configured one (a worker has that already).
+    setting = (year, None if city is None or city is CITY else city)
+    pool = _Pool(setting, max(1, workers if workers is not None else (os.cpu_count() or 1)),
                  FILE_BUDGET_SECONDS if budget is None else budget, render)
     try:
         yield from pool.run(iter(enumerate(subs)))
@@ -105,9 +114,9 @@ def checked_pairs(subs: Iterable[Submission], year: int | None = None, workers: 
 class _Worker:
     """One worker process and the submissions handed to it, oldest first."""
 
-    def __init__(self, context, year: int | None, render, others: list[Connection]):
+    def __init__(self, context, setting: tuple[int | None, City | None], render, others: list[Connection]):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, year, render, [*others, self.conn]),
+        self.process = context.Process(target=_serve, args=(child, setting, render, [*others, self.conn]),
                                        daemon=True)
         self.process.start()
         child.close()
@@ -130,8 +139,8 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self, year: int | None, size: int, budget: float, render=None):
-        self.year, self.size, self.budget, self.render = year, size, budget, render
+    def __init__(self, setting: tuple[int | None, City | None], size: int, budget: float, render=None):
+        self.setting, self.size, self.budget, self.render = setting, size, budget, render  # setting: (year, city)
         self.context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                                    else "spawn")
         self.workers: list[_Worker] = []
@@ -187,7 +196,7 @@ class _Pool:
             if len(worker.jobs) < QUEUED_PER_WORKER:
                 return worker
         if len(self.workers) < self.size:
-            worker = _Worker(self.context, self.year, self.render, [w.conn for w in self.workers])
+            worker = _Worker(self.context, self.setting, self.render, [w.conn for w in self.workers])
             self.workers.append(worker)
             return worker
         return None
@@ -224,7 +233,7 @@ class _Pool:
         self.workers.clear()
 
 
-def _serve(conn: Connection, year: int | None, render, inherited: list[Connection]) -> None:
+def _serve(conn: Connection, setting: tuple[int | None, City | None], render, inherited: list[Connection]) -> None:
     """A worker: checks what it is sent until its pipe closes. It inherits this process's objects, every
     Submission of the batch among them: frozen, its collector never rescans them (nor copies their pages),
     and collects only what the checks make."""
@@ -239,7 +248,7 @@ def _serve(conn: Connection, year: int | None, render, inherited: list[Connectio
             index, sub = conn.recv()
         except (EOFError, OSError):
             return
-        result = _check_one((sub, year))
+        result = _check_one((sub, *setting))
         conn.send((index, render(result) if render else result))
 
 
@@ -285,8 +294,8 @@ def load_stream(store, paths: Iterable[str | Path], year: int | None = None, by:
     why it was not recorded (the rest are). Nothing is held but the batch being recorded. A failure of the
     store itself (disk full, server gone) stops the load; every batch before it stays recorded whole."""
     batch: list[tuple[SubmissionResult, Path]] = []
-    seen = FirstSources()
-    for sub, result in checked_pairs(iter_discover(paths), year):
+    seen = FirstSources(store.city)
+    for sub, result in checked_pairs(iter_discover(paths), year, city=store.city):
         seen.check(result)
         _report(result, progress)
         batch.append((result, sub.path))

@@ -9,9 +9,9 @@ from fractions import Fraction
 from typing import Any, Iterable, Iterator, Protocol
 
 from .findings import Finding, count_by_severity, finding
-from .names import (ACHIEVEMENTS_RANGE, ALL_NAMES, BASE_FIGURES, DERIVED, FIGURES, LABELS, ORG_PROFILE_MAX,
+from .names import (ACHIEVEMENTS_RANGE, ALL_NAMES, BASE_FIGURES, DERIVED, EDITION, FIGURES, LABELS, ORG_PROFILE_MAX,
                     REQUIRED_FIELDS, TOTAL)
-from .rubric import CATEGORIES, CATEGORY_CITY, INDICATORS, RUBRIC, Rule, find_roster_unit, normalize_org_name
+from .rubric import CITY, INDICATORS, City, Rubric, Rule, normalize_org_name
 from .numbers import shown
 from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, Rescore, as_number, describe_decline, is_blank,
                       parse_year, plain_number, rescore, tally)
@@ -36,6 +36,7 @@ class SubmissionResult:
     cells: dict[str, str] = field(default_factory=dict)  # name -> 'Sheet!A1'
     evidence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # rule id -> [{path, status, reason}]
     workbook_name: str | None = None  # the workbook's path inside the package
+    edition: str | None = None  # the rubric edition it was scored under (its year's)
 
     @property
     def counts(self) -> tuple[int, int]:
@@ -92,6 +93,8 @@ class Context:
     rescore: Rescore
     evidence: EvidenceLookup | None
     figures: Figures  # the 备案表 figures, worked out once
+    rubric: Rubric  # the edition the year calls for: the workbook is scored under it
+    city: City
 
     def cell(self, name: str) -> str | None:
         return self.values.address(name)
@@ -115,8 +118,10 @@ def check_fields(ctx: Context) -> Iterator[Finding]:
         if is_blank(raw):
             yield finding("field_missing", cell=ctx.cell(name), where=ctx.where, label=label)
     category = ctx.values.value("org_category")
-    if not is_blank(category) and str(category).strip() not in CATEGORIES:
-        yield finding("field_missing/category", cell=ctx.cell("org_category"), where=ctx.where, value=_fmt(category))
+    categories = ctx.city.categories.all
+    if not is_blank(category) and str(category).strip() not in categories:
+        yield finding("field_missing/category", cell=ctx.cell("org_category"), where=ctx.where, value=_fmt(category),
+                      categories="”或“".join(categories))
     year = ctx.values.value("assess_year")
     if not is_blank(year) and parse_year(year) is None:
         yield finding("field_missing/year", cell=ctx.cell("assess_year"), where=ctx.where, value=_fmt(year))
@@ -136,7 +141,7 @@ def check_text_lengths(ctx: Context) -> Iterator[Finding]:
 
 
 def check_claims(ctx: Context) -> Iterator[Finding]:
-    for rule in RUBRIC.rules:
+    for rule in ctx.rubric.rules:
         if rule.computed:
             continue
         judged = ctx.rescore.claims[rule.id]
@@ -164,7 +169,7 @@ def _to_float(text: str) -> float | None:
 
 
 def check_item_cells(ctx: Context) -> Iterator[Finding]:
-    for item in RUBRIC.items:
+    for item in ctx.rubric.items:
         saved = as_number(ctx.values.value(item.score_name))
         if saved is not None and saved > item.cap:
             yield finding("cap_exceeded/item", item=item.id, cell=ctx.cell(item.score_name), where=ctx.where,
@@ -186,9 +191,10 @@ def check_total(ctx: Context) -> Iterator[Finding]:
 
 
 # Which 1.1 rules each 备案表 figure feeds.
-def _rules_using(figure_name: str) -> list[Rule]:
+@functools.cache
+def _rules_using(rubric: Rubric, figure_name: str) -> list[Rule]:
     plain = figure_name.removeprefix("base_")
-    return [r for r in RUBRIC.computed_rules
+    return [r for r in rubric.computed_rules
             if plain in (INDICATORS[r.indicator].numerator, INDICATORS[r.indicator].denominator)]
 
 
@@ -205,7 +211,7 @@ def check_energy_figures(ctx: Context) -> Iterator[Finding]:
             problem = "填写为 0"
         else:
             problem = f"填写为负数 {_fmt(raw)}"
-        rules = "、".join(r.id for r in _rules_using(name))
+        rules = "、".join(r.id for r in _rules_using(ctx.rubric, name))
         yield finding("energy_data_invalid", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
                       problem=problem, rules=rules)
     yield from _check_derived(ctx)
@@ -279,7 +285,7 @@ def _whole(value: Fraction) -> str:
 
 
 def check_energy_scores(ctx: Context) -> Iterator[Finding]:
-    for rule in RUBRIC.computed_rules:
+    for rule in ctx.rubric.computed_rules:
         raw = ctx.values.value(rule.score_name)
         if is_blank(raw):
             continue  # a formula saved without its value: total_mismatch/unsaved says so once
@@ -310,17 +316,21 @@ def evidence_paths(raw: Any) -> list[str]:
 
 
 EVIDENCE_CODES = {"not_found": "evidence_not_found", "unsafe": "evidence_unsafe", "broken": "evidence_broken"}
-# (rule id, item id, evidence cell name) of each rule that needs evidence; 1.1's figures are their own.
-_EVIDENCED_RULES = tuple((rule.id, rule.item_id, rule.evidence_name) for rule in RUBRIC.rules if not rule.computed)
-_COMPUTED_RULE_IDS = tuple(rule.id for rule in RUBRIC.computed_rules)
+@functools.cache
+def _evidence_plan(rubric: Rubric) -> tuple[tuple[tuple[str, str, str], ...], tuple[str, ...]]:
+    """(rule id, item id, evidence cell name) of each rule that needs evidence; and the computed rules,
+    whose figures are their own evidence."""
+    return (tuple((rule.id, rule.item_id, rule.evidence_name) for rule in rubric.rules if not rule.computed),
+            tuple(rule.id for rule in rubric.computed_rules))
 
 
 def check_evidence(ctx: Context, backed: dict[str, bool], statuses: dict[str, list[dict]]) -> Iterator[Finding]:
     """Fills `backed` (rule id -> counts in the evidence-backed total) and `statuses` as it goes."""
-    backed.update(dict.fromkeys(_COMPUTED_RULE_IDS, True))  # the figures are the evidence
+    evidenced_rules, computed_rule_ids = _evidence_plan(ctx.rubric)
+    backed.update(dict.fromkeys(computed_rule_ids, True))  # the figures are the evidence
     scores = ctx.rescore.card.rules
     lookup = ctx.evidence
-    for rule_id, item_id, name in _EVIDENCED_RULES:
+    for rule_id, item_id, name in evidenced_rules:
         paths = evidence_paths(ctx.values.value(name))
         cell = ctx.cell(name)
         if not paths:
@@ -346,21 +356,48 @@ CHECKS = (check_fields, check_text_lengths, check_claims, check_item_cells, chec
           check_energy_figures, check_energy_scores)
 
 
+def check_edition(values: Values, where: str, year: int | None, required: Rubric, city: City) -> Iterator[Finding]:
+    """A workbook filled on another edition's template than its year calls for (an old 附件1, most often).
+
+    It is scored under its year's edition all the same: rules the template lacks score 0. A template from
+    before editions were named carries no rubric_edition: it is the first configured year's."""
+    raw = values.value(EDITION)
+    if is_blank(raw):
+        filled = city.editions.get(city.config.edition_name(None))
+    else:
+        filled = city.editions.get(str(raw).strip())
+        if filled is None:
+            yield finding("not_a_template/unknown_edition", cell=values.address(EDITION), where=where,
+                          value=_fmt(raw), required=required.label, year=_year_text(year))
+            return
+    if filled is not None and filled.name != required.name:
+        yield finding("not_a_template/edition", cell=values.address(EDITION), where=where, filled=filled.label,
+                      required=required.label, year=_year_text(year))
+
+
+def _year_text(year: int | None) -> str:
+    return f"{year} 年度" if year is not None else "本年度"
+
+
 def check_values(values: Values, where: str, year: int | None = None,
-                 evidence: EvidenceLookup | None = None, source: str | None = None) -> SubmissionResult:
-    """Every per-workbook check on one workbook's named values. `year` is used when the workbook has none."""
+                 evidence: EvidenceLookup | None = None, source: str | None = None,
+                 city: City = CITY) -> SubmissionResult:
+    """Every per-workbook check on one workbook's named values, scored under the rubric edition its year
+    calls for. `year` is used when the workbook has none."""
     own_year = parse_year(values.value("assess_year"))
     target_year = own_year if own_year is not None else year
-    claims = {r.id: values.value(r.score_name) for r in RUBRIC.rules}
+    rubric = city.edition_for(target_year)
+    claims = {r.id: values.value(r.score_name) for r in rubric.rules}
     figures = Figures(_FigureView(values))
-    judged = rescore(claims, figures, target_year)
-    ctx = Context(values, where, target_year, judged, evidence, figures)
-    findings = [f for check in CHECKS for f in check(ctx)]
+    judged = rescore(claims, figures, target_year, rubric, city.config)
+    ctx = Context(values, where, target_year, judged, evidence, figures, rubric, city)
+    findings = list(check_edition(values, where, target_year, rubric, city))
+    findings += [f for check in CHECKS for f in check(ctx)]
     backed: dict[str, bool] = {}
     statuses: dict[str, list[dict]] = {}
     findings += check_evidence(ctx, backed, statuses)
     card = judged.card
-    evidenced = tally({rid: s if backed.get(rid) else Decimal(0) for rid, s in card.rules.items()})
+    evidenced = tally({rid: s if backed.get(rid) else Decimal(0) for rid, s in card.rules.items()}, rubric)
     org_name = values.value("org_name")
     category = values.value("org_category")
     return SubmissionResult(
@@ -373,12 +410,13 @@ def check_values(values: Values, where: str, year: int | None = None,
         evidenced_total=evidenced.total,
         qualifies=card.qualifies,
         rules={r.id: {"claimed": claims[r.id], "score": card.rules[r.id], "evidenced": backed.get(r.id, False)}
-               for r in RUBRIC.rules},
+               for r in rubric.rules},
         items=dict(card.items),
         findings=findings,
         values={n: values.value(n) for n in ALL_NAMES},
         cells={n: a for n in ALL_NAMES if (a := values.address(n))},
         evidence=statuses,
+        edition=rubric.name,
     )
 
 
@@ -400,9 +438,9 @@ def _text_or_none(raw: Any) -> str | None:
 
 # --- checks across the batch --------------------------------------------------------------------
 
-def check_duplicates(results: Iterable[SubmissionResult]) -> None:
+def check_duplicates(results: Iterable[SubmissionResult], city: City = CITY) -> None:
     """Two submissions for one unit in one run: each after the first gets a finding naming the first."""
-    seen = FirstSources()
+    seen = FirstSources(city)
     for result in results:
         seen.check(result)
 
@@ -412,14 +450,15 @@ class FirstSources:
     (all a run must remember, whatever its size); a later submission for the same unit gets a
     duplicate_submission finding naming that first one. The first is already written by then: it gets none."""
 
-    def __init__(self) -> None:
+    def __init__(self, city: City = CITY) -> None:
         self._first: dict[str, str] = {}
+        self._city_name = city.name  # whose name prefixes fold away (normalize_org_name)
 
     def duplicate(self, org_name: str | None, source: str) -> Finding | None:
         """The finding for a submission of `org_name` from `source`, when an earlier one named the unit."""
         if not org_name:
             return None
-        key = normalize_org_name(org_name)
+        key = normalize_org_name(org_name, self._city_name)
         first = self._first.get(key)
         if first is None:
             self._first[key] = source
@@ -432,8 +471,9 @@ class FirstSources:
             result.findings.append(found)
 
 
-def check_roster(result: SubmissionResult) -> None:
+def check_roster(result: SubmissionResult, city: City = CITY) -> None:
     """A 市直 unit must be on 附件4; 区县 units are listed by their districts, not here."""
-    if result.org_name and result.org_category == CATEGORY_CITY and find_roster_unit(result.org_name) is None:
+    if (result.org_name and result.org_category == city.categories.city
+            and city.find_roster_unit(result.org_name) is None):
         result.findings.append(finding("not_on_roster", cell=result.cells.get("org_name"), where=result.source,
-                                       org=result.org_name))
+                                       org=result.org_name, roster=city.roster_title, lead=city.lead_agency))

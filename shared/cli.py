@@ -77,11 +77,16 @@ def _add_db(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .rubric import CITY
+
     parser = _Parser(prog="jyjg", description="节约型机关创建评价系统")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令", parser_class=_Parser)
 
     p = sub.add_parser("template", help="生成空白自评表模板")
     p.add_argument("out", type=Path, help="输出文件，如 自评表.xlsx")
+    p.add_argument("--edition", help="评价指标版本代号（见 jyjg editions；默认为最新年度适用的版本）")
+
+    sub.add_parser("editions", help="列出已安装的评价指标版本：代号、适用年度、名称")
 
     p = sub.add_parser("check", help="校验并重新计分申报材料")
     p.add_argument("paths", nargs="+", type=Path, metavar="路径", help="工作簿、压缩包、申报文件夹或收件箱文件夹")
@@ -122,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     roster_sub = p.add_subparsers(dest="roster_command", required=True, metavar="操作", parser_class=_Parser)
     q = roster_sub.add_parser("import", help="导入区县（市）的创建单位名单（.xlsx 或 .csv：单位名称、创建年度、分组）")
     q.add_argument("file", type=Path, help="名单文件（.xlsx 或 .csv）")
-    q.add_argument("--district", required=True, help="区县（市）名称，如 赫山区")
+    q.add_argument("--district", required=True, help=f"区县（市）名称，如 {CITY.demo_district}")
     _add_db(q)
 
     p = sub.add_parser("serve", help="载入申报材料并启动评审工作台（浏览器访问）")
@@ -142,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = user_sub.add_parser("add", help="新建或修改账户")
     q.add_argument("login", help="登录名（小写字母、数字或 . _ -）")
     q.add_argument("--role", required=True, help="角色：管理员、评价小组成员、区县审核员、创建单位、只读")
-    q.add_argument("--district", help="区县审核员所属的区县（市），如 赫山区")
+    q.add_argument("--district", help=f"区县审核员所属的区县（市），如 {CITY.demo_district}")
     q.add_argument("--unit", help="创建单位账户所属的单位名称")
     q.add_argument("--name", help="显示名（默认同登录名）")
     q.add_argument("--password-stdin", action="store_true", help="从标准输入读取登录密码，并批准该账户登录")
@@ -181,10 +186,25 @@ def _db_url(args: argparse.Namespace) -> str | None:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    from .rubric import CITY
     from .template import write_template
 
-    write_template(args.out)
-    console.print(f"已生成空白自评表：{args.out}")
+    if args.edition and args.edition not in CITY.editions:
+        err_console.print(f"没有名为“{args.edition}”的评价指标版本。已安装的版本：{'、'.join(CITY.editions)}"
+                          "（jyjg editions 列出详情）。")
+        return 2
+    edition = CITY.edition(args.edition) if args.edition else CITY.default_edition
+    write_template(args.out, edition.name)
+    console.print(f"已生成空白自评表：{args.out}（{edition.label}，版本代号 {edition.name}）")
+    return 0
+
+
+def cmd_editions(args: argparse.Namespace) -> int:
+    """NAME<TAB>years it applies to<TAB>title, one per line (CONTRACT): plain lines for scripts."""
+    from .rubric import CITY
+
+    for name, edition in CITY.editions.items():
+        sys.stdout.write(f"{name}\t{CITY.years_of(name)}\t{edition.title}\n")
     return 0
 
 
@@ -209,7 +229,7 @@ def run_check(paths: Sequence[Path], year: int | None, json_out: Path | None = N
     from .submission import iter_discover
 
     subs = iter_discover(list(paths))  # every path looked at before anything is checked
-    summary, seen = Summary(), FirstSources()
+    summary, seen = Summary(), FirstSources()  # the configured city's (its name folds unit names)
     document = JsonDocument(json_out) if json_out else None
     table = None
     try:
@@ -288,7 +308,8 @@ def print_summary(summary, table_out: Path | None = None) -> None:
         title = f"校验结果（共 {summary.count} 份申报；下表为问题最多的 {len(rows)} 份）"
     table = Table(title=title, show_lines=False)
     for header, justify in (("单位（或文件）", "left"), ("自评分", "right"), ("重算得分", "right"),
-                            ("有佐证得分", "right"), ("达到80分", "center"), ("错误", "right"), ("警告", "right")):
+                            ("有佐证得分", "right"), (summary.reached_label, "center"), ("错误", "right"),
+                            ("警告", "right")):
         table.add_column(header, justify=justify, overflow="fold")
     for b in rows:
         table.add_row(b.name, shown(b.claimed_total), shown(b.rescored_total), shown(b.evidenced_total), reached(b),
@@ -306,7 +327,7 @@ def print_summary(summary, table_out: Path | None = None) -> None:
         more = b.errors + b.warnings - len(b.problems)
         if more > 0:
             console.print(f"  ……另有 {more} 条", highlight=False)
-    console.print(f"\n重算达到 80 分：{summary.qualified} 份；无错误：{summary.clean} 份；"
+    console.print(f"\n重算{summary.reached_label}：{summary.qualified} 份；无错误：{summary.clean} 份；"
                   f"有错误：{summary.count - summary.clean} 份。")
     if not summary.complete and table_out is None:
         console.print("完整表格可用 --table 文件.csv 输出；每份申报的全部问题见 --json 输出。")
@@ -485,7 +506,7 @@ def _friendly(handler):
     return run
 
 
-COMMANDS = {"template": cmd_template, "check": cmd_check, "demo": cmd_demo, "load": _friendly(cmd_load),
+COMMANDS = {"template": cmd_template, "editions": cmd_editions, "check": cmd_check, "demo": cmd_demo, "load": _friendly(cmd_load),
             "export": _friendly(cmd_export), "sample": _friendly(cmd_sample), "report": _friendly(cmd_report),
             "roster": _friendly(cmd_roster), "serve": cmd_serve, "hub": _friendly(cmd_hub),
             "user": _friendly(cmd_user)}

@@ -1,6 +1,7 @@
 """Demo data: an inbox of submissions from the 附件4 units, as units really send them.
 
-Most are complete and qualify; some fall short of 80; some carry each kind of problem. Packages are
+Most are complete and qualify; some fall short of the pass mark; some carry each kind of problem. Names,
+units, districts and the rubric edition are the configured city's (shared/city.toml). Packages are
 zipped the way Windows Explorer, WinRAR, 7-Zip, WPS and macOS Finder zip them.
 """
 from __future__ import annotations
@@ -15,18 +16,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from .rubric import CATEGORY_CITY, CATEGORY_COUNTY, INDICATORS, ROSTER, RUBRIC, RosterUnit
+from .rubric import CATEGORY_CITY, CATEGORY_COUNTY, CITY, INDICATORS, ROSTER, Config, RosterUnit, Rubric
 from .scoring import indicator_value, rescore
 
 DEMO_YEAR = 2020
 EVIDENCE_DIR = "佐证材料"
+RUBRIC = CITY.edition_for(DEMO_YEAR)  # the edition the demo year is scored under
 
-# Districts whose units appear in the demo as 区县（市）党政机关.
-DEMO_DISTRICT = "赫山区"
-DEMO_COUNTY_UNITS = ("赫山区机关事务服务中心", "赫山区发展和改革局", "赫山区财政局", "赫山区教育局",
-                     "赫山区卫生健康局", "赫山区住房和城乡建设局")
+# The district whose units appear in the demo as 区县（市）党政机关.
+DEMO_DISTRICT = CITY.demo_district
+DEMO_COUNTY_UNITS = tuple(f"{DEMO_DISTRICT}{office}" for office in (
+    "机关事务服务中心", "发展和改革局", "财政局", "教育局", "卫生健康局", "住房和城乡建设局"))
 
-_PROFILE = ("{name}是益阳市{kind}，内设科室{rooms}个，现有干部职工{people}人，办公楼建筑面积{area}平方米。"
+_PROFILE = ("{name}是{city}{kind}，内设科室{rooms}个，现有干部职工{people}人，办公楼建筑面积{area}平方米。"
             "单位高度重视节约型机关创建工作，成立了由主要负责同志任组长的节约能源资源工作领导小组，"
             "明确了分管领导和创建专干，将节能降耗纳入年度重点工作。")
 _SENTENCES = (
@@ -95,7 +97,7 @@ def _figures(rng: random.Random, meet: bool) -> dict[str, Any]:
 
 
 def _achievements(rng: random.Random, name: str) -> str:
-    text = f"{DEMO_YEAR}年，{name}按照《益阳市节约型机关创建行动方案》要求，对照评价指标逐项落实创建任务。"
+    text = f"{DEMO_YEAR}年，{name}按照《{CITY.action_plan}》要求，对照评价指标逐项落实创建任务。"
     pool = list(_SENTENCES[:-1])
     while len(text) < 640:
         text += pool.pop(rng.randrange(len(pool))) if pool else ""
@@ -175,10 +177,10 @@ def _font():
 
 def _base_values(rng: random.Random, org: str, category: str, meet_energy: bool = True) -> dict[str, Any]:
     figures = _figures(rng, meet_energy)
-    profile = _PROFILE.format(name=org, kind="党政机关", rooms=rng.randrange(5, 16),
+    profile = _PROFILE.format(name=org, city=CITY.name, kind="党政机关", rooms=rng.randrange(5, 16),
                               people=figures["headcount"], area=figures["floor_area_m2"])
     values = {
-        "org_name": org, "org_category": category, "org_address": f"益阳市赫山区{rng.choice(('桃花仑', '金山', '龙洲'))}路{rng.randrange(1, 400)}号",
+        "org_name": org, "org_category": category, "org_address": f"{CITY.name}{DEMO_DISTRICT}{rng.choice(('桃花仑', '金山', '龙洲'))}路{rng.randrange(1, 400)}号",
         "contact_name": rng.choice(("张", "李", "王", "刘", "陈", "杨", "周")) + rng.choice(("伟", "芳", "敏", "静", "磊", "洋", "勇")),
         "contact_phone": f"13{rng.randrange(100000000, 999999999)}", "assess_year": DEMO_YEAR,
         "org_profile": profile[:300], "achievements": _achievements(rng, org), **figures,
@@ -305,7 +307,7 @@ def _missing_fields(case: DemoCase, rng: random.Random) -> None:
 
 
 def _off_roster(case: DemoCase, rng: random.Random) -> None:
-    case.values["org_name"] = case.org.replace("市", "益阳市", 1) + "机关"
+    case.values["org_name"] = case.org.replace("市", CITY.name, 1) + "机关"
     case.category = CATEGORY_CITY
     case.values["org_category"] = CATEGORY_CITY
 
@@ -355,12 +357,13 @@ PROBLEMS: dict[str, Callable[[DemoCase, random.Random], None]] = {
 
 # --- writing workbooks and packages --------------------------------------------------------------
 
-def saved_formula_values(values: dict[str, Any]) -> dict[str, Any]:
-    """What Excel would have saved in the named formula cells for these inputs."""
-    card = rescore({r.id: values.get(r.score_name) for r in RUBRIC.rules}, values, values.get("assess_year")).card
+def saved_formula_values(values: dict[str, Any], rubric: Rubric = RUBRIC, config: Config = CITY.config) -> dict[str, Any]:
+    """What Excel would have saved in the named formula cells of an edition's template for these inputs."""
+    card = rescore({r.id: values.get(r.score_name) for r in rubric.rules}, values, values.get("assess_year"),
+                   rubric, config).card
     saved: dict[str, Any] = {"total_score": _num(card.total)}
-    saved.update({item.score_name: _num(card.items[item.id]) for item in RUBRIC.items})
-    saved.update({rule.score_name: _num(card.rules[rule.id]) for rule in RUBRIC.computed_rules})
+    saved.update({item.score_name: _num(card.items[item.id]) for item in rubric.items})
+    saved.update({rule.score_name: _num(card.rules[rule.id]) for rule in rubric.computed_rules})
     for key, indicator in INDICATORS.items():
         value = indicator_value(values, indicator)
         saved[key] = float(value) if value is not None else ""
@@ -553,7 +556,7 @@ def build_demo_inbox(out: Path, seed: int = DEMO_YEAR) -> Path:
     scratch = out / ".scratch"
     scratch.mkdir(parents=True, exist_ok=True)
     template = scratch / "自评表.xlsx"
-    write_template(template)
+    write_template(template, RUBRIC.name)
     for case in demo_cases(seed):
         write_case(case, inbox, template, scratch)
     shutil.rmtree(scratch)

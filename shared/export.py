@@ -21,10 +21,10 @@ from openpyxl.utils import get_column_letter
 
 from .numbers import shown
 from .roster_import import read_unit_rows  # noqa: F401 - `jyjg roster import` finds it here too
-from .rubric import CATEGORY_CITY, CATEGORY_COUNTY, CONFIG, RUBRIC, normalize_org_name
+from .rubric import CITY, City, Rubric, normalize_org_name
 from .scoring import plain_number, tally
 from .store import (
-    CHINA_TIME, FAILED, NOT_SUBMITTED, PASSED, RETURNED, ROSTER_ORDER, STAGE_REVIEW, STAGE_SITE, Decision,
+    CHINA_TIME, FAILED, NOT_SUBMITTED, PASSED, RETURNED, STAGE_REVIEW, STAGE_SITE, Decision,
     StoredUnit, Store, UnitState, Version,
 )
 from .template import BODY_PT, SMALL_PT, TITLE_PT, _align, _Builder, _font, fit_row_height, set_cell_value
@@ -46,8 +46,8 @@ STATE_FILLS = {
 class Sheets(_Builder):
     """The template builder's layout helpers (put, merge, page_setup, …) over a fresh workbook."""
 
-    def __init__(self, title: str):
-        super().__init__(RUBRIC, CONFIG)
+    def __init__(self, title: str, city: City = CITY):
+        super().__init__(city.default_edition, city.config, city)
         self.wb.remove(self.wb.active)
         self.wb.properties.creator = "节约型机关创建评价系统"
         self.wb.properties.title = title
@@ -170,6 +170,12 @@ class YearData:
     year: int
     lines: list[UnitLine]  # every listed unit, then unlisted units of the year, in 附件4 order
     versions: list[Version]  # every version of the year
+    place: City = CITY  # the city whose year it is
+
+    @property
+    def edition(self) -> Rubric:
+        """The rubric edition the year calls for (each version keeps its own: Store.edition_of)."""
+        return self.place.edition_for(self.year)
 
     def city(self) -> list[UnitLine]:
         return [x for x in self.lines if x.unit.listed and x.unit.district is None]
@@ -207,17 +213,18 @@ def gather(store: Store, year: int) -> YearData:
             if state.version_id:
                 line.decisions = store.decisions(state.version_id)
         lines.append(line)
-    lines.sort(key=_line_order)
+    roster_order = store.roster_order()
+    lines.sort(key=lambda line: _line_order(line, roster_order, store.city.name))
     versions = [v for v in all_versions if v.assess_year == year]
     order = {x.unit.id: i for i, x in enumerate(lines)}
     versions.sort(key=lambda v: (order.get(v.unit_id, len(order)), v.number or 0, v.id))
-    return YearData(year, lines, versions)
+    return YearData(year, lines, versions, store.city)
 
 
-def _line_order(line: UnitLine) -> tuple:
+def _line_order(line: UnitLine, roster_order: dict[str, int], city_name: str) -> tuple:
     unit = line.unit
     if unit.listed and unit.district is None:
-        return (0, ROSTER_ORDER.get(normalize_org_name(unit.name), 0), "", 0, "", unit.name)
+        return (0, roster_order.get(normalize_org_name(unit.name, city_name), 0), "", 0, "", unit.name)
     if unit.listed:
         return (1, 0, unit.district or "", unit.creation_year or 0, unit.group, unit.name)
     return (2, 0, "", 0, "", unit.name)
@@ -234,8 +241,8 @@ def build_list(book: Sheets, data: YearData) -> None:
     ws = book.wb.create_sheet("名单")
     last = len(LIST_HEADER)
     book.widths(ws, LIST_WIDTHS)
-    book.title(ws, 1, f"益阳市{data.year}年度节约型机关创建名单及评审情况", last)
-    book.note(ws, 2, f"按《益阳市市直单位节约型机关创建名单》（附件4）分组排列，区县（市）单位按区县列后。"
+    book.title(ws, 1, f"{data.place.name}{data.year}年度节约型机关创建名单及评审情况", last)
+    book.note(ws, 2, f"按《{data.place.roster_title}》（附件4）分组排列，区县（市）单位按区县列后。"
                      f"自评分为单位所填，重算得分按评分规则重新计算，核定得分为评价小组实地核定。"
                      f"导出时间：{datetime.now(CHINA_TIME):%Y-%m-%d %H:%M}", last)
     book.header(ws, 3, LIST_HEADER)
@@ -332,14 +339,15 @@ def progress(data: YearData) -> list[Progress]:
     def count(lines: list[UnitLine]) -> tuple[int, int]:
         return len(lines), sum(1 for x in lines if x.built_in is not None)
 
-    rows = [Progress(CATEGORY_CITY, *count(data.city()), CONFIG.creation_target(year, CATEGORY_CITY))]
+    config, categories = data.place.config, data.place.categories
+    rows = [Progress(categories.city, *count(data.city()), config.creation_target(year, categories.city))]
     districts = data.districts()
     county_lines = [x for members in districts.values() for x in members]
-    county_target = CONFIG.creation_target(year, CATEGORY_COUNTY)
-    rows.append(Progress(f"{CATEGORY_COUNTY}（合计）", *count(county_lines), county_target))
+    county_target = config.creation_target(year, categories.county)
+    rows.append(Progress(f"{categories.county}（合计）", *count(county_lines), county_target))
     for district, members in districts.items():
         rows.append(Progress(f"其中：{district}", *count(members), county_target))
-    rows.append(Progress(ALL_CITY, *count(data.city() + county_lines), CONFIG.creation_target(year, ALL_CITY)))
+    rows.append(Progress(ALL_CITY, *count(data.city() + county_lines), config.creation_target(year, ALL_CITY)))
     return rows
 
 
@@ -351,9 +359,9 @@ def build_progress(book: Sheets, data: YearData) -> None:
     ws = book.wb.create_sheet("进度")
     last = len(PROGRESS_HEADER)
     book.widths(ws, PROGRESS_WIDTHS)
-    book.title(ws, 1, f"益阳市{data.year}年度节约型机关创建进度", last)
+    book.title(ws, 1, f"{data.place.name}{data.year}年度节约型机关创建进度", last)
     book.note(ws, 2, f"累计建成：截至{data.year}年验收通过的单位（含以前年度）；建成率 = 累计建成 ÷ 名单单位数。"
-                     "年度目标按《益阳市节约型机关创建行动方案》二（二），在 targets.toml 中配置。", last)
+                     f"年度目标按《{data.place.action_plan}》二（二），在 targets.toml 中配置。", last)
     book.header(ws, 3, PROGRESS_HEADER)
     rows = progress(data)
     row = 4
@@ -365,7 +373,7 @@ def build_progress(book: Sheets, data: YearData) -> None:
             fmt = "0.0%" if col == 4 else "0%" if col == 5 else None
             fill = STATE_FILLS[PASSED] if met == "达标" and col == 6 else STATE_FILLS[FAILED] if met == "未达标" and col == 6 else None
             book.cell(ws, row, col, value, h="left" if col == 1 else "center", fmt=fmt, fill=fill,
-                      bold=p.label in (CATEGORY_CITY, ALL_CITY) and col == 1)
+                      bold=p.label in (data.place.categories.city, ALL_CITY) and col == 1)
             if col == 5 and value is None:
                 ws.cell(row, col).value = "未设目标"
         ws.row_dimensions[row].height = 22
@@ -403,34 +411,43 @@ SCORE_HEADER = ["序号", "单位名称", "版本", "状态", "自评分", "重�
 SCORE_WIDTHS = [5, 22, 5, 9, 6.5, 6.5, 7, 6.5, 5, 5]
 
 
-def item_scores(version: Version) -> dict[str, Decimal]:
-    """The version's re-scored item scores (from its recorded rule scores)."""
+def item_scores(version: Version, edition: Rubric) -> dict[str, Decimal]:
+    """The version's re-scored item scores (from its recorded rule scores), under its own edition."""
     scores = {rid: Decimal(str(e["score"])) for rid, e in (version.rules or {}).items()
               if isinstance(e, dict) and e.get("score") is not None}
-    return dict(tally(scores).items) if scores else {}
+    return dict(tally(scores, edition).items) if scores else {}
+
+
+def _item_key(item) -> tuple:
+    return (item.id, item.name, item.cap)
 
 
 def build_scores(book: Sheets, store: Store, data: YearData) -> None:
     ws = book.wb.create_sheet("评分")
-    items = RUBRIC.items
+    # The items of the year's edition; a version scored under another edition (stored before the city
+    # re-assigned the year) adds its own items' columns rather than being tallied under a rubric it never had.
+    editions = {v.id: store.edition_of(v) for v in data.versions}
+    items = list({_item_key(i): i for e in [data.edition, *editions.values()] for i in e.items}.values())
+    column_of = {key: n for n, key in enumerate(_item_key(i) for i in items)}
     header = SCORE_HEADER + [f"{i.id}\n{i.name}\n（{shown(i.cap)}）" for i in items]
     last = len(header)
     book.widths(ws, SCORE_WIDTHS + [7] * len(items))
-    book.title(ws, 1, f"益阳市{data.year}年度节约型机关创建申报评分", last)
+    book.title(ws, 1, f"{data.place.name}{data.year}年度节约型机关创建申报评分", last)
     book.note(ws, 2, "每个申报版本一行（被新版本替代的版本注明“已替代”）。自评分为表中所填总分；重算得分按评分规则重新计算；"
                      "佐证支撑得分只计佐证材料齐全的规则；核定得分为评价小组核定（未核定的规则按重算分计）；"
                      "各项目得分为重算得分。", last)
     book.header(ws, 3, header)
-    unverified = sum(1 for r in RUBRIC.rules if not r.computed)
     row = 4
     for number, v in enumerate(data.versions, start=1):
         card = store.verified_card(v.id) if v.unit_id is not None else None
+        unverified = sum(1 for r in editions[v.id].rules if not r.computed)
         verified = card.total if card is not None and len(card.pending) < unverified else None
         state = v.status if v.current else f"{v.status}（已替代）"
         values = [number, v.unit_name or v.org_name or v.original_name, v.number, state, v.claimed_total,
                   v.rescored_total, v.evidenced_total, verified, v.error_count, v.warning_count]
-        items_now = item_scores(v)
-        values += [items_now.get(i.id) for i in items]
+        items_now = item_scores(v, editions[v.id])
+        by_column = {column_of[_item_key(i)]: items_now.get(i.id) for i in editions[v.id].items}
+        values += [by_column.get(n) for n in range(len(items))]
         for col, value in enumerate(values, start=1):
             book.cell(ws, row, col, value, size=SMALL_PT, h="left" if col == 2 else "center",
                       fill=STATE_FILLS.get(v.status) if col == 4 else None)
@@ -446,7 +463,7 @@ def build_scores(book: Sheets, store: Store, data: YearData) -> None:
 
 # --- 抽查 ---------------------------------------------------------------------------------------------
 
-SAMPLE_HEADER = ["序号", "区县（市）", "单位名称", "创建年度", "核定得分", "达到80分", "核减规则", "抽查意见"]
+SAMPLE_HEADER = ["序号", "区县（市）", "单位名称", "创建年度", "核定得分", "达到合格分", "核减规则", "抽查意见"]
 SAMPLE_WIDTHS = [5, 11, 24, 7, 7, 7, 22, 22]
 
 
@@ -457,14 +474,14 @@ def build_sample(book: Sheets, store: Store, data: YearData) -> None:
     last = len(SAMPLE_HEADER)
     book.widths(ws, SAMPLE_WIDTHS)
     year = data.year
-    book.title(ws, 1, f"益阳市{year}年度区县（市）节约型机关创建抽查", last)
+    book.title(ws, 1, f"{data.place.name}{year}年度区县（市）节约型机关创建抽查", last)
     entries = store.sample(year)
     if not entries:
-        book.note(ws, 2, f"{year}年度尚未抽取抽查单位（由市机关事务管理局运行“jyjg sample --year {year}”抽取）。", last)
+        book.note(ws, 2, f"{year}年度尚未抽取抽查单位（由{data.place.lead_agency}运行“jyjg sample --year {year}”抽取）。", last)
         book.print_setup(ws, last, 2, None, landscape=False)
         return
     first = entries[0]
-    book.note(ws, 2, f"方案四（三）：市机关事务管理局对区县（市）创建单位进行抽查。每个区县（市）从本年度验收通过的单位中"
+    book.note(ws, 2, f"方案四（三）：{data.place.lead_agency}对区县（市）创建单位进行抽查。每个区县（市）从本年度验收通过的单位中"
                      f"随机抽取不少于 {shown(first.rate * 100)}%（向上取整，至少 1 家）。随机种子“{first.seed}”，"
                      f"同一种子可重现同一抽查结果。抽取人：{first.drawn_by}；抽取时间："
                      f"{first.drawn_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}。", last)
@@ -489,7 +506,7 @@ def build_sample(book: Sheets, store: Store, data: YearData) -> None:
         row += 1
     row += 1
     header_row = row
-    book.header(ws, row, SAMPLE_HEADER)
+    book.header(ws, row, [f"达到{shown(data.edition.qualify_at)}分" if h == "达到合格分" else h for h in SAMPLE_HEADER])
     ws.row_dimensions[row].height = 24
     row += 1
     for number, e in enumerate(entries, start=1):
@@ -511,7 +528,7 @@ def build_sample(book: Sheets, store: Store, data: YearData) -> None:
 
 def build_annual_export(store: Store, year: int) -> openpyxl.Workbook:
     data = gather(store, year)
-    book = Sheets(f"益阳市{year}年度节约型机关创建名单、进度与评分")
+    book = Sheets(f"{store.city.name}{year}年度节约型机关创建名单、进度与评分", store.city)
     build_list(book, data)
     build_progress(book, data)
     build_scores(book, store, data)

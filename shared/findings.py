@@ -37,12 +37,14 @@ _kind("unreadable/many_workbooks", ERROR, "{where}：包中有 {count} 个工作
 _kind("unreadable/timeout", ERROR, "{where}：校验超时（超过 {seconds} 秒仍未完成），已停止校验这份材料，其余材料照常校验。文件可能已损坏或是恶意构造的，请用 Excel 或 WPS 打开后重新“另存为”.xlsx，再与“佐证材料”一起提交。")
 _kind("unreadable/crashed", ERROR, "{where}：校验时校验进程意外终止（两次），可能是文件过大或已损坏，已跳过这份材料，其余材料照常校验。请用 Excel 或 WPS 打开后重新“另存为”.xlsx 再提交。")
 _kind("not_a_template", ERROR, "{where}：这不是本系统的自评表（找不到规定的单元格名称，如 total_score、score_2_2_5）。请从《自评表.xlsx》模板填写后提交，不要复制到其他表格中。")
+_kind("not_a_template/edition", ERROR, "{where}：这份自评表是按{filled}的模板填写的，{year}应使用{required}。已按{required}重新计分，模板中没有的规则按 0 分计。请下载{year}的《自评表》模板重新填写后提交。")
+_kind("not_a_template/unknown_edition", ERROR, "{where}：自评表标明的评价指标版本“{value}”不是本系统已有的版本，已按{year}适用的{required}重新计分。请下载{year}的《自评表》模板重新填写后提交。")
 _kind("package_unsafe", ERROR, "{where}：压缩包中的“{entry}”{reason}，为安全起见整个包不予解压。请直接压缩申报文件夹后重新提交。")
 _kind("package_unsafe/too_big", ERROR, "{where}：压缩包解压后过大（{reason}），为安全起见不予解压。请删除与申报无关的大文件，压缩图片后重新提交。")
 
 # 备案表.
 _kind("field_missing", ERROR, "{where} › 备案表{cell}（{label}）：未填写。请填写{label}。")
-_kind("field_missing/category", ERROR, "{where} › 备案表{cell}（单位类别）：填写为“{value}”，应为“市直党政机关”或“区县（市）党政机关”。请从下拉列表中选择。")
+_kind("field_missing/category", ERROR, "{where} › 备案表{cell}（单位类别）：填写为“{value}”，应为“{categories}”。请从下拉列表中选择。")
 _kind("field_missing/year", ERROR, "{where} › 备案表{cell}（创建年度）：“{value}”不是有效年度。请填写四位数年份，如 2020。")
 _kind("text_length", WARNING, "{where} › 备案表{cell}（{label}）：现有 {length} 字，要求{limit}。请{fix}。")
 
@@ -72,7 +74,7 @@ _kind("evidence_broken", ERROR, "{where} › 自评表{cell}（规则 {rule}）�
 
 # Across the batch and the roster.
 _kind("duplicate_submission", WARNING, "{where}：与“{other}”是同一单位“{org}”的申报，请评价小组确认以哪一份为准，或请单位撤回其中一份。")
-_kind("not_on_roster", WARNING, "{where} › 备案表{cell}（单位名称）：“{org}”不在《益阳市市直单位节约型机关创建名单》（附件4）中。请核对单位全称（如“市委办公室”）；确非名单内单位的，请与市机关事务管理局联系。")
+_kind("not_on_roster", WARNING, "{where} › 备案表{cell}（单位名称）：“{org}”不在《{roster}》（附件4）中。请核对单位全称（如“市委办公室”）；确非名单内单位的，请与{lead}联系。")
 
 
 class Finding(NamedTuple):

@@ -4,7 +4,7 @@ Every tool finds a 自评表's cells by these names, never by address.
 """
 from __future__ import annotations
 
-from .rubric import RUBRIC
+from .rubric import CITY, RUBRIC, Rubric
 
 # 备案表 fields (text), in form order.
 TEXT_FIELDS = {
@@ -40,10 +40,29 @@ ORG_PROFILE_MAX = 300
 ACHIEVEMENTS_RANGE = (600, 800)
 
 TOTAL = "total_score"
+EDITION = "rubric_edition"  # the name of the rubric edition the template was generated from
 
-SCORE_NAMES = {rule.score_name: rule.id for rule in RUBRIC.rules}
-EVIDENCE_NAMES = {rule.evidence_name: rule.id for rule in RUBRIC.rules}
-ITEM_NAMES = {item.score_name: item.id for item in RUBRIC.items}
+
+def score_names(rubric: Rubric) -> dict[str, str]:
+    return {rule.score_name: rule.id for rule in rubric.rules}
+
+
+def evidence_names(rubric: Rubric) -> dict[str, str]:
+    return {rule.evidence_name: rule.id for rule in rubric.rules}
+
+
+def item_names(rubric: Rubric) -> dict[str, str]:
+    return {item.score_name: item.id for item in rubric.items}
+
+
+# Of the default edition (the latest year's template).
+SCORE_NAMES = score_names(RUBRIC)
+EVIDENCE_NAMES = evidence_names(RUBRIC)
+ITEM_NAMES = item_names(RUBRIC)
+# Of every installed edition: what a workbook of any edition may hold.
+ANY_SCORE_NAMES = {n: r for e in CITY.editions.values() for n, r in score_names(e).items()}
+ANY_EVIDENCE_NAMES = {n: r for e in CITY.editions.values() for n, r in evidence_names(e).items()}
+ANY_ITEM_NAMES = {n: i for e in CITY.editions.values() for n, i in item_names(e).items()}
 
 # The 备案表 fields a submission must fill (field_missing when empty).
 REQUIRED_FIELDS = {**TEXT_FIELDS, **YEAR_FIELD, **LONG_TEXTS}
@@ -56,13 +75,14 @@ LABELS: dict[str, str] = {
     **DERIVED,
     **LONG_TEXTS,
     TOTAL: "自评分",
-    **{name: f"规则 {rid} 分项得分" for name, rid in SCORE_NAMES.items()},
-    **{name: f"规则 {rid} 佐证材料" for name, rid in EVIDENCE_NAMES.items()},
-    **{name: f"项目 {iid} 项目得分" for name, iid in ITEM_NAMES.items()},
+    EDITION: "评价指标版本",
+    **{name: f"规则 {rid} 分项得分" for name, rid in ANY_SCORE_NAMES.items()},
+    **{name: f"规则 {rid} 佐证材料" for name, rid in ANY_EVIDENCE_NAMES.items()},
+    **{name: f"项目 {iid} 项目得分" for name, iid in ANY_ITEM_NAMES.items()},
 }
 
-# Every name the CONTRACT fixes. A workbook with none of them is not a 自评表.
+# Every name the CONTRACT fixes, for every installed edition. A workbook with none of them is not a 自评表.
 ALL_NAMES: tuple[str, ...] = tuple(LABELS)
 
 # Enough of these present means "this is our template" (possibly damaged) rather than foreign.
-CORE_NAMES = (TOTAL, *SCORE_NAMES)
+CORE_NAMES = (TOTAL, *ANY_SCORE_NAMES)

@@ -1,6 +1,6 @@
 """The draft 通报 (方案 四（三）): a .docx naming the year's 节约型机关 (units that passed 实地验收) by
-group, with the progress against the year's targets, for the staff to edit and issue in the names of
-市机关事务管理局, 市发展改革委员会 and 市财政局.
+group, with the progress against the year's targets, for the staff to edit and issue in the names of the
+agencies city.toml lists as signers (市机关事务管理局, 市发展和改革委员会 and 市财政局, as 附件4 calls them).
 """
 from __future__ import annotations
 
@@ -15,12 +15,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .export import YearData, chinese_numeral, gather, group_heading, progress
 from .numbers import shown
-from .rubric import CATEGORY_COUNTY, RUBRIC
 from .store import CHINA_TIME, FAILED, PASSED, Store
 
-ISSUERS = ("益阳市机关事务管理局", "益阳市发展改革委员会", "益阳市财政局")  # 方案 四（三）
-RECIPIENTS = ("各区县（市）公共机构节能管理部门、发展改革局、财政局，大通湖区、高新区管委会公共机构节能管理部门、"
-              "发展改革、财政部门，市直各机关单位：")
 TITLE_FONT, HEADING_FONT, BODY_FONT = "方正小标宋简体", "黑体", "仿宋_GB2312"
 TITLE_PT, BODY_PT = 22, 16  # 二号, 三号: the usual sizes of an official document
 
@@ -78,7 +74,8 @@ def progress_sentences(data: YearData) -> list[str]:
     for p in progress(data):
         if p.label.startswith("其中："):
             continue
-        label = "区县（市）党政机关" if p.label.startswith(CATEGORY_COUNTY) else p.label
+        county = data.place.categories.county
+        label = county if p.label.startswith(county) else p.label
         text = f"{label}共{p.units}家，累计建成{p.built}家，建成率{_percent(p.rate)}"
         if p.target is not None:
             text += f"，{data.year}年目标为{shown(p.target)}%以上，{'已完成' if p.met else '尚未完成'}年度目标"
@@ -102,9 +99,10 @@ def build_notice(store: Store, year: int, issued: date | None = None) -> Documen
                align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc, "（征求意见稿）", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc)
-    _paragraph(doc, RECIPIENTS, indent=False)
-    qualify = shown(RUBRIC.qualify_at)
-    _paragraph(doc, f"根据《益阳市节约型机关创建行动方案》，{year}年度各创建单位对照《益阳市节约型机关评价指标》开展自评并申报，"
+    city, edition = data.place, data.edition
+    _paragraph(doc, city.recipients, indent=False)
+    qualify = shown(edition.qualify_at)
+    _paragraph(doc, f"根据《{city.action_plan}》，{year}年度各创建单位对照《{edition.title}》开展自评并申报，"
                     f"经初审、实地验收和抽查，{len(passed)}家单位评价得分达到{qualify}分（含）以上，"
                     f"确定为{year}年度节约型机关，现予以通报。")
     _paragraph(doc, "一、创建进展情况", font=HEADING_FONT)
@@ -127,7 +125,7 @@ def build_notice(store: Store, year: int, issued: date | None = None) -> Documen
                     "确保按期完成创建目标任务。")
     for _ in range(3):
         _paragraph(doc)
-    for issuer in ISSUERS:
+    for issuer in city.signing_agencies:
         _paragraph(doc, issuer, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(doc, f"{issued.year}年{issued.month}月{issued.day}日", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     return doc

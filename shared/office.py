@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 from typing import Iterable
+from .numbers import shown
 
 # Without this LibreOffice keeps the cached values saved in an .xlsx ("never recalculate" for files
 # not written by itself), and openpyxl-written files have none: 0 = always recalculate on load.
@@ -95,7 +96,7 @@ def _run(soffice: Path, sources: list[Path], outdir: Path, target: str, timeout:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                                   env={**os.environ, "SAL_USE_VCLPLUGIN": "svp"})
         except subprocess.TimeoutExpired as exc:
-            raise OfficeError(f"LibreOffice 在 {timeout:.0f} 秒内没有完成 {len(sources)} 个文件的转换") from exc
+            raise OfficeError(f"LibreOffice 在 {shown(timeout, places=0)} 秒内没有完成 {len(sources)} 个文件的转换") from exc
     if done.returncode != 0:
         detail = (done.stderr or done.stdout or "").strip()[-2000:]
         raise OfficeError(f"LibreOffice 转换失败（退出码 {done.returncode}）：{detail}")

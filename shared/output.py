@@ -19,6 +19,7 @@ from typing import IO, Iterator, NamedTuple
 
 from . import numbers
 from .checks import FirstSources, SubmissionResult
+from .rubric import CITY
 from .scoring import plain_number
 
 SHOWN_PER_SUBMISSION = 5  # problem lines kept per submission for the summary; the JSON has them all
@@ -37,6 +38,7 @@ class Brief(NamedTuple):
     errors: int
     warnings: int
     problems: tuple[tuple[str, str], ...]  # (severity, message) of its first findings
+    pass_mark: int | float | None = None  # of the rubric edition it was scored under
 
     @property
     def name(self) -> str:
@@ -48,7 +50,8 @@ class Brief(NamedTuple):
         return cls(result.source, result.org_name, plain_number(result.claimed_total),
                    plain_number(result.rescored_total), plain_number(result.evidenced_total),
                    bool(result.qualifies) and result.rescored_total is not None, errors, warnings,
-                   tuple((f.severity, f.message) for f in result.findings[:SHOWN_PER_SUBMISSION]))
+                   tuple((f.severity, f.message) for f in result.findings[:SHOWN_PER_SUBMISSION]),
+                   plain_number(CITY.edition(result.edition).qualify_at) if result.edition in CITY.editions else None)
 
 
 def record_text(record: dict) -> str:
@@ -126,7 +129,8 @@ def _named(error: OSError, out: Path) -> OSError:
     return OSError(error.errno, error.strerror, str(out))
 
 
-TABLE_HEADERS = ("单位（或文件）", "文件", "自评分", "重算得分", "有佐证得分", "达到80分", "错误", "警告", "首个问题")
+# 达到合格分: the pass mark is its edition's (written before any row is known, so not a number here).
+TABLE_HEADERS = ("单位（或文件）", "文件", "自评分", "重算得分", "有佐证得分", "达到合格分", "错误", "警告", "首个问题")
 
 
 class TableFile:
@@ -169,6 +173,7 @@ class Summary:
 
     def __init__(self, worst: int | None = None, all_up_to: int | None = None):
         self.count = self.qualified = self.clean = 0
+        self.pass_marks: set = set()  # of the editions the submissions were scored under
         self._worst_n = WORST_SHOWN if worst is None else worst
         self._all_up_to = ALL_ROWS_UP_TO if all_up_to is None else all_up_to
         self._all: list[Brief] | None = []
@@ -178,6 +183,8 @@ class Summary:
     def add(self, brief: Brief) -> None:
         self.count += 1
         self.qualified += brief.qualifies
+        if brief.pass_mark is not None:
+            self.pass_marks.add(brief.pass_mark)
         self.clean += not brief.errors
         if self._all is not None:
             self._all.append(brief)
@@ -189,6 +196,11 @@ class Summary:
             heapq.heappush(self._worst, entry)
         elif entry[:3] > self._worst[0][:3]:
             heapq.heapreplace(self._worst, entry)
+
+    @property
+    def reached_label(self) -> str:
+        """达到<pass mark>分 when every submission was scored under one pass mark, else 达到合格分."""
+        return f"达到{numbers.shown(next(iter(self.pass_marks)))}分" if len(self.pass_marks) == 1 else "达到合格分"
 
     @property
     def complete(self) -> bool:

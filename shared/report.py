@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from .export import HEAD_FILL, STATE_FILLS, Sheets, shown_date
 from .names import BASE_FIGURES, FIGURES
 from .office import to_pdf
-from .rubric import CONFIG, INDICATORS, RUBRIC
+from .rubric import INDICATORS, Config
 from .scoring import decline, describe_decline, meets_target, plain_number, tally
 from .store import FINAL_STATES, STAGE_REVIEW, STAGE_SITE, Store, StoreError, VerifiedCard, Version
 from .template import BODY_PT, SMALL_PT, _align, _number_text, _stacked, fit_row_height
@@ -48,13 +48,14 @@ def find_version(store: Store, unit_name: str, year: int) -> Version:
 def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl.Workbook:
     version = find_version(store, unit_name, year)
     card = store.verified_card(version.id)
+    rubric = card.edition  # the edition the version was scored under, whatever later years use
     decisions = store.decisions(version.id)
     book = Sheets(f"{version.unit_name} {year} 年度节约型机关验收评分表")
     ws = book.wb.create_sheet(SHEET)
     book.widths(ws, WIDTHS)
     merge = book.merge
 
-    book.title(ws, 1, "益阳市节约型机关创建验收评分表", LAST, height=40)
+    book.title(ws, 1, f"{store.city.name}节约型机关创建验收评分表", LAST, height=40)
     book.cell(ws, 2, 1, f"单位：{version.unit_name}", bold=True, h="left", border=False)
     merge(ws, "A2:D2", border=False)
     book.cell(ws, 2, 5, f"创建年度：{year}", bold=True, h="left", border=False)
@@ -83,7 +84,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     blocks = []  # (first row, last row) of each item: a page break never splits one
     units = []
     row = 6
-    for unit in RUBRIC.units:
+    for unit in rubric.units:
         unit_first = row
         for item in unit.items:
             item_first = row
@@ -112,7 +113,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     merge(ws, f"E{row}:F{row}")
     book.cell(ws, row, 7, card.total, bold=True)
     merge(ws, f"G{row}:H{row}")
-    qualify = _number_text(RUBRIC.qualify_at)
+    qualify = _number_text(rubric.qualify_at)
     verdict = (f"核定总分{'达到' if card.card.qualifies else '未达到'} {qualify} 分"
                + (f"；尚有 {len(card.pending)} 条规则未核定" if card.pending else ""))
     book.cell(ws, row, 9, verdict, size=SMALL_PT, h="left")
@@ -121,7 +122,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     saved = "" if version.claimed_total is None else f"；表中所填自评分 {_number_text(version.claimed_total)} 分"
     row += 1
     book.note(ws, row, f"注：自评得分为单位所填分值按评分规则计分的结果{saved}。"
-                       f"“{RUBRIC.items[0].name}”由备案表能耗数据计算，评价小组更正数据后按更正值计算（见下表）。", LAST)
+                       f"“{rubric.items[0].name}”由备案表能耗数据计算，评价小组更正数据后按更正值计算（见下表）。", LAST)
     tail = row - 1  # 合计 and its note stay with the last item
     blocks[-1] = (blocks[-1][0], tail + 1)
     row += 1
@@ -144,10 +145,11 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     book.cell(figures, 2, 5, f"创建年度：{year}", bold=True, h="left", border=False)
     book.merge(figures, f"E2:{LAST_COL}2", border=False)
     figures.row_dimensions[2].height = 24
-    row = figures_block(book, figures, 3, version, card)
+    row = figures_block(book, figures, 3, version, card, store.city.config)
     book.note(figures, row, f"注：下降率 =（上年度 − 创建年度）÷ 上年度，四舍五入到小数点后 10 位（即百分比的 8 位小数）后达到或超过当年目标即完成，"
                             f"完成人均综合能耗、人均用水量、单位建筑面积能耗目标分别计 "
-                            f"{'、'.join(_number_text(r.points) for r in RUBRIC.items[0].rules)} 分。", LAST)
+                            f"{'、'.join(_number_text(r.points) for r in rubric.items[0].rules)} 分。"
+                            f"评分依据：{rubric.label}。", LAST)
     row = signature_block(book, figures, row + 2)
     book.print_setup(figures, LAST, row - 1, None, landscape=False)
     return book.wb
@@ -182,7 +184,7 @@ def _same_number(raw, value: Decimal) -> bool:
         return False
 
 
-def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCard) -> int:
+def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCard, config: Config) -> int:
     """备案表 figures as declared and as verified, and the three declines against the year's targets."""
     for col, text in ((1, "项目"), (5, "申报值"), (7, "核定值"), (9, "说明")):
         book.cell(ws, row, col, text, bold=True, size=SMALL_PT, fill=HEAD_FILL)
@@ -197,7 +199,7 @@ def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCa
                   (9, "评价小组更正" if corrected else "")]
         _figure_row(book, ws, row, values)
         row += 1
-    targets = CONFIG.energy_targets(version.assess_year)
+    targets = config.energy_targets(version.assess_year)
     for key, indicator in INDICATORS.items():
         target = targets.percent[key]
         now = decline(card.figures, indicator)

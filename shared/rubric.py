@@ -1,23 +1,24 @@
-"""The rubric (附件1), the yearly targets and the roster (附件4), loaded from TOML and validated.
+"""The city's data, loaded from TOML and validated: the city itself (city.toml), its rubric editions
+(附件1, one file per edition under editions/), the yearly targets and the edition of each year
+(targets.toml), and the roster (附件4).
 
-Nothing else in the project knows a point value, a cap or a target: it asks this module.
+Nothing else in the project knows a point value, a cap, a target, the city's name or its agencies: it
+asks this module. The city is city.toml beside this file, or the file JYJG_CITY names.
 """
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent
-
-CATEGORY_CITY = "市直党政机关"
-CATEGORY_COUNTY = "区县（市）党政机关"
-CATEGORIES = (CATEGORY_CITY, CATEGORY_COUNTY)
+DEFAULT_CITY_FILE = DATA_DIR / "city.toml"
 
 
 class RubricError(ValueError):
@@ -82,11 +83,22 @@ class Unit:
 
 @dataclass(frozen=True)
 class Rubric:
+    """One edition of the rubric: a named, dated data file. Every stored version records the edition it
+    was scored under, and is always re-shown and re-tallied under it."""
+
     title: str
     total: Decimal
     qualify_at: Decimal
     notes: tuple[str, ...]
     units: tuple[Unit, ...]
+    name: str = ""  # the edition's name (the file's stem), e.g. yiyang-2020
+    issued: str = ""  # when it was published
+    source: str = ""  # where it comes from
+
+    @property
+    def label(self) -> str:
+        """The edition as people name it: 《<title>》（2020 版）."""
+        return f"《{self.title}》（{self.issued} 版）" if self.issued else f"《{self.title}》"
 
     @cached_property
     def items(self) -> tuple[Item, ...]:
@@ -115,71 +127,113 @@ class Rubric:
         return tuple(rule for rule in self.rules if rule.computed)
 
 
-def _dec(text: str) -> Decimal:
-    return Decimal(str(text))
+def _dec(text: object, where: str) -> Decimal:
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation:
+        raise RubricError(f"{where}：“{text}”不是数值。") from None
+    if not value.is_finite():
+        raise RubricError(f"{where}：“{text}”不是数值。")
+    return value
 
 
-def load_rubric(path: Path = DATA_DIR / "rubric.toml") -> Rubric:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+def _need(table: dict, key: str, where: str):
+    if key not in table:
+        raise RubricError(f"{where}：缺少 {key}。")
+    return table[key]
+
+
+def load_rubric(path: Path) -> Rubric:
+    """One edition file, validated: a mistake fails at load with a Chinese message naming the file,
+    the item or rule, and what is wrong."""
+    path = Path(path)
+    file = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise RubricError(f"{file}：无法读取评价指标文件（{error}）。") from None
     units = []
-    for u in data["units"]:
+    for u in _need(data, "units", file):
+        unit_where = f"{file} 单元 {u.get('id', '?')}"
         items = []
-        for it in u["items"]:
-            rules = tuple(
-                Rule(
-                    id=r["id"],
-                    unit_id=u["id"],
-                    item_id=it["id"],
-                    label=r["label"],
-                    text=r["text"],
-                    points=_dec(r["points"]),
-                    allowed=tuple(sorted(_dec(a) for a in r["allowed"])),
+        for it in _need(u, "items", unit_where):
+            item_where = f"{file} 项目 {it.get('id', '?')}"
+            rules = []
+            for r in _need(it, "rules", item_where):
+                rule_where = f"{file} 规则 {r.get('id', '?')}"
+                rules.append(Rule(
+                    id=str(_need(r, "id", rule_where)),
+                    unit_id=str(u["id"]),
+                    item_id=str(it["id"]),
+                    label=_need(r, "label", rule_where),
+                    text=_need(r, "text", rule_where),
+                    points=_dec(_need(r, "points", rule_where), rule_where),
+                    allowed=tuple(sorted(_dec(a, rule_where) for a in _need(r, "allowed", rule_where))),
                     computed=bool(r.get("computed", False)),
                     indicator=r.get("indicator"),
-                )
-                for r in it["rules"]
-            )
-            items.append(Item(it["id"], u["id"], it["name"], _dec(it["cap"]), rules, it.get("text")))
-        units.append(Unit(u["id"], u["name"], _dec(u["cap"]), tuple(items)))
+                ))
+            items.append(Item(str(_need(it, "id", item_where)), str(u["id"]), _need(it, "name", item_where),
+                              _dec(_need(it, "cap", item_where), item_where), tuple(rules), it.get("text")))
+        units.append(Unit(str(_need(u, "id", unit_where)), _need(u, "name", unit_where),
+                          _dec(_need(u, "cap", unit_where), unit_where), tuple(items)))
     rubric = Rubric(
-        title=data["title"],
-        total=_dec(data["total"]),
-        qualify_at=_dec(data["qualify_at"]),
-        notes=tuple(data["notes"]),
+        title=_need(data, "title", file),
+        total=_dec(_need(data, "total", file), file),
+        qualify_at=_dec(_need(data, "qualify_at", file), file),
+        notes=tuple(data.get("notes", ())),
         units=tuple(units),
+        name=str(data.get("name", path.stem)),
+        issued=str(data.get("issued", "")),
+        source=str(data.get("source", "")),
     )
-    validate_rubric(rubric)
+    if rubric.name != path.stem:
+        raise RubricError(f"{file}：name = \"{rubric.name}\" 与文件名不符，应为 \"{path.stem}\"。")
+    validate_rubric(rubric, file)
     return rubric
 
 
-def validate_rubric(rubric: Rubric) -> None:
-    """Refuse data whose numbers do not add up, so a typo in the TOML fails at import."""
+def validate_rubric(rubric: Rubric, file: str = "评价指标") -> None:
+    """Refuse data whose numbers do not add up, so a typo in the TOML fails at load, in Chinese."""
     problems = []
     if sum(u.cap for u in rubric.units) != rubric.total:
-        problems.append("unit caps do not sum to the total")
+        problems.append(f"各单元分值之和 {sum(u.cap for u in rubric.units)} 与满分 {rubric.total} 不符")
     seen = set()
     for unit in rubric.units:
         if sum(i.cap for i in unit.items) != unit.cap:
-            problems.append(f"unit {unit.id}: item caps do not sum to the unit cap")
+            problems.append(f"单元 {unit.id}：各项目上限之和 {sum(i.cap for i in unit.items)} 与单元分值 {unit.cap} 不符")
         for item in unit.items:
             if not item.id.startswith(unit.id + "."):
-                problems.append(f"item {item.id} is not numbered inside unit {unit.id}")
+                problems.append(f"项目 {item.id}：编号不在单元 {unit.id} 之下")
             if sum(r.points for r in item.rules) != item.cap:
-                problems.append(f"item {item.id}: rule maxima do not sum to the item cap")
+                problems.append(f"项目 {item.id}：各规则最高分之和 {sum(r.points for r in item.rules)} 与项目上限 {item.cap} 不符")
             for rule in item.rules:
                 if rule.id in seen:
-                    problems.append(f"rule {rule.id} appears twice")
+                    problems.append(f"规则 {rule.id}：编号重复")
                 seen.add(rule.id)
                 if not rule.id.startswith(item.id + "."):
-                    problems.append(f"rule {rule.id} is not numbered inside item {item.id}")
+                    problems.append(f"规则 {rule.id}：编号不在项目 {item.id} 之下")
                 if not rule.allowed or rule.allowed[0] != 0 or rule.allowed[-1] != rule.points:
-                    problems.append(f"rule {rule.id}: allowed values must run from 0 to its points")
+                    problems.append(f"规则 {rule.id}：允许分值应从 0 到本规则最高分 {rule.points}")
                 if rule.computed and rule.indicator not in INDICATORS:
-                    problems.append(f"rule {rule.id}: computed rules need a known indicator")
+                    problems.append(f"规则 {rule.id}：自动计算的规则须指明已知的能耗指标（{'、'.join(INDICATORS)}）")
     if not (0 < rubric.qualify_at <= rubric.total):
-        problems.append("qualify_at is outside the scale")
+        problems.append(f"合格线 qualify_at = {rubric.qualify_at} 不在 0 到满分之间")
     if problems:
-        raise RubricError("; ".join(problems))
+        raise RubricError(f"{file}：" + "；".join(problems) + "。")
+
+
+def load_editions(folder: Path) -> dict[str, Rubric]:
+    """Every edition file (*.toml) in a folder, by name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RubricError(f"找不到评价指标版本文件夹 {folder}。")
+    editions = {}
+    for path in sorted(folder.glob("*.toml")):
+        edition = load_rubric(path)
+        editions[edition.name] = edition
+    if not editions:
+        raise RubricError(f"评价指标版本文件夹 {folder} 中没有任何版本（*.toml）。")
+    return editions
 
 
 # The three energy indicators of item 1.1: what each divides by what.
@@ -225,77 +279,225 @@ class RosterUnit:
 class Config:
     energy: dict[int, EnergyTargets]
     creation: dict[int, dict[str, Decimal]]
+    editions: dict[int, str] = field(default_factory=dict)  # first year -> edition name
+
+    def edition_name(self, year: int | None) -> str | None:
+        """The edition an assessed year is scored under, looked up as the targets are."""
+        return _by_year(self.editions, year)
 
     def energy_targets(self, year: int | None) -> EnergyTargets:
         """The targets in force for an assessed year: its own, else the latest earlier year's,
         else (no year, or one before the first) the first year's — as the template's LOOKUP does."""
-        years = sorted(self.energy)
-        if year is None:
-            return self.energy[years[0]]
-        earlier = [y for y in years if y <= year]
-        return self.energy[earlier[-1] if earlier else years[0]]
+        return _by_year(self.energy, year)
 
     def creation_target(self, year: int, category: str) -> Decimal | None:
         return self.creation.get(year, {}).get(category)
 
 
+def _by_year(table: dict[int, object], year: int | None):
+    """A year's own entry, else the latest earlier year's, else (no year, or one before the first) the
+    first year's — as the template's LOOKUP does."""
+    if not table:
+        return None
+    years = sorted(table)
+    if year is None:
+        return table[years[0]]
+    earlier = [y for y in years if y <= year]
+    return table[earlier[-1] if earlier else years[0]]
+
+
 def load_config(path: Path = DATA_DIR / "targets.toml") -> Config:
+    path = Path(path)
+    file = path.name
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     energy = {}
     for year, table in data.get("energy", {}).items():
         unknown = set(table) - set(INDICATORS)
         missing = set(INDICATORS) - set(table)
         if unknown or missing:
-            raise RubricError(f"targets.toml energy.{year}: unknown {sorted(unknown)}, missing {sorted(missing)}")
-        percents = {k: _dec(v) for k, v in table.items()}
+            raise RubricError(f"{file} [energy.{year}]：未知的指标 {sorted(unknown)}，缺少的指标 {sorted(missing)}。")
+        percents = {k: _dec(v, f"{file} [energy.{year}] {k}") for k, v in table.items()}
         for key, percent in percents.items():
             # At most 8 decimals of a percent: a share with at most 10, the energy rule's declared precision,
             # so that the template's ROUND(target/100,10) is the target itself.
             if not (0 <= percent < 100) or percent.normalize().as_tuple().exponent < -8:
-                raise RubricError(f"{path.name} [energy.{year}] {key} = \"{percent}\"：下降目标应为 0 到 100 之间的百分数，"
+                raise RubricError(f"{file} [energy.{year}] {key} = \"{percent}\"：下降目标应为 0 到 100 之间的百分数，"
                                   "最多 8 位小数。")
         energy[int(year)] = EnergyTargets(int(year), percents)
     if not energy:
-        raise RubricError("targets.toml has no energy targets")
-    creation = {int(y): {k: _dec(v) for k, v in t.items()} for y, t in data.get("creation", {}).items()}
-    return Config(energy, creation)
+        raise RubricError(f"{file} 中没有能耗下降目标（[energy.年度]）。")
+    creation = {int(y): {k: _dec(v, f"{file} [creation.{y}] {k}") for k, v in t.items()}
+                for y, t in data.get("creation", {}).items()}
+    editions = {int(y): str(name) for y, name in data.get("editions", {}).items()}
+    return Config(energy, creation, editions)
 
 
-def load_roster(path: Path = DATA_DIR / "roster.toml") -> tuple[RosterUnit, ...]:
+def load_roster(path: Path = DATA_DIR / "roster.toml", city_name: str = "") -> tuple[RosterUnit, ...]:
+    path = Path(path)
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     units = tuple(
         RosterUnit(u["name"], int(u["year"]), u.get("group", ""), tuple(u.get("aliases", ())))
         for u in data["units"]
     )
-    names = [normalize_org_name(n) for u in units for n in (u.name, *u.aliases)]
-    if len(names) != len(set(names)):
-        raise RubricError("roster.toml names a unit twice")
+    names = [normalize_org_name(n, city_name) for u in units for n in (u.name, *u.aliases)]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise RubricError(f"{path.name}：单位重复列出：{'、'.join(twice)}。")
     return units
 
 
 _SPACE = re.compile(r"\s+")
 
 
-def normalize_org_name(name: str) -> str:
-    """Fold the ways one agency's name gets written: width, spaces, 中共/益阳 prefixes."""
+def normalize_org_name(name: str, city_name: str | None = None) -> str:
+    """Fold the ways one agency's name gets written: width, spaces, 中共 and city-name prefixes
+    (中共<city>委办公室, <city>委办公室 and 市委办公室 are one unit)."""
+    city_name = CITY.name if city_name is None else city_name
     text = unicodedata.normalize("NFKC", str(name))
     text = _SPACE.sub("", text)
     text = text.replace("(", "（").replace(")", "）")
-    for prefix in ("中国共产党", "中共"):
-        if text.startswith(prefix + "益阳市"):
-            text = text[len(prefix):]
-    if text.startswith("益阳市"):
-        text = "市" + text[len("益阳市"):]
+    if city_name:
+        for prefix in ("中国共产党", "中共"):
+            if text.startswith(prefix + city_name):
+                text = text[len(prefix):]
+        if text.startswith(city_name):
+            text = "市" + text[len(city_name):]
     return text
 
 
-RUBRIC = load_rubric()
-CONFIG = load_config()
-ROSTER = load_roster()
-_ROSTER_INDEX = {normalize_org_name(n): u for u in ROSTER for n in (u.name, *u.aliases)}
+# --- the city ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Categories:
+    city: str  # the city's own agencies (市直党政机关)
+    county: str  # its 区县's agencies
+
+    @property
+    def all(self) -> tuple[str, str]:
+        return (self.city, self.county)
+
+
+@dataclass(frozen=True)
+class City:
+    """Everything a city changes, as data (city.toml and the files it names)."""
+
+    name: str
+    action_plan: str
+    roster_title: str
+    lead_agency: str
+    signers: tuple[str, ...]
+    recipients: str
+    districts: tuple[str, ...]
+    demo_district: str
+    categories: Categories
+    config: Config
+    roster: tuple[RosterUnit, ...]
+    editions: dict[str, Rubric]
+    path: Path | None = None
+
+    def edition(self, name: str | None) -> Rubric:
+        """An installed edition by name; KeyError when there is none of that name."""
+        if name not in self.editions:
+            raise KeyError(f"没有名为“{name}”的评价指标版本（已安装：{'、'.join(self.editions)}）。")
+        return self.editions[name]
+
+    def edition_for(self, year: int | None) -> Rubric:
+        """The edition an assessed year is scored under (targets.toml [editions])."""
+        return self.editions[self.config.edition_name(year)]
+
+    @property
+    def default_edition(self) -> Rubric:
+        """The edition of the latest configured year: what `jyjg template` writes by default."""
+        return self.editions[self.config.editions[max(self.config.editions)]]
+
+    def years_of(self, name: str) -> str:
+        """The years an edition applies to, as `jyjg editions` prints them: 2020-2022, 2023- (open), or —."""
+        years = sorted(self.config.editions)
+        spans = []
+        for i, year in enumerate(years):
+            if self.config.editions[year] != name:
+                continue
+            end = years[i + 1] - 1 if i + 1 < len(years) else None
+            spans.append(f"{year}-" if end is None else (str(year) if end == year else f"{year}-{end}"))
+        return ",".join(spans) or "—"
+
+    def years_label(self, name: str) -> str:
+        """The same in words: 2020 年起的创建年度, 2020–2022 年度, 未用于任何创建年度."""
+        spans = self.years_of(name)
+        if spans == "—":
+            return "未用于任何创建年度"
+        words = [f"{s[:-1]} 年起的创建年度" if s.endswith("-") else f"{s.replace('-', '–')} 年度" for s in spans.split(",")]
+        return "、".join(words)
+
+    def full_name(self, roster_name: str) -> str:
+        """An agency as it signs a document: 市财政局 -> <city name>财政局."""
+        return self.name + roster_name[1:] if roster_name.startswith("市") else roster_name
+
+    @property
+    def signing_agencies(self) -> tuple[str, ...]:
+        return tuple(self.full_name(s) for s in self.signers)
+
+    @cached_property
+    def _roster_index(self) -> dict[str, RosterUnit]:
+        return {normalize_org_name(n, self.name): u for u in self.roster for n in (u.name, *u.aliases)}
+
+    def find_roster_unit(self, name: str | None) -> RosterUnit | None:
+        if not name:
+            return None
+        return self._roster_index.get(normalize_org_name(name, self.name))
+
+
+def load_city(path: str | Path = DEFAULT_CITY_FILE) -> City:
+    """A city file and the roster, targets and editions it names, each validated."""
+    path = Path(path)
+    file = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise RubricError(f"{path}：无法读取城市配置文件（{error}）。") from None
+    files = _need(data, "files", file)
+    categories = _need(data, "categories", file)
+    name = str(_need(data, "name", file))
+    roster = load_roster(path.parent / _need(files, "roster", file), name)
+    config = load_config(path.parent / _need(files, "targets", file))
+    editions = load_editions(path.parent / _need(files, "editions", file))
+    if not config.editions:
+        raise RubricError(f"{_need(files, 'targets', file)}：没有 [editions]，无法确定各年度适用的评价指标版本。")
+    unknown = sorted({e for e in config.editions.values() if e not in editions})
+    if unknown:
+        raise RubricError(f"{_need(files, 'targets', file)} [editions]：没有名为 {'、'.join(unknown)} 的评价指标版本"
+                          f"（已安装：{'、'.join(editions)}）。")
+    city = City(
+        name=name,
+        action_plan=str(_need(data, "action_plan", file)),
+        roster_title=str(_need(data, "roster_title", file)),
+        lead_agency=str(_need(data, "lead_agency", file)),
+        signers=tuple(_need(data, "signers", file)),
+        recipients=str(_need(data, "recipients", file)),
+        districts=tuple(_need(data, "districts", file)),
+        demo_district=str(data.get("demo_district") or _need(data, "districts", file)[0]),
+        categories=Categories(str(_need(categories, "city", file)), str(_need(categories, "county", file))),
+        config=config,
+        roster=roster,
+        editions=editions,
+        path=path,
+    )
+    for signer in city.signers:
+        if city.find_roster_unit(signer) is None:
+            raise RubricError(f"{file} signers：“{signer}”不在单位名单中。通报须按名单上的名称署名。")
+    return city
+
+
+CITY = load_city(os.environ.get("JYJG_CITY") or DEFAULT_CITY_FILE)
+
+# The city's data under the names the rest of the code has always used.
+RUBRIC = CITY.default_edition  # the edition of the latest configured year
+CONFIG = CITY.config
+ROSTER = CITY.roster
+CATEGORY_CITY = CITY.categories.city
+CATEGORY_COUNTY = CITY.categories.county
+CATEGORIES = CITY.categories.all
 
 
 def find_roster_unit(name: str | None) -> RosterUnit | None:
-    if not name:
-        return None
-    return _ROSTER_INDEX.get(normalize_org_name(name))
+    return CITY.find_roster_unit(name)

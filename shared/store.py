@@ -59,7 +59,7 @@ from .checks import SubmissionResult, json_value
 from .files import FileRefused, name_text, open_regular, reason_for
 from .names import LABELS
 from .numbers import shown
-from .rubric import CATEGORIES, CATEGORY_CITY, CATEGORY_COUNTY, ROSTER, RUBRIC, find_roster_unit, normalize_org_name
+from .rubric import CITY, City, Rubric, normalize_org_name
 from .scoring import BASE_FIGURE_NAMES, FIGURE_NAMES, ScoreCard, as_number, energy_rule_score, tally
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -194,6 +194,7 @@ class SubmissionRow(Base):
     assess_year: Mapped[int | None] = mapped_column(Integer)
     number: Mapped[int | None] = mapped_column(Integer)  # version number within the unit's year
     content_hash: Mapped[str] = mapped_column(String(64))
+    edition: Mapped[str] = mapped_column(String(60))  # the rubric edition it was scored under, for good
     stored_name: Mapped[str] = mapped_column(String(200))  # path inside the data folder
     original_name: Mapped[str] = mapped_column(String(500))
     source: Mapped[str] = mapped_column(Text)
@@ -341,6 +342,7 @@ class Version:
     original_name: str
     source: str
     kind: str
+    edition: str  # the rubric edition it was scored under: always re-shown and re-tallied under it
     org_name: str | None
     org_category: str | None
     claimed_total: Decimal | None
@@ -448,6 +450,7 @@ class RuleVerdict:
 class VerifiedCard:
     version_id: int
     revision: int
+    edition: Rubric  # the version's edition: its rules, caps and pass mark
     card: ScoreCard  # via scoring.tally over the verified scores (unverified rules at their claim)
     rules: dict[str, RuleVerdict]
     figures: dict[str, Any]  # the figures in force: as submitted, with the group's corrections
@@ -501,11 +504,11 @@ class FigureShare:
 # --- the decision rules ----------------------------------------------------------------------
 
 def check_decision(version: Version, stage: str, outcome: str, opinion: str, reviewer: str,
-                   card: VerifiedCard | None, year_result: str | None) -> str:
+                   card: VerifiedCard | None, year_result: str | None, edition: Rubric) -> str:
     """The workflow's rules for one decision; returns the opinion to keep, or raises InvalidDecision.
 
     card is the verified card (needed for 实地验收); year_result is the unit's final result for the
-    version's year when one has been decided already.
+    version's year when one has been decided already; edition is the version's rubric edition.
     """
     if stage not in WORKFLOW:
         raise InvalidDecision(f"未知的评审环节“{stage}”，应为“{STAGE_REVIEW}”或“{STAGE_SITE}”。")
@@ -529,10 +532,11 @@ def check_decision(version: Version, stage: str, outcome: str, opinion: str, rev
     if stage == STAGE_REVIEW and outcome == APPROVE:
         if version.rescored_total is None:
             raise InvalidDecision(f"{version.label}无法读取或不是本系统的自评表，不能初审通过，请退回补正。")
-        if version.rescored_total < RUBRIC.qualify_at:
+        if version.rescored_total < edition.qualify_at:
             raise InvalidDecision(
                 f"{version.label}按评分规则重新计算的自评分为 {_shown(version.rescored_total)} 分，"
-                f"低于 {_shown(RUBRIC.qualify_at)} 分，不符合申报条件（自评达 80 分以上方可申报），请退回补正。")
+                f"低于 {_shown(edition.qualify_at)} 分，不符合申报条件（自评达 {_shown(edition.qualify_at)} 分以上方可申报），"
+                "请退回补正。")
     if stage == STAGE_REVIEW and outcome == RETURN and not opinion:
         raise InvalidDecision("退回补正须填写意见，写明需要补正的内容。")
     if stage == STAGE_SITE:
@@ -544,7 +548,7 @@ def check_decision(version: Version, stage: str, outcome: str, opinion: str, rev
     if stage == STAGE_SITE and outcome == APPROVE:
         if not card.card.qualifies:
             raise InvalidDecision(
-                f"核定总分为 {_shown(card.total)} 分，低于 {_shown(RUBRIC.qualify_at)} 分，不能验收通过。"
+                f"核定总分为 {_shown(card.total)} 分，低于 {_shown(edition.qualify_at)} 分，不能验收通过。"
                 "请核对核定得分，或作“不通过”结论并提出整改意见。")
     if stage == STAGE_SITE and outcome == REJECT and not opinion:
         assert card is not None
@@ -573,12 +577,12 @@ def _wrong_state_message(version: Version, stage: str) -> str:
 
 def rectification_draft(card: VerifiedCard) -> str:
     """The 整改意见 a 不通过 starts from: the verified total and every rule marked down."""
-    lines = [f"核定总分 {_shown(card.total)} 分（达到 {_shown(RUBRIC.qualify_at)} 分方可通过）。"]
+    lines = [f"核定总分 {_shown(card.total)} 分（达到 {_shown(card.edition.qualify_at)} 分方可通过）。"]
     if card.marked_down:
         lines.append("以下规则核减，请整改：")
     for rule_id in card.marked_down:
         verdict = card.rules[rule_id]
-        rule = RUBRIC.rule(rule_id)
+        rule = card.edition.rule(rule_id)
         reason = f"：{verdict.reason}" if verdict.reason else ""
         lines.append(f"{rule_id} {rule.label}（自评 {_shown(verdict.claimed)} 分，核定 {_shown(verdict.score)} 分）{reason}")
     return "\n".join(lines)
@@ -588,10 +592,11 @@ def _shown(value: Decimal | None) -> str:
     return "—" if value is None else shown(value)
 
 
-def check_verified_score(rule_id: str, score: object, reason: str, claimed: Decimal) -> Decimal:
-    """A verified score must be one of the rule's allowed values; a change from the claim needs a reason."""
+def check_verified_score(rule_id: str, score: object, reason: str, claimed: Decimal, edition: Rubric) -> Decimal:
+    """A verified score must be one of the rule's allowed values (in the version's edition); a change from the
+    claim needs a reason."""
     try:
-        rule = RUBRIC.rule(rule_id)
+        rule = edition.rule(rule_id)
     except KeyError:
         raise InvalidDecision(f"没有编号为“{rule_id}”的评分规则。") from None
     if rule.computed:
@@ -832,7 +837,9 @@ def _lock(connection) -> None:
 class Store:
     """The review store over one database. Open one per thread or process; each has its own pool."""
 
-    def __init__(self, url: str | None = None, data_dir: str | Path | None = None, *, sync: bool = True):
+    def __init__(self, url: str | None = None, data_dir: str | Path | None = None, *, sync: bool = True,
+                 city: City = CITY):
+        self.city = city  # its roster, categories, targets and rubric editions
         self.url = url or default_db_url()
         self.engine = _make_engine(self.url)
         self._writer = self.engine.execution_options(jyjg_write=True)
@@ -866,20 +873,18 @@ class Store:
     # --- units -------------------------------------------------------------------------
 
     def sync_roster(self) -> int:
-        """Bring the 附件4 units (rubric.ROSTER) into the store; returns how many were added or changed."""
+        """Bring the 附件4 units (the city's roster) into the store; returns how many were added or changed."""
         changed = 0
         with self._write(lock=True) as s:
-            for order, entry in enumerate(ROSTER):
-                wanted = dict(name=entry.name, category=CATEGORY_CITY, district=None, group_name=entry.group,
-                              creation_year=entry.year, listed=True, roster_order=order)
-                changed += self._upsert_unit(s, normalize_org_name(entry.name), wanted, SYSTEM, "附件4名单")
+            for order, entry in enumerate(self.city.roster):
+                wanted = dict(name=entry.name, category=self.city.categories.city, district=None,
+                              group_name=entry.group, creation_year=entry.year, listed=True, roster_order=order)
+                changed += self._upsert_unit(s, self._key(entry.name), wanted, SYSTEM, "附件4名单")
         return changed
 
     def import_units(self, rows: Iterable[Mapping[str, Any] | tuple], district: str, *, by: str = SYSTEM) -> int:
         """Add or update a district's (区县) units: rows of (name, year, group) or mappings with those keys."""
-        district = (district or "").strip()
-        if not district:
-            raise StoreError("请填写区县（市）名称。")
+        district = self.check_district(district)
         parsed = [self._district_row(row, district) for row in rows]
         changed = 0
         with self._write(lock=True) as s:
@@ -893,8 +898,19 @@ class Store:
                 changed += self._upsert_unit(s, key, wanted, by, f"{district}创建名单")
         return changed
 
-    @staticmethod
-    def _district_row(row, district: str) -> tuple[str, dict]:
+    def check_district(self, district: str | None) -> str:
+        """A district of the city (city.toml districts), or StoreError naming the ones there are."""
+        district = (district or "").strip()
+        if not district:
+            raise StoreError("请填写区县（市）名称。")
+        if district not in self.city.districts:
+            raise StoreError(f"“{district}”不是{self.city.name}的区县（市）。可选：{'、'.join(self.city.districts)}。")
+        return district
+
+    def _key(self, name: str) -> str:
+        return normalize_org_name(name, self.city.name)
+
+    def _district_row(self, row, district: str) -> tuple[str, dict]:
         if isinstance(row, Mapping):
             name, year, group = row.get("name"), row.get("year"), row.get("group", "")
         else:
@@ -906,9 +922,9 @@ class Store:
             year = int(str(year).strip())
         except ValueError:
             raise StoreError(f"{district}创建名单中“{name}”的创建年度“{year}”不是四位数年份。") from None
-        wanted = dict(name=name, category=CATEGORY_COUNTY, district=district, group_name=str(group or "").strip(),
-                      creation_year=year, listed=True, roster_order=None)
-        return normalize_org_name(name), wanted
+        wanted = dict(name=name, category=self.city.categories.county, district=district,
+                      group_name=str(group or "").strip(), creation_year=year, listed=True, roster_order=None)
+        return self._key(name), wanted
 
     def _upsert_unit(self, s: Session, key: str, wanted: dict, by: str, source: str) -> int:
         row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
@@ -932,17 +948,17 @@ class Store:
         org_name = _fit(org_name)
         if not org_name or not str(org_name).strip():
             return None
-        entry = find_roster_unit(org_name)
-        key = _fit(normalize_org_name(entry.name if entry else org_name), 200)
+        entry = self.city.find_roster_unit(org_name)
+        key = _fit(self._key(entry.name if entry else org_name), 200)
         row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
         if row is not None:
             return row
         if entry is not None:
-            order = ROSTER.index(entry)
-            wanted = dict(name=entry.name, category=CATEGORY_CITY, district=None, group_name=entry.group,
+            order = self.city.roster.index(entry)
+            wanted = dict(name=entry.name, category=self.city.categories.city, district=None, group_name=entry.group,
                           creation_year=entry.year, listed=True, roster_order=order)
         else:
-            category = org_category if org_category in CATEGORIES else CATEGORY_CITY
+            category = org_category if org_category in self.city.categories.all else self.city.categories.city
             wanted = dict(name=_fit(str(org_name).strip(), 200), category=category, district=None, group_name="",
                           creation_year=None, listed=False, roster_order=None)
         self._upsert_unit(s, key, wanted, by, "申报材料" if entry is None else "附件4名单")
@@ -953,8 +969,8 @@ class Store:
             return [_unit(r) for r in s.scalars(select(UnitRow)).all()]
 
     def unit(self, name: str) -> StoredUnit | None:
-        entry = find_roster_unit(name)
-        key = normalize_org_name(entry.name if entry else name)
+        entry = self.city.find_roster_unit(name)
+        key = self._key(entry.name if entry else name)
         with self._read() as s:
             row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
             return _unit(row) if row else None
@@ -1035,6 +1051,7 @@ class Store:
             assess_year=result.assess_year,
             number=last_number + 1 if unit else None,
             content_hash=content_hash,
+            edition=result.edition or self.city.config.edition_name(result.assess_year),
             stored_name=stored_name,
             original_name=_fit(shown_name, 500),
             source=_fit(name_text(result.source)),
@@ -1189,6 +1206,7 @@ class Store:
             id=row.id, unit_id=row.unit_id, unit_name=unit.name if unit else None, assess_year=row.assess_year,
             number=row.number, status=row.status, superseded_by=row.superseded_by, revision=row.revision,
             content_hash=row.content_hash, original_name=row.original_name, source=row.source, kind=row.kind,
+            edition=row.edition,
             org_name=row.org_name, org_category=row.org_category, claimed_total=row.claimed_total,
             rescored_total=row.rescored_total, evidenced_total=row.evidenced_total, qualifies=row.qualifies,
             error_count=row.error_count, warning_count=row.warning_count, recorded_by=row.recorded_by,
@@ -1241,7 +1259,8 @@ class Store:
             self._check_revision(s, row, expected_revision)
             version = self._version(s, row)
             card = self._card(s, row) if stage == STAGE_SITE else None
-            opinion = check_decision(version, stage, outcome, opinion, reviewer, card, self._year_result(s, row))
+            opinion = check_decision(version, stage, outcome, opinion, reviewer, card, self._year_result(s, row),
+                                     self.edition_of(row))
             new_status = WORKFLOW[stage][1][outcome]
             revision = self._bump(s, row, expected_revision, status=new_status)
             decision = DecisionRow(
@@ -1386,7 +1405,8 @@ class Store:
             checked, problems = {}, []
             for rule_id, (score, seen, reason) in entries.items():
                 try:
-                    value = check_verified_score(rule_id, score, reason, claims.get(rule_id, Decimal(0)))
+                    value = check_verified_score(rule_id, score, reason, claims.get(rule_id, Decimal(0)),
+                                                 self.edition_of(row))
                 except InvalidDecision as refused:
                     problems.append(str(refused))
                     continue
@@ -1418,11 +1438,11 @@ class Store:
     def confirm_item(self, version_id: int, item_id: str, reviewer: str, expected_revision: int) -> VerifiedCard:
         """本项已查看佐证: one deliberate action for a whole item — every rule of it not verified yet is
         verified at its claim, and every rule of it is marked as having had its evidence seen."""
+        card = self.verified_card(version_id)
         try:
-            item = next(i for i in RUBRIC.items if i.id == item_id)
+            item = next(i for i in card.edition.items if i.id == item_id)
         except StopIteration:
             raise InvalidDecision(f"没有编号为“{item_id}”的评分项目。") from None
-        card = self.verified_card(version_id)
         entries = {}
         for rule in item.rules:
             verdict = card.rules[rule.id]
@@ -1504,25 +1524,35 @@ class Store:
         with self._read() as s:
             return self._card(s, self._row(s, version_id))
 
+    def edition_of(self, version: Version | SubmissionRow) -> Rubric:
+        """The rubric edition a version was scored under (it never changes, whatever later years use)."""
+        try:
+            return self.city.edition(version.edition)
+        except KeyError:
+            raise StoreError(f"该申报按评价指标版本“{version.edition}”评分，但本系统没有安装该版本"
+                             f"（已安装：{'、'.join(self.city.editions)}）。请把该版本文件放回 editions 文件夹。") from None
+
     def _card(self, s: Session, row: SubmissionRow) -> VerifiedCard:
         claims = _claims(row)
+        edition = self.edition_of(row)
         verified = {v.rule_id: v for v in s.scalars(select(VerifiedScoreRow).where(VerifiedScoreRow.submission_id == row.id))}
         corrections = {c.name: c for c in s.scalars(select(FigureCorrectionRow).where(FigureCorrectionRow.submission_id == row.id))}
         figures = {n: row.figures.get(n) for n in ALL_FIGURE_NAMES}
         figures.update({n: c.value for n, c in corrections.items()})
         verdicts = {}
-        for rule in RUBRIC.rules:
+        for rule in edition.rules:
             claimed = claims.get(rule.id, Decimal(0))
             if rule.computed:
-                verdicts[rule.id] = RuleVerdict(rule.id, claimed, energy_rule_score(rule, figures, row.assess_year),
+                verdicts[rule.id] = RuleVerdict(rule.id, claimed,
+                                                energy_rule_score(rule, figures, row.assess_year, self.city.config),
                                                 None, "", None, True)
             else:
                 v = verified.get(rule.id)
                 verdicts[rule.id] = RuleVerdict(rule.id, claimed, v.score if v else None, v.evidence_seen if v else None,
                                                 v.reason if v else "", v.reviewer if v else None, False)
-        card = tally({rid: v.score for rid, v in verdicts.items()})
+        card = tally({rid: v.score for rid, v in verdicts.items()}, edition)
         return VerifiedCard(
-            version_id=row.id, revision=row.revision, card=card, rules=verdicts, figures=figures,
+            version_id=row.id, revision=row.revision, edition=edition, card=card, rules=verdicts, figures=figures,
             corrections={n: (row.figures.get(n), c.value) for n, c in corrections.items()},
             pending=tuple(r for r, v in verdicts.items() if v.verified is None),
             marked_down=tuple(r for r, v in verdicts.items() if v.score < v.claimed),
@@ -1622,7 +1652,12 @@ class Store:
                     revision=source.revision if source else None,
                     rescored_total=source.rescored_total if source else None, verified_total=verified_total,
                     carried_from=carried_from, rectification=rectification))
-        return sorted(states, key=_list_order)
+        order = self.roster_order()
+        return sorted(states, key=lambda state: _list_order(state, order, self.city.name))
+
+    def roster_order(self) -> dict[str, int]:
+        """附件4's order of the city's units, by normalized name."""
+        return {self._key(u.name): i for i, u in enumerate(self.city.roster)}
 
     @staticmethod
     def _carried(s: Session, rows: list[SubmissionRow], year: int) -> tuple[int | None, str | None]:
@@ -1719,14 +1754,11 @@ def _audit_entry(row: AuditRow) -> AuditEntry:
                       row.before, row.after)
 
 
-ROSTER_ORDER = {normalize_org_name(u.name): i for i, u in enumerate(ROSTER)}
-
-
-def _list_order(state: UnitState) -> tuple:
+def _list_order(state: UnitState, roster_order: Mapping[str, int], city_name: str) -> tuple:
     """附件4 order first, then district units by district, then unlisted units."""
     unit = state.unit
     if unit.listed and unit.district is None:
-        return (0, ROSTER_ORDER.get(normalize_org_name(unit.name), 0), "", unit.name)
+        return (0, roster_order.get(normalize_org_name(unit.name, city_name), 0), "", unit.name)
     if unit.listed:
         return (1, 0, unit.district or "", unit.name)
     return (2, 0, "", unit.name)

@@ -26,8 +26,10 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.writer.excel import ExcelWriter
 
-from .names import ACHIEVEMENTS_RANGE, DERIVED, FIGURES, LONG_TEXTS, ORG_PROFILE_MAX, TEXT_FIELDS, TOTAL, YEAR_FIELD
-from .rubric import CATEGORIES, CONFIG, INDICATORS, RUBRIC, Config, Rubric, Rule
+from .names import (ACHIEVEMENTS_RANGE, DERIVED, EDITION, FIGURES, LONG_TEXTS, ORG_PROFILE_MAX, TEXT_FIELDS, TOTAL,
+                    YEAR_FIELD)
+from .rubric import CITY, INDICATORS, City, Config, Rubric, Rule
+from .numbers import shown
 from .scoring import DECLINE_PLACES
 
 FILING = "备案表"
@@ -72,7 +74,7 @@ def _align(h: str = "center", v: str = "center", wrap: bool = True) -> Alignment
 
 def _number_text(value: Decimal) -> str:
     """A rubric number as it appears in a formula or label: 4, 2.5 (never 4.0 or 1E+1)."""
-    return format(value.normalize(), "f")
+    return shown(value)
 
 
 def _number(value: Decimal) -> int | float:
@@ -268,9 +270,11 @@ def fit_row_height(ws, cell: Cell, minimum: float = 0) -> None:
 # --- the workbook --------------------------------------------------------------------------------
 
 class _Builder:
-    def __init__(self, rubric: Rubric, config: Config):
+    def __init__(self, rubric: Rubric, config: Config, city: City = CITY):
         self.rubric = rubric
         self.config = config
+        self.city = city
+        self.categories = city.categories.all
         self.wb = openpyxl.Workbook()
         self.names: dict[str, str] = {}  # name -> absolute reference
 
@@ -322,7 +326,7 @@ class _Builder:
         props = wb.properties
         props.creator = "节约型机关创建评价系统"
         props.lastModifiedBy = "节约型机关创建评价系统"
-        props.title = "益阳市节约型机关创建自评表"
+        props.title = f"{self.city.name}节约型机关创建自评表"
         props.created = BUILD_TIME
         props.modified = BUILD_TIME
         return wb
@@ -352,6 +356,10 @@ class _Builder:
             cell = f"{letter}{at}"
             ws[cell] = target_formula("assess_year", years_ref, pct_ref, f"${letter}${first_row}")
             self.target_names[key] = self.name(f"target_{key}", PARAMS, cell)
+        # The edition this template was generated from: the checker tells a unit that filled an old one.
+        ws.cell(at + 2, 1, "评价指标版本")
+        self.put(ws, f"B{at + 2}", self.rubric.name, fill=FORMULA_FILL, border=False)
+        self.name(EDITION, PARAMS, f"B{at + 2}")
         ws.column_dimensions["A"].width = 24
         for col in range(2, 2 + len(keys)):
             ws.column_dimensions[get_column_letter(col)].width = 26
@@ -366,7 +374,7 @@ class _Builder:
         label_font = _font(BODY_PT, bold=True)
         row_h = 30
 
-        put(ws, "A1", "益阳市节约型机关创建备案表", font=_font(TITLE_PT, bold=True), border=False)
+        put(ws, "A1", f"{self.city.name}节约型机关创建备案表", font=_font(TITLE_PT, bold=True), border=False)
         merge(ws, "A1:F1", border=False)
         ws.row_dimensions[1].height = 42
 
@@ -460,7 +468,7 @@ class _Builder:
         ws.row_dimensions[row].height = lines_height(9, BODY_PT)  # room for a 42 mm seal
         row += 1
         notes = (
-            f"备注：1、单位类别填写{CATEGORIES[0]}、{CATEGORIES[1]}；",
+            f"备注：1、单位类别填写{'、'.join(self.categories)}；",
             "2、能耗数据填写创建年度（一般为申报时的上年度）及其上一年度的各项能耗数据，"
             "单位建筑面积能耗、人均能耗、人均水耗及下降率由表格自动计算。",
         )
@@ -472,10 +480,10 @@ class _Builder:
         self.filing_last_row = row - 1
 
         # Input rules.
-        category = DataValidation(type="list", formula1='"' + ",".join(CATEGORIES) + '"', allow_blank=True,
+        category = DataValidation(type="list", formula1='"' + ",".join(self.categories) + '"', allow_blank=True,
                                   showErrorMessage=True, showInputMessage=True)
-        category.promptTitle, category.prompt = "单位类别", "请选择：" + " 或 ".join(CATEGORIES)
-        category.errorTitle, category.error = "单位类别不正确", "单位类别只能是：" + " 或 ".join(CATEGORIES)
+        category.promptTitle, category.prompt = "单位类别", "请选择：" + " 或 ".join(self.categories)
+        category.errorTitle, category.error = "单位类别不正确", "单位类别只能是：" + " 或 ".join(self.categories)
         category.add(ws["E2"].coordinate)
         first_year = min(self.config.energy)
         year = DataValidation(type="whole", operator="between", formula1=str(first_year - 1), formula2="2100",
@@ -523,7 +531,7 @@ class _Builder:
         bold = _font(BODY_PT, bold=True)
         rubric = self.rubric
 
-        put(ws, "A1", "益阳市节约型机关创建自评表", font=_font(TITLE_PT, bold=True), border=False)
+        put(ws, "A1", f"{self.city.name}节约型机关创建自评表", font=_font(TITLE_PT, bold=True), border=False)
         merge(ws, "A1:G1", border=False)
         ws.row_dimensions[1].height = 42
         put(ws, "A2", '=IFERROR(IF(LEN(TRIM(org_name))>0,"单位："&org_name&"（盖章）","单位：（盖章）"),"单位：（盖章）")',
@@ -690,9 +698,11 @@ class _Builder:
         first_year = min(self.config.energy)
         steps = [
             ("填表说明", None),
+            ("评价指标", f"本表依据{rubric.label}生成（版本代号 {rubric.name}，适用于{self.city.years_label(rubric.name)}）。"
+             "请使用创建年度适用的版本填写；用错版本的自评表将被退回重填。"),
             ("一、填写哪些单元格", "只填写浅黄色底的单元格；蓝色底的单元格是公式，自动计算，不要修改或删除。"
              "工作表已保护（无密码），只是为了防止误改公式。"),
-            ("二、备案表", f"填写单位名称、单位类别（下拉选择：{'或'.join(CATEGORIES)}）、单位地址、创建联系人、移动电话、"
+            ("二、备案表", f"填写单位名称、单位类别（下拉选择：{'或'.join(self.categories)}）、单位地址、创建联系人、移动电话、"
              f"创建年度（四位年份，如 {first_year}）；"
              "能耗数据分“上年度（基数）”和“创建年度”两列，填写数值，不要带单位；"
              "单位建筑面积能耗、人均能耗、人均水耗和下降率自动计算。"),
@@ -728,9 +738,10 @@ class _Builder:
         ws.protection.sheet = True
 
 
-def build_template(rubric: Rubric = RUBRIC, config: Config = CONFIG) -> openpyxl.Workbook:
-    """The blank 自评表 workbook, made only from the rubric, the targets and the CONTRACT names."""
-    return _Builder(rubric, config).build()
+def build_template(rubric: Rubric | None = None, config: Config | None = None, city: City = CITY) -> openpyxl.Workbook:
+    """The blank 自评表 workbook of a rubric edition (the city's default: the latest year's), made only from the
+    edition, the targets, the city and the CONTRACT names."""
+    return _Builder(rubric or city.default_edition, config or city.config, city).build()
 
 
 def workbook_bytes(wb: openpyxl.Workbook) -> bytes:
@@ -750,10 +761,12 @@ def workbook_bytes(wb: openpyxl.Workbook) -> bytes:
     return fixed.getvalue()
 
 
-def write_template(path: str | Path) -> Path:
-    """Write the blank template (what `jyjg template` and templates/自评表.xlsx are)."""
+def write_template(path: str | Path, edition: str | None = None, city: City = CITY) -> Path:
+    """Write the blank template of an edition (by name; default the latest configured year's, which is
+    templates/自评表.xlsx). KeyError, in Chinese, for an edition that is not installed."""
     path = Path(path)
-    path.write_bytes(workbook_bytes(build_template()))
+    rubric = city.edition(edition) if edition else city.default_edition
+    path.write_bytes(workbook_bytes(build_template(rubric, city.config, city)))
     return path
 
 

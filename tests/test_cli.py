@@ -336,3 +336,21 @@ def test_a_big_run_prints_totals_and_the_worst_and_the_full_table_goes_to_a_file
     rows = list(csv.reader(table.open(encoding="utf-8-sig")))
     assert rows[0][:3] == ["单位（或文件）", "文件", "自评分"] and len(rows) == 7
     assert [r[1] for r in rows[1:]] == [s["source"] for s in strict_json(tmp_path / "r.json")["submissions"]]
+
+def test_editions_lists_name_years_and_title_one_per_line(capsys):
+    """CONTRACT: `jyjg editions` prints NAME<TAB>years it applies to<TAB>title, one per line."""
+    assert main(["editions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["yiyang-2020\t2020-\t益阳市节约型机关评价指标"]
+
+
+def test_template_writes_the_default_or_the_named_edition_and_refuses_an_unknown_one(tmp_path, capsys):
+    from shared.names import EDITION
+    from shared.template import named_cell
+
+    assert main(["template", str(tmp_path / "a.xlsx")]) == 0
+    assert main(["template", str(tmp_path / "b.xlsx"), "--edition", "yiyang-2020"]) == 0
+    for name in ("a.xlsx", "b.xlsx"):
+        assert named_cell(openpyxl.load_workbook(tmp_path / name), EDITION).value == "yiyang-2020"
+    assert main(["template", str(tmp_path / "c.xlsx"), "--edition", "2099"]) == 2
+    assert "没有名为“2099”的评价指标版本" in capsys.readouterr().err and not (tmp_path / "c.xlsx").exists()

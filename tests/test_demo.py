@@ -66,9 +66,9 @@ def test_demo_is_deterministic():
 
 
 def test_jyjg_demo_and_check_commands(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path / "d")]) == 0
+    assert main(["demo", "--out", str(tmp_path / "d"), "--db", f"sqlite:///{tmp_path / 'd.db'}"]) == 0
     out = capsys.readouterr().out
-    assert "校验结果" in out and "重算达到 80 分" in out
+    assert "校验结果" in out and "重算达到80分" in out
     target = tmp_path / "r.json"
     assert main(["check", str(tmp_path / "d" / "收件箱"), "--json", str(target)]) == 0
     document = json.loads(target.read_text(encoding="utf-8"))

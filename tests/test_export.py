@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from shared.export import progress, gather, write_annual_export
-from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, ROSTER, RUBRIC
+from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, CITY, ROSTER, RUBRIC
 from shared.sampling import draw_sample
 from shared.store import (AWAITING_REVIEW, AWAITING_SITE, FAILED, NOT_SUBMITTED, PASSED, RETURNED)
 from year_fixtures import (AWAITING_REVIEW_2020, AWAITING_SITE_2020, CITY_PASSED_2020, DISTRICTS, FAILED_2020,
@@ -154,7 +154,7 @@ def test_progress_compares_exactly_and_reads_targets_from_configuration(scenario
     assert export.Progress("x", 10, 3, Decimal(30)).met is True
     assert export.Progress("x", 10, 2, Decimal(30)).met is False
     assert export.Progress("x", 0, 0, Decimal(30)).met is None
-    monkeypatch.setitem(export.CONFIG.creation, 2020, {CATEGORY_CITY: Decimal("10")})
+    monkeypatch.setitem(CITY.config.creation, 2020, {CATEGORY_CITY: Decimal("10")})
     city = progress(data)[0]
     assert (city.target, city.met) == (Decimal("10"), True)
     assert progress(data)[1].target is None

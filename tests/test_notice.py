@@ -7,7 +7,8 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from shared.notice import ISSUERS, write_notice
+from shared.notice import write_notice
+from shared.rubric import CITY
 from year_fixtures import (AWAITING_SITE_2020, CITY_PASSED_2020, DISTRICTS, FAILED_2020, HYPERLINK, Year,
                            build_scenario)
 
@@ -35,8 +36,9 @@ def test_title_recipients_and_closing(notice):
     lines = texts(notice)
     assert lines[0] == "关于2020年度节约型机关创建情况的通报"
     assert any(line.startswith("各区县（市）公共机构节能管理部门") and line.endswith("市直各机关单位：") for line in lines)
-    assert lines[-4:] == [*ISSUERS, "2020年12月20日"]
-    assert ISSUERS == ("益阳市机关事务管理局", "益阳市发展改革委员会", "益阳市财政局")
+    # Signed as the roster (附件4) calls the agencies: 市发展和改革委员会, not 市发展改革委员会.
+    assert lines[-4:] == ["益阳市机关事务管理局", "益阳市发展和改革委员会", "益阳市财政局", "2020年12月20日"]
+    assert all(CITY.find_roster_unit(signer) is not None for signer in lines[-4:-1])
     passed = 11 + sum(k for _, k in DISTRICTS.values())
     assert any(f"{passed}家单位评价得分达到80分（含）以上" in line for line in lines)
 

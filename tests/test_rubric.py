@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.rubric import CONFIG, RUBRIC, ROSTER, RubricError, find_roster_unit, load_rubric, normalize_org_name
+from shared.rubric import CITY, CONFIG, RUBRIC, ROSTER, RubricError, find_roster_unit, load_rubric, normalize_org_name
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_790868998bb09aae.txt"
 
@@ -59,12 +59,30 @@ def test_defined_names_use_underscores():
     assert RUBRIC.item("2.2").score_name == "item_2_2"
 
 
-def test_broken_data_is_refused_at_load(tmp_path):
-    text = (Path(__file__).resolve().parents[1] / "shared" / "rubric.toml").read_text(encoding="utf-8")
-    broken = tmp_path / "rubric.toml"
-    broken.write_text(text.replace('points = "6"', 'points = "7"', 1), encoding="utf-8")
-    with pytest.raises(RubricError):
+EDITION_2020 = Path(__file__).resolve().parents[1] / "shared" / "editions" / "yiyang-2020.toml"
+
+
+@pytest.mark.parametrize("change, message", [
+    (('points = "6"', 'points = "7"'), "yiyang-2020.toml：项目 2.2：各规则最高分之和 21 与项目上限 20 不符"),
+    (('cap = "8"', 'cap = "9"'), "单元 2：各项目上限之和 29 与单元分值 28 不符"),
+    (('allowed = ["0", "2", "4"]', 'allowed = ["2", "4"]'), "规则 2.1.2：允许分值应从 0 到本规则最高分 4"),
+    (('indicator = "water_per_capita"', 'indicator = "water"'), "规则 1.1.2：自动计算的规则须指明已知的能耗指标"),
+    (('qualify_at = "80"', 'qualify_at = "八十"'), "yiyang-2020.toml：“八十”不是数值"),
+    (('id = "2.2.5"', 'id = "2.2.4"'), "规则 2.2.4：编号重复"),
+    (('name = "yiyang-2020"', 'name = "other"'), "name = \"other\" 与文件名不符"),
+])
+def test_broken_data_is_refused_at_load_in_chinese(tmp_path, change, message):
+    broken = tmp_path / "yiyang-2020.toml"
+    broken.write_text(EDITION_2020.read_text(encoding="utf-8").replace(*change, 1), encoding="utf-8")
+    with pytest.raises(RubricError) as refused:
         load_rubric(broken)
+    assert message in str(refused.value)
+
+
+def test_the_2020_edition_is_named_dated_and_applies_from_2020():
+    assert RUBRIC.name == "yiyang-2020" and RUBRIC.issued == "2020"
+    assert CITY.edition_for(2020) is CITY.edition_for(2035) is CITY.edition_for(None) is RUBRIC
+    assert CITY.years_of("yiyang-2020") == "2020-"
 
 
 def test_energy_targets_2020_and_fallbacks():

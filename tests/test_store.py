@@ -143,6 +143,8 @@ def test_import_district_units(store):
         store.import_units([("市委办公室", 2020, "")], "赫山区")
     with pytest.raises(StoreError, match="年份"):
         store.import_units([("赫山区水利局", "明年", "")], "赫山区")
+    with pytest.raises(StoreError, match="“东湖区”不是益阳市的区县（市）。可选：资阳区、赫山区"):
+        store.import_units([("东湖区财政局", 2020, "")], "东湖区")  # the districts are the city's (city.toml)
     names = [s.unit.name for s in store.unit_states(2020)]
     assert "赫山区机关事务服务中心" in names and "赫山区财政局" not in names
     assert names.index("市纪委市监委机关") == 0  # 附件4 order first
@@ -638,6 +640,7 @@ def test_upgrade_from_the_first_migration_keeps_data(db_url, tmp_path):
         v = upgraded.version(version_id)
         assert not v.withdrawn and not upgraded.decisions(version_id)[0].revoked
         assert (v.unit_name, v.rescored_total, v.status, v.revision) == ("市委办公室", Decimal("86.5"), AWAITING_SITE, 1)
+        assert v.edition == "yiyang-2020"  # stored before editions: the 2020 附件1
         assert [d.opinion for d in upgraded.decisions(version_id)] == ["同意"]
         assert upgraded.decisions(version_id)[0].marked_down == ()
         card = upgraded.verify(version_id, "2.2.5", 2, True, "只见到 2 项制度", "李评价", 1)

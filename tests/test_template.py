@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from paging import assert_units_named_on_every_page
-from shared.names import ALL_NAMES, EVIDENCE_NAMES, ITEM_NAMES, SCORE_NAMES, TOTAL
-from shared.rubric import CATEGORIES, CONFIG, RUBRIC
+from shared.names import ALL_NAMES, EDITION, EVIDENCE_NAMES, ITEM_NAMES, SCORE_NAMES, TOTAL
+from shared.rubric import CATEGORIES, CITY, CONFIG, RUBRIC
 from shared.scoring import parse_year
 from shared.template import (ALLOWED_FUNCTIONS, FILING, PARAMS, SELF, YEAR_MAX, YEAR_MIN, build_template, named_cell,
                              workbook_bytes, write_named_values, write_template)
@@ -37,7 +37,7 @@ def test_every_contract_name_is_a_workbook_name_of_one_cell_on_its_sheet(wb):
         assert defined.localSheetId is None, f"{name} is sheet-scoped"
         match = ONE_CELL.match(defined.attr_text)
         assert match, f"{name} -> {defined.attr_text} is not one absolute cell"
-        assert match.group(1) == (SELF if name in SELF_NAMES else FILING), name
+        assert match.group(1) == (SELF if name in SELF_NAMES else PARAMS if name == EDITION else FILING), name
     for ws in wb.worksheets:
         assert not ws.defined_names, f"sheet-scoped names on {ws.title}"
 
@@ -135,7 +135,7 @@ def test_inputs_unlocked_formulas_locked_sheets_protected(wb):
         expected_formula = name in ITEM_NAMES or name == TOTAL or name in computed_scores or name in (
             "energy_per_area", "energy_per_capita", "water_per_capita")
         assert is_formula == expected_formula, name
-        assert cell.protection.locked == is_formula, name
+        assert cell.protection.locked == (is_formula or name == EDITION), name  # the edition is the template's own
     assert "score_2_2_5" in inputs and "evidence_2_2_5" in inputs
     for ws in wb.worksheets:
         assert ws.protection.sheet, ws.title
@@ -278,3 +278,15 @@ def test_workbook_still_loads_after_round_trip(template_path, tmp_path):
     out = write_named_values(template_path, tmp_path / "rt.xlsx", {})
     fresh, again = workbook_content(openpyxl.load_workbook(template_path)), workbook_content(openpyxl.load_workbook(out))
     assert fresh == again
+
+
+def test_the_template_carries_its_edition_and_says_which_it_is(wb):
+    """CONTRACT: rubric_edition holds the name of the edition the template was generated from."""
+    assert named_cell(wb, EDITION).value == RUBRIC.name == CITY.default_edition.name
+    guide = " ".join(str(c.value) for row in wb["填表说明"].iter_rows() for c in row if c.value)
+    assert RUBRIC.label in guide and RUBRIC.name in guide and "2020 年起的创建年度" in guide
+
+
+def test_an_edition_that_is_not_installed_is_refused(tmp_path):
+    with pytest.raises(KeyError, match="没有名为“2099版”的评价指标版本"):
+        write_template(tmp_path / "x.xlsx", "2099版")

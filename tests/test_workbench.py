@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY
+from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, RUBRIC
 from shared.store import APPROVE, AWAITING_SITE, RETURN, STAGE_REVIEW, STAGE_SITE, Store
 from workbench import listing, render, server
 from workbench.listing import WITH_ERRORS, WITHOUT_ERRORS, ListQuery, Row
@@ -179,11 +179,11 @@ def test_tally_marks_items_down_and_flags_a_total_below_80():
     full = {r.id: r.points for r in RUBRIC.rules}
     lower = {**full, "2.2.3": Decimal(0), "2.1.1": Decimal(0), "2.2.1": Decimal(0), "5.1.1": Decimal(0),
              "5.1.2": Decimal(0), "3.2.1": Decimal(0)}
-    html = render.render_tally(lower, full)
+    html = render.render_tally(lower, full, RUBRIC)
     assert '<b class="jyjg-total-n">76</b>' in html and "低于 80 分" in html
     assert '<tr class="jyjg-down"><td>2.2</td>' in html and '<tr><td>4.1</td>' in html
     assert "<b>10</b> / 20" in html
-    assert "达到 80 分" in render.render_tally(full, full)
+    assert "达到 80 分" in render.render_tally(full, full, RUBRIC)
 
 
 # --- the launcher ------------------------------------------------------------------------------

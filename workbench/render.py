@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
 
 from shared.names import FIGURES
-from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, CONFIG, INDICATORS, RUBRIC
+from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, CITY, CONFIG, INDICATORS, Rubric
 from shared.numbers import shown
 from shared.scoring import as_number, decline, describe_decline, indicator_value, meets_target, tally
 from shared.store import (AWAITING_REVIEW, AWAITING_SITE, CHINA_TIME, PASSED, RETURNED, STATES,
@@ -118,7 +118,7 @@ def render_progress(bars: Sequence[Progress], year: int) -> str:
             f'<div class="jyjg-muted">名单 {bar.listed} 家</div></div>'
             f'<div class="jyjg-bar"><div class="jyjg-bar-pass" style="width:{done:.2f}%"></div>'
             f'<div class="jyjg-bar-busy" style="width:{min(busy, 100 - done):.2f}%"></div>{marker}</div>'
-            f'<div class="jyjg-bar-text">已通过 {bar.passed} 家（{done:.1f}%），评审中 {bar.in_progress} 家；'
+            f'<div class="jyjg-bar-text">已通过 {bar.passed} 家（{shown(done, places=1)}%），评审中 {bar.in_progress} 家；'
             f"{text(goal)}</div></div>")
     legend = ('<div class="jyjg-legend"><span class="jyjg-key jyjg-bar-pass"></span>验收通过（累计）'
               '<span class="jyjg-key jyjg-bar-busy"></span>本年度评审中'
@@ -128,10 +128,15 @@ def render_progress(bars: Sequence[Progress], year: int) -> str:
 
 # --- 详情 ------------------------------------------------------------------------------------
 
+def edition_of(version: Version) -> Rubric:
+    """The rubric edition the version was scored under: its rules, caps and pass mark are shown."""
+    return CITY.edition(version.edition)
+
+
 def evidence_paths(version: Version, package_files: Sequence[str] = ()) -> list[str]:
     """Every evidence file the workbook names that can be opened (rule order), then the package's other files."""
     paths: list[str] = []
-    for rule in RUBRIC.rules:
+    for rule in edition_of(version).rules:
         for entry in version.evidence.get(rule.id, []) or []:
             path = entry.get("path")
             if path and entry.get("status") == "ok" and path not in paths:
@@ -153,7 +158,9 @@ def render_header(version: Version, unit: StoredUnit | None) -> str:
         ("申报文件", text(version.original_name)), ("收到时间", when(version.recorded_at)),
         ("自评分", score(version.claimed_total)), ("重算得分", score(version.rescored_total)),
         ("有佐证得分", score(version.evidenced_total)),
-        ("达到 80 分", "—" if version.rescored_total is None else ("是" if version.qualifies else "否")),
+        (f"达到 {score(edition_of(version).qualify_at)} 分",
+         "—" if version.rescored_total is None else ("是" if version.qualifies else "否")),
+        ("评价指标", text(edition_of(version).label)),
         ("错误 / 警告", f"{version.error_count} / {version.warning_count}"),
     ]
     cells = "".join(f'<div class="jyjg-fact"><span class="jyjg-muted">{k}</span><b{TEXT_CELL}>{v}</b></div>'
@@ -205,8 +212,9 @@ def render_rules(version: Version, index: Mapping[str, int]) -> str:
             by_rule.setdefault(f["rule"], []).append(f)
     rows = []
     rescored = {rid: _stored_score(e) for rid, e in version.rules.items()}
-    card = tally(rescored)
-    for item in RUBRIC.items:
+    edition = edition_of(version)
+    card = tally(rescored, edition)
+    for item in edition.items:
         rows.append(f'<tr class="jyjg-item"><td>{item.id}</td><td colspan="2">{text(item.name)}</td>'
                     f'<td class="num">{score(card.items[item.id])} / {score(item.cap)}</td><td colspan="2"></td></tr>')
         for rule in item.rules:
@@ -335,12 +343,13 @@ def render_history(history: History) -> str:
 
 # --- 核定 ------------------------------------------------------------------------------------
 
-def render_tally(scores: Mapping[str, Decimal], claimed: Mapping[str, Decimal]) -> str:
-    """The running verified total with each item against its cap (item = min(cap, sum of rules))."""
-    card = tally(scores)
-    claimed_card = tally(claimed)
+def render_tally(scores: Mapping[str, Decimal], claimed: Mapping[str, Decimal], edition: Rubric) -> str:
+    """The running verified total with each item against its cap (item = min(cap, sum of rules)), under the
+    version's edition."""
+    card = tally(scores, edition)
+    claimed_card = tally(claimed, edition)
     cells = []
-    for item in RUBRIC.items:
+    for item in edition.items:
         raw_sum = sum((scores.get(r.id, Decimal(0)) for r in item.rules), Decimal(0))
         capped = ' <span class="jyjg-warn">（超出上限，按上限计）</span>' if raw_sum > item.cap else ""
         down = card.items[item.id] < claimed_card.items[item.id]
@@ -348,8 +357,9 @@ def render_tally(scores: Mapping[str, Decimal], claimed: Mapping[str, Decimal]) 
         cells.append(f"<tr{css}><td>{item.id}</td><td>{text(item.name)}</td>"
                      f'<td class="num">{score(claimed_card.items[item.id])}</td>'
                      f'<td class="num"><b>{score(card.items[item.id])}</b> / {score(item.cap)}{capped}</td></tr>')
-    verdict = ('<span class="jyjg-ok">达到 80 分，可以验收通过</span>' if card.qualifies
-               else '<span class="jyjg-err">低于 80 分，不能验收通过</span>')
+    qualify = score(edition.qualify_at)
+    verdict = (f'<span class="jyjg-ok">达到 {qualify} 分，可以验收通过</span>' if card.qualifies
+               else f'<span class="jyjg-err">低于 {qualify} 分，不能验收通过</span>')
     return (f'<div class="jyjg-total">核定总分 <b class="jyjg-total-n">{score(card.total)}</b> 分'
             f'（自评重算 {score(claimed_card.total)} 分）：{verdict}</div>'
             '<table class="jyjg-table jyjg-tally"><thead><tr><th>项目</th><th>名称</th><th class="num">重算</th>'

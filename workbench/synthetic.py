@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from shared.checks import SubmissionResult, check_values
-from shared.rubric import CATEGORY_CITY, RUBRIC
+from shared.rubric import CATEGORY_CITY, CITY, RUBRIC
 from shared.store import Store, Version
 
 
@@ -27,7 +27,7 @@ def full_values(org_name: str, category: str = CATEGORY_CITY, year: int = 2020,
                 scores: Mapping[str, float] | None = None) -> dict[str, Any]:
     """A complete 自评表 whose figures meet the energy targets; every rule at its maximum unless given."""
     values: dict[str, Any] = {
-        "org_name": org_name, "org_category": category, "org_address": "益阳市赫山区", "contact_name": "张三",
+        "org_name": org_name, "org_category": category, "org_address": f"{CITY.name}{CITY.demo_district}", "contact_name": "张三",
         "contact_phone": "13800000000", "assess_year": year,
         "floor_area_m2": 5000, "headcount": 100, "energy_tce": 90, "water_t": 3000,
         "base_floor_area_m2": 5000, "base_headcount": 100, "base_energy_tce": 100, "base_water_t": 3300,

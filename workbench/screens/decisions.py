@@ -86,7 +86,7 @@ class DecisionScreen(Screen):
             w.HTML("<h4>初审（市机关事务管理局）</h4>"), self.review_state, self.review_outcome, self.review_opinion,
             self.review_save,
             w.HTML("<h4>实地验收（评价小组）</h4>"
-                   '<div class="jyjg-muted">实地验收须先在“核定”中逐条核定全部规则；验收通过还须核定总分达到 80 分。</div>'),
+                   '<div class="jyjg-muted">实地验收须先在“核定”中逐条核定全部规则；验收通过还须核定总分达到合格分。</div>'),
             self.site_state, self.site_outcome, self.site_opinion, self.site_save,
             self.message, self.reload_button, self.revoke_box, self.history])
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from shared.numbers import shown
 from shared.store import StoreError, Version
 from shared.submission import PackageError
 
@@ -81,7 +82,7 @@ class DetailScreen(Screen):
         name = path.replace("\\", "/").split("/")[-1]
         suffix = Path(name).suffix.lower()
         mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        title = f'<h4>{text(path)}（{len(data) / 1024:,.0f} KB）</h4>'
+        title = f'<h4>{text(path)}（{shown(len(data) / 1024, places=0, grouped=True)} KB）</h4>'
         if len(data) > PREVIEW_MAX_BYTES:
             self.viewer.value = title + message_html("info", "文件较大，不在页面内预览，请下载后查看。") + _data_link(name, mime, data)
             return

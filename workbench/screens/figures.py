@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipywidgets as w
 
 from shared.names import LABELS
-from shared.rubric import RUBRIC
 from shared.store import ALL_FIGURE_NAMES, AWAITING_SITE, StaleWrite, Version
 
 from .. import render
@@ -74,7 +73,7 @@ class FigureScreen(Screen):
         rules = "".join(
             f"<tr><td>{r.id}</td><td>{text(r.label)}</td><td class=\"num\">{score(card.rules[r.id].claimed)}</td>"
             f"<td class=\"num\"><b>{score(card.rules[r.id].score)}</b></td></tr>"
-            for r in RUBRIC.rules if r.computed)
+            for r in card.edition.computed_rules)
         corrections = "".join(
             f"<li>{text(LABELS.get(n, n))}：申报 {text(before)}，更正为 <b>{text(after)}</b></li>"
             for n, (before, after) in card.corrections.items())

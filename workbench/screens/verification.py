@@ -1,4 +1,4 @@
-"""核定: the 评价小组 verifies the open submission rule by rule, sees the running total against 80,
+"""核定: the 评价小组 verifies the open submission rule by rule, sees the running total against the pass mark,
 and prints the 验收评分表.
 
 Nothing counts as verified until a reviewer sets it: the grid starts blank (未核定) beside each
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from shared.rubric import RUBRIC
+from shared.rubric import RUBRIC, Rubric
 from shared.scoring import plain_number, tally
 from shared.store import AWAITING_SITE, FINAL_STATES, StaleWrite, VerifiedCard, Version
 
@@ -69,18 +69,26 @@ class VerificationScreen(Screen):
         self.just_written: set[str] = set()  # rules this page has just saved: the store's value is the one to show
 
     def build(self) -> w.Widget:
-        guarded = self.shell.guarded
         self.message = w.HTML()
         self.message.add_class("jyjg-verify-message")
         self.current_box = w.HTML(current_html(None))
         self.current_box.add_class("jyjg-current-box")
         self.note = w.HTML()
+        self.grid = w.GridBox(self._grid_cells(RUBRIC), layout=w.Layout(
+            grid_template_columns="60px minmax(180px, 2fr) 90px minmax(160px, 1.6fr) 100px 80px minmax(160px, 1.6fr)",
+            grid_gap="2px 4px", align_items="center"))
+        return self._layout()
+
+    def _grid_cells(self, edition: Rubric) -> list[w.Widget]:
+        """One row per rule of the edition the open version was scored under (RUBRIC until one is open)."""
+        guarded = self.shell.guarded
+        self.edition = edition
         self.controls: dict[str, tuple[w.Dropdown, w.Checkbox, w.Text]] = {}
         self.claims: dict[str, w.HTML] = {}
         self.confirm_buttons: dict[str, w.Button] = {}
         cells = [w.HTML(f'<div class="jyjg-verify-head">{h}</div>')
                  for h in ("规则", "内容", "自评 / 重算", "佐证材料", "核定得分", "已查看佐证", "理由（与自评不同时必填）")]
-        for item in RUBRIC.items:
+        for item in edition.items:
             cells.append(w.HTML(f'<div class="jyjg-verify-item">{item.id}</div>'))
             cells.append(w.HTML(f'<div class="jyjg-verify-item">{text(item.name)}（上限 {listing.score(item.cap)} 分）</div>'))
             cells.append(w.HTML('<div class="jyjg-verify-item">&nbsp;</div>'))
@@ -119,9 +127,10 @@ class VerificationScreen(Screen):
                     control.observe(guarded(lambda _change: self._on_edit(), self.message), names="value")
                 self.controls[rule.id] = (pick, seen, reason)
                 cells += [pick, seen, reason]
-        self.grid = w.GridBox(cells, layout=w.Layout(
-            grid_template_columns="60px minmax(180px, 2fr) 90px minmax(160px, 1.6fr) 100px 80px minmax(160px, 1.6fr)",
-            grid_gap="2px 4px", align_items="center"))
+        return cells
+
+    def _layout(self) -> w.Widget:
+        guarded = self.shell.guarded
         self.tally = w.HTML()
         self.tally.add_class("jyjg-verify-tally")
         self.save_button = w.Button(description="保存核定得分", button_style="primary", icon="save")
@@ -195,9 +204,11 @@ class VerificationScreen(Screen):
     def _load(self, card: VerifiedCard, keep: dict[str, Entry]) -> None:
         """Fill the grid from `card` (the new base), leaving the rules in `keep` as the reviewer typed them."""
         self.base = card
+        if card.edition is not self.edition:  # a version of another edition: its own rules and caps
+            self.grid.children = self._grid_cells(card.edition)
         self.reapply_button.layout.display = "none"
         version = self.shell.current
-        for rule in RUBRIC.rules:
+        for rule in card.edition.rules:
             verdict = card.rules[rule.id]
             entry = version.rules.get(rule.id) or {}
             raw = entry.get("claimed")
@@ -241,7 +252,7 @@ class VerificationScreen(Screen):
         """(scores as the grid shows them, unverified at their claim; the claims; how many unverified)."""
         card = self.base
         scores, claims, unset = {}, {}, 0
-        for rule in RUBRIC.rules:
+        for rule in card.edition.rules:
             verdict = card.rules[rule.id]
             claims[rule.id] = verdict.claimed
             if rule.computed:
@@ -261,10 +272,11 @@ class VerificationScreen(Screen):
             return
         scores, claims, unset = self._scores()
         waiting = (f'<div class="jyjg-warn">尚有 {unset} 条规则未核定（按自评计入上面的合计）。</div>' if unset else "")
-        self.tally.value = render.render_tally(scores, claims) + waiting
-        total = tally(scores).total
+        edition = self.base.edition
+        self.tally.value = render.render_tally(scores, claims, edition) + waiting
+        total = tally(scores, edition).total
         self.total_line.value = (f'<div class="jyjg-total">&nbsp;核定总分 <b>{listing.score(total)}</b> 分'
-                                 f'{"" if total >= RUBRIC.qualify_at else f"（低于 {plain_number(RUBRIC.qualify_at)} 分）"}'
+                                 f'{"" if total >= edition.qualify_at else f"（低于 {listing.score(edition.qualify_at)} 分）"}'
                                  f'{f"，未核定 {unset} 条" if unset else ""}</div>')
 
     # --- saving ----------------------------------------------------------------------------------------
@@ -297,7 +309,8 @@ class VerificationScreen(Screen):
         left = f"，尚未核定 {len(card.pending)} 条" if card.pending else "，全部规则已核定"
         self.message.value = message_html(
             "ok", f"已保存 {len(entries)} 条规则的核定：核定总分 {listing.score(card.total)} 分"
-                  + ("，达到 80 分" if card.card.qualifies else "，低于 80 分，不能验收通过") + left + "。")
+                  + (f"，达到 {listing.score(card.edition.qualify_at)} 分" if card.card.qualifies
+                     else f"，低于 {listing.score(card.edition.qualify_at)} 分，不能验收通过") + left + "。")
 
     def _conflict(self, stale: StaleWrite, typed: dict[str, Entry]) -> None:
         """Someone saved first: keep the grid as typed, say which rules really differ, offer to re-apply."""
@@ -335,7 +348,7 @@ class VerificationScreen(Screen):
         except StaleWrite as stale:
             self._conflict(stale, typed)
             return
-        self.just_written = {r.id for i in RUBRIC.items if i.id == item_id for r in i.rules}
+        self.just_written = {r.id for i in card.edition.items if i.id == item_id for r in i.rules}
         self.shell.changed()
         self.message.value = message_html(
             "ok", f"项目 {item_id} 已确认：佐证已查看，未核定的规则按自评核定。尚未核定 {len(card.pending)} 条。")
