@@ -20,7 +20,7 @@ from .office import to_pdf
 from .rubric import INDICATORS, Config
 from .scoring import decline, describe_decline, meets_target, plain_number, tally
 from .store import FINAL_STATES, STAGE_REVIEW, STAGE_SITE, Store, StoreError, VerifiedCard, Version
-from .template import BODY_PT, SMALL_PT, _align, _number_text, _stacked, fit_row_height
+from .template import BODY_PT, SMALL_PT, _align, _number_text, _stacked, fit_row_height, lines_height
 
 SHEET = "验收评分表"
 FIGURES_SHEET = "能耗数据核定"
@@ -208,18 +208,19 @@ def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCa
                   (5, _decline_text(decline(declared, indicator), targets.share[key])),
                   (7, _decline_text(now, targets.share[key])),
                   (9, "完成目标" if met else "未完成目标")]
-        _figure_row(book, ws, row, values)
+        _figure_row(book, ws, row, values, lines=2)
         row += 1
     return row
 
 
-def _figure_row(book: Sheets, ws, row: int, values: list[tuple[int, object]]) -> None:
+def _figure_row(book: Sheets, ws, row: int, values: list[tuple[int, object]], lines: int = 1) -> None:
     """One row of the figures table: label, declared, verified, note, each in its merged cells."""
     for col, value in values:
         book.cell(ws, row, col, value, size=SMALL_PT, h="left" if col in (1, 9) else "center")
     for cells in (f"A{row}:D{row}", f"E{row}:F{row}", f"G{row}:H{row}", f"I{row}:{LAST_COL}{row}"):
         book.merge(ws, cells)
-    ws.row_dimensions[row].height = 20
+    # A decline (下降 1.9999999%) takes two lines of its narrow column: rows of declines are made for two.
+    book.fit_row(ws, row, LAST, minimum=max(20, lines_height(lines, SMALL_PT)))
 
 
 def decision_block(book: Sheets, ws, row: int, version: Version, decisions) -> int:
