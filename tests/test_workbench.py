@@ -104,7 +104,7 @@ def test_table_escapes_unit_typed_text_and_marks_it_as_text_for_excel():
 
 def test_empty_result_says_so():
     html = listing.render_table([], ListQuery(search="无此单位"), 0, 5)
-    assert "没有符合条件的申报" in html and "共 5 份申报，符合条件 0 份" in html
+    assert "没有符合条件的申报" in html and "共 5 份申报，符合条件 0 条" in html
 
 
 # --- a real store: rows, detail, progress, handlers --------------------------------------------
@@ -510,3 +510,96 @@ def test_a_wrong_pass_is_revoked_with_a_reason_and_stays_in_the_history(bench, s
     assert not decide.site_save.disabled  # decide again
     assert "初审通过" in decide.revoke_what.value  # the next one back can be revoked too
     assert "待验收" in bench.screen("overview").board.value
+
+
+# --- 申报列表: 未申报, bulk 初审 ---------------------------------------------------------------------
+
+def test_units_that_have_not_submitted_are_listed_under_their_filter(bench, store):
+    """On main the 未申报 filter returned nothing while the overview counted the units."""
+    store.import_units([("赫山区财政局", 2020, ""), ("赫山区教育局", 2020, "")], "赫山区")
+    bench.reload()
+    screen = bench.screen("list")
+    screen.state_pick.value = "未申报"
+    counted = sum(s.state == "未申报" for s in store.unit_states(2020))
+    rows = listing.filter_rows(screen.rows, screen.query)
+    assert counted > 2 and len(rows) == counted and "赫山区教育局" in screen.table.value
+    assert f"{counted} 家未申报单位" in screen.table.value
+    assert 'open:None' not in screen.table.value and "jyjg-unsubmitted" in screen.table.value
+    screen.state_pick.value = "全部"
+    assert "共 3 份申报" in screen.table.value
+
+
+def test_a_bulk_review_records_one_opinion_on_each_selected_and_reports_each_refusal(bench, store, tmp_path):
+    record_synthetic(store, tmp_path / "in", "市委组织部", scores={r: 0 for r in ("2.2.3", "2.1.1", "2.2.1", "5.1.1",
+                                                                           "5.1.2", "3.2.1")})  # below 80
+    bench.reload()
+    screen = bench.screen("list")
+    screen.state_pick.value = "待初审"  # synthetic submissions all carry evidence errors: no 无错误 filter here
+    screen.pick_matching.click()
+    assert len(screen.picked) == 4 and "已选 <b>4</b>" in screen.picked_line.value and "☑" in screen.table.value
+    office = next(r for r in screen.rows if r.unit == "市委办公室")
+    store.decide(office.version_id, STAGE_REVIEW, RETURN, "另一位评审已退回", "别人", office.revision)  # meanwhile
+    screen.bulk_outcome.value = APPROVE
+    screen.bulk_opinion.value = "材料齐全，同意"
+    screen.bulk_save.click()
+    message = screen.bulk_message.value
+    assert "已对 2 份申报作出初审通过结论" in message and "2 份未保存" in message
+    assert "别人" in message and "低于 80 分" in message
+    by_unit = {v.unit_name: v for v in store.versions(current_only=True)}
+    assert by_unit["市财政局"].status == by_unit["市教育局"].status == AWAITING_SITE
+    assert by_unit["市委办公室"].status == "退回补正" and by_unit["市委组织部"].status == "待初审"
+    assert [(d.opinion, d.reviewer) for d in store.decisions(by_unit["市教育局"].id)] == [("材料齐全，同意", "我")]
+    assert screen.picked == {by_unit["市委组织部"].id}  # what can still be decided stays selected
+
+
+# --- 上传: errors as errors, no server paths, 撤回 --------------------------------------------------
+
+def _upload(bench, name, content):
+    screen = bench.screen("upload")
+    screen._on_upload({"new": [{"name": name, "content": content}]})
+    return screen.message.value
+
+
+@pytest.mark.parametrize("name, content", [
+    ("随机字节.zip", bytes(range(256)) * 40),
+    ("不是压缩包.zip", "这是一段文字".encode()),
+    ("空的.xlsx", b""),
+])
+def test_an_unusable_upload_is_an_error_with_its_first_finding_and_no_server_path(bench, store, name, content):
+    """On main these got a green 已接收 … 错误 1 条 and stayed in the list for ever."""
+    message = _upload(bench, name, content)
+    assert "jyjg-msg-error" in message and "已接收" not in message and "jyjg-msg-ok" not in message
+    assert "无法作为申报接收" in message and name in message
+    assert "/tmp" not in message and "jyjg-upload" not in message and tempfile_root() not in message
+    version = next(v for v in store.versions() if v.original_name == name)
+    first = next(f["message"] for f in version.findings if f["severity"] == "error")
+    assert listing.text(first) in message and "/tmp" not in first
+    assert f"withdraw:{version.id}" in message
+
+
+def tempfile_root():
+    import tempfile
+    return tempfile.gettempdir()
+
+
+def test_a_wrong_upload_is_withdrawn_with_a_reason_and_leaves_the_lists(bench, store):
+    _upload(bench, "随机字节.zip", bytes(range(256)) * 40)
+    version = next(v for v in store.versions() if v.original_name == "随机字节.zip")
+    counts = render.state_counts(bench.unit_states(), bench.versions, 2020)
+    assert counts.get(listing.UNKNOWN_UNIT) == 1
+    bench.action.value = f"withdraw:{version.id}:1"  # the link in the upload's result
+    decide = bench.screens["decisions"]
+    assert bench.tabs.selected_index == list(bench.screens).index("decisions")
+    assert decide.withdraw_box.layout.display is None
+    decide.withdraw_button.click()
+    assert "请填写撤回理由" in decide.message.value
+    decide.withdraw_reason.value = "误传：不是申报包"
+    decide.withdraw_button.click()
+    assert "已撤回" in decide.message.value
+    gone = store.version(version.id)
+    assert gone.withdrawn and gone.withdrawn_by == "我" and gone.withdraw_reason == "误传：不是申报包"
+    assert all(r.version_id != version.id for r in bench.screen("list").rows)
+    assert listing.UNKNOWN_UNIT not in render.state_counts(bench.unit_states(), bench.versions, 2020)
+    assert "已撤回" in bench.screen("detail").current_box.value and decide.withdraw_box.layout.display == "none"
+    again = _upload(bench, "随机字节.zip", bytes(range(256)) * 40)  # the same file once more
+    assert "此前已收到并已撤回" in again and "误传：不是申报包" in again

@@ -24,9 +24,9 @@ import ipywidgets as w
 from IPython.display import display
 
 from shared.rubric import CONFIG
-from shared.scope import Action, Role
+from shared.scope import Action, Role, UnitTarget, permits
 from shared.scoped_store import ScopedStore
-from shared.store import StoreError, Version
+from shared.store import StoreError, UnitState, Version
 from shared.submission import PackageError
 
 from .common import INTERNAL_ERROR, message_html
@@ -73,6 +73,7 @@ class Workbench:
         self.versions: list[Version] = []
         self.current: Version | None = None
         self.year = year
+        self._states: tuple[int | None, list[UnitState]] | None = None
         self._actions: dict[str, Callable[[str], None]] = {}
         self.screens = {cls.key: cls(self) for cls in SCREENS}
         self._build()
@@ -99,6 +100,23 @@ class Workbench:
         if self.current is None:
             return wanted is Action.UPLOAD and self.account.role is not Role.READER
         return self.store.can(wanted, self.store.version_target(self.current))
+
+    def may_each(self, action: str, versions: list[Version]) -> set[int]:
+        """The ids of the versions on which the acting account may do `action` — for lists of many
+        (the bulk 初审), with the account read once and the units already in hand."""
+        wanted = self.MAY.get(action)
+        if wanted is None or wanted in (Action.EXPORT, Action.SAMPLE, Action.ACCOUNTS):
+            return set()
+        account = self.store.account
+        units = {u.id: u for u in self.units}
+        allowed = set()
+        for version in versions:
+            unit = units.get(version.unit_id)
+            target = (ScopedStore.unit_target(unit) if unit is not None
+                      else UnitTarget(None, version.org_category, None))
+            if permits(account, wanted, target):
+                allowed.add(version.id)
+        return allowed
 
     def __getattr__(self, name: str) -> Screen:
         # self.overview, self.decisions, …: the screens by key (only called for names not found otherwise)
@@ -220,7 +238,16 @@ class Workbench:
         if keep_open and self.current is not None:
             self.reopen()
 
+    def unit_states(self) -> list[UnitState]:
+        """The year's units and their states (store.unit_states), read once per refresh for every screen."""
+        if self.year is None:
+            return []
+        if self._states is None or self._states[0] != self.year:
+            self._states = (self.year, self.store.unit_states(self.year))
+        return self._states[1]
+
     def _refresh_screens(self) -> None:
+        self._states = None
         for screen in self.screens.values():
             if screen.built:
                 screen.refresh()

@@ -39,8 +39,9 @@ def current_html(version: Version | None) -> str:
         return NOTHING_OPEN
     name = version.unit_name or version.org_name or listing.UNKNOWN_UNIT
     number = f" 第 {version.number} 版" if version.number else ""
+    withdrawn = ' · <span class="jyjg-err">已撤回</span>' if version.withdrawn else ""
     return (f'<div class="jyjg-current">当前申报：<b>{text(name)}</b> {text(version.assess_year or "")} 年度'
-            f"{text(number)} · {listing.state_badge(version.status)}</div>")
+            f"{text(number)} · {listing.state_badge(version.status)}{withdrawn}</div>")
 
 
 def stored_submission(store: Store, version: Version) -> Submission:

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from shared.numbers import shown
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY
-from shared.store import STATES, StoredUnit, Version
+from shared.store import AWAITING_REVIEW, NOT_SUBMITTED, STATES, StoredUnit, UnitState, Version
 
 PAGE_SIZE = 50
 ALL = "全部"
@@ -44,7 +44,7 @@ STATE_CLASS = {"未申报": "none", "待初审": "wait", "退回补正": "back",
 
 @dataclass(frozen=True)
 class Row:
-    version_id: int
+    version_id: int | None  # None: a unit of the year that has not submitted (未申报)
     unit: str
     category: str  # the full category name, or "" when unknown
     group: str  # 附件4's 大院 heading, or the 区县 for a district unit
@@ -58,6 +58,7 @@ class Row:
     warnings: int
     state: str
     search_text: str  # folded name and file name, for search
+    revision: int | None = None  # the version's revision as listed: a bulk decision is based on it
 
 
 @dataclass(frozen=True)
@@ -93,17 +94,27 @@ def make_row(version: Version, unit: StoredUnit | None) -> Row:
         number=version.number, file=version.original_name, claimed=version.claimed_total,
         rescored=version.rescored_total, evidenced=version.evidenced_total, errors=version.error_count,
         warnings=version.warning_count, state=version.status,
-        search_text=fold(f"{name} {version.org_name or ''} {version.original_name}"),
+        search_text=fold(f"{name} {version.org_name or ''} {version.original_name}"), revision=version.revision,
     )
 
 
-def make_rows(versions: Iterable[Version], units: Iterable[StoredUnit], year: int | None) -> list[Row]:
-    """Rows of a 创建年度: its current versions, plus current ones whose year could not be read.
+def unsubmitted_row(state: UnitState) -> Row:
+    unit = state.unit
+    return Row(version_id=None, unit=unit.name, category=unit.category, group=unit.district or unit.group or "",
+               year=state.year, number=None, file="", claimed=None, rescored=None, evidenced=None, errors=0,
+               warnings=0, state=NOT_SUBMITTED, search_text=fold(unit.name))
+
+
+def make_rows(versions: Iterable[Version], units: Iterable[StoredUnit], year: int | None,
+              states: Iterable[UnitState] = ()) -> list[Row]:
+    """Rows of a 创建年度: its current versions, plus current ones whose year could not be read, plus
+    the year's units that have not submitted (from `states`, the store's unit_states of the year).
 
     year None lists every current version."""
     by_id = {u.id: u for u in units}
-    return [make_row(v, by_id.get(v.unit_id)) for v in versions
+    rows = [make_row(v, by_id.get(v.unit_id)) for v in versions
             if v.current and (year is None or v.assess_year in (year, None))]
+    return rows + [unsubmitted_row(s) for s in states if s.state == NOT_SUBMITTED and s.version_id is None]
 
 
 def filter_rows(rows: Sequence[Row], query: ListQuery) -> list[Row]:
@@ -189,9 +200,23 @@ def state_badge(state: str) -> str:
     return f'<span class="jyjg-state jyjg-state-{STATE_CLASS.get(state, "none")}">{text(state)}</span>'
 
 
-def render_table(rows: Sequence[Row], query: ListQuery, matched: int, total: int) -> str:
-    """The page of rows as an HTML table, with clickable headers and unit names."""
+def pickable(row: Row) -> bool:
+    """Rows that can take part in a bulk 初审: submissions waiting for it."""
+    return row.version_id is not None and row.state == AWAITING_REVIEW
+
+
+def render_table(rows: Sequence[Row], query: ListQuery, matched: int, total: int,
+                 picked: frozenset[int] | set[int] | None = None, all_rows: Sequence[Row] | None = None,
+                 can_pick: frozenset[int] | set[int] | None = None) -> str:
+    """The page of rows as an HTML table, with clickable headers and unit names.
+
+    With `can_pick` (the ids the reader may select for a bulk 初审) a first column of boxes is drawn,
+    ticked for those in `picked`; `all_rows` (every row of the year) lets the caption count the units
+    that have not submitted."""
+    picked = picked or set()
     heads = []
+    if can_pick is not None:
+        heads.append(f'<th class="jyjg-pick-head">{action_link("pickpage:1", "本页全选", "jyjg-pick-page")}</th>')
     for key, label in COLUMNS:
         arrow = (" ▼" if query.descending else " ▲") if key == query.sort else ""
         css = "num" if key in NUMERIC else ""
@@ -199,21 +224,36 @@ def render_table(rows: Sequence[Row], query: ListQuery, matched: int, total: int
     body = []
     for r in rows:
         version = f'<span class="jyjg-muted">第 {r.number} 版</span>' if r.number and r.number > 1 else ""
-        name = action_link(f"open:{r.version_id}", text(r.unit), "jyjg-open-link")
+        if r.version_id is None:
+            name = f'<span class="jyjg-unsubmitted">{text(r.unit)}</span>'
+        else:
+            name = action_link(f"open:{r.version_id}", text(r.unit), "jyjg-open-link")
+        pick = ""
+        if can_pick is not None:
+            box = ""
+            if r.version_id in can_pick:
+                mark = "☑" if r.version_id in picked else "☐"
+                box = action_link(f"pick:{r.version_id}", mark, "jyjg-pick jyjg-picked" if r.version_id in picked
+                                  else "jyjg-pick")
+            pick = f'<td class="jyjg-pick-cell">{box}</td>'
+        file = f'<div class="jyjg-file">{text(r.file)}</div>' if r.file else ""
         errors = f'<td class="num jyjg-err">{r.errors}</td>' if r.errors else '<td class="num">0</td>'
         warnings = f'<td class="num jyjg-warn">{r.warnings}</td>' if r.warnings else '<td class="num">0</td>'
         body.append(
-            f'<tr data-version="{r.version_id}">'
-            f'<td{TEXT_CELL}>{name} {version}<div class="jyjg-file">{text(r.file)}</div></td>'
+            f'<tr data-version="{r.version_id or ""}">{pick}'
+            f'<td{TEXT_CELL}>{name} {version}{file}</td>'
             f"<td>{text(CATEGORY_SHORT.get(r.category, r.category or '—'))}</td>"
             f"{typed_cell(r.group or '—')}"
             f'<td class="num">{score(r.claimed)}</td><td class="num">{score(r.rescored)}</td>'
             f'<td class="num">{score(r.evidenced)}</td>{errors}{warnings}'
             f"<td>{state_badge(r.state)}</td></tr>")
     if not body:
-        body.append(f'<tr><td colspan="{len(COLUMNS)}" class="jyjg-empty">没有符合条件的申报。</td></tr>')
+        columns = len(COLUMNS) + (can_pick is not None)
+        body.append(f'<tr><td colspan="{columns}" class="jyjg-empty">没有符合条件的申报。</td></tr>')
     pages = page_count(matched, query.page_size)
     page = page_start(query, matched) // query.page_size + 1
-    caption = f"共 {total} 份申报，符合条件 {matched} 份；第 {page} / {pages} 页"
+    unsubmitted = sum(1 for r in all_rows if r.version_id is None) if all_rows is not None else 0
+    caption = (f"共 {total - unsubmitted} 份申报" + (f"、{unsubmitted} 家未申报单位" if unsubmitted else "")
+               + f"，符合条件 {matched} 条；第 {page} / {pages} 页")
     return (f'<table class="jyjg-table jyjg-list"><caption>{text(caption)}</caption>'
             f'<thead><tr>{"".join(heads)}</tr></thead><tbody>{"".join(body)}</tbody></table>')

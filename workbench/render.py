@@ -166,7 +166,10 @@ def render_header(version: Version, unit: StoredUnit | None) -> str:
     cells = "".join(f'<div class="jyjg-fact"><span class="jyjg-muted">{k}</span><b{TEXT_CELL}>{v}</b></div>'
                     for k, v in facts)
     stale = ""
-    if not version.current:
+    if version.withdrawn:
+        stale = (f'<p class="jyjg-warn-box">这份申报已被{text(version.withdrawn_by)}撤回（{text(version.withdraw_reason)}），'
+                 "不计入列表和统计，只能查看。</p>")
+    elif not version.current:
         stale = '<p class="jyjg-warn-box">这是已被新版本替代的旧版本，只能查看。</p>'
     return f'<div class="jyjg-facts">{cells}</div>{stale}'
 

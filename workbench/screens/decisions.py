@@ -1,5 +1,6 @@
 """决定: 初审 (通过 / 退回补正) and 实地验收 (通过 / 不通过) of the open submission, 撤销决定 (with a
-reason; the decision stays in the history marked revoked), and the submission's history.
+reason; the decision stays in the history marked revoked), 撤回 of a submission recorded by mistake
+(with a reason; kept, out of the lists and counts), and the submission's history.
 
 A form is active only when its decision can be made: 初审 while 待初审, 实地验收 while 待验收, neither
 on a replaced or withdrawn version or once the year's result is decided.
@@ -80,6 +81,17 @@ class DecisionScreen(Screen):
         self.revoke_button.on_click(guarded(lambda _: self.revoke(), self.message))
         self.revoke_box = w.VBox([self.revoke_title, self.revoke_what, self.revoke_reason, self.revoke_button])
         self.revoke_box.add_class("jyjg-revoke-box")
+
+        self.withdraw_what = w.HTML()
+        self.withdraw_reason = w.Textarea(placeholder="撤回理由（必填：如“误传，非申报包”“重复上传”）",
+                                          layout=w.Layout(width="720px", height="60px"))
+        self.withdraw_button = w.Button(description="撤回这份申报", button_style="danger", icon="trash")
+        self.withdraw_reason.add_class("jyjg-withdraw-reason")
+        self.withdraw_button.add_class("jyjg-withdraw")
+        self.withdraw_button.on_click(guarded(lambda _: self.withdraw(), self.message))
+        self.withdraw_box = w.VBox([w.HTML("<h4>撤回申报</h4>"), self.withdraw_what, self.withdraw_reason,
+                                    self.withdraw_button])
+        self.withdraw_box.add_class("jyjg-withdraw-box")
         self.history = w.HTML()
         return w.VBox([
             self.current_box,
@@ -88,7 +100,7 @@ class DecisionScreen(Screen):
             w.HTML("<h4>实地验收（评价小组）</h4>"
                    '<div class="jyjg-muted">实地验收须先在“核定”中逐条核定全部规则；验收通过还须核定总分达到合格分。</div>'),
             self.site_state, self.site_outcome, self.site_opinion, self.site_save,
-            self.message, self.reload_button, self.revoke_box, self.history])
+            self.message, self.reload_button, self.revoke_box, self.withdraw_box, self.history])
 
     def show(self, version: Version, fresh: bool) -> None:
         if fresh:
@@ -97,6 +109,7 @@ class DecisionScreen(Screen):
             self.review_outcome.value = None
             self.site_outcome.value = None
             self.revoke_reason.value = ""
+            self.withdraw_reason.value = ""
             self.message.value = ""
         self.current_box.value = current_html(version)
         history = self.store.history(version.id)
@@ -111,7 +124,13 @@ class DecisionScreen(Screen):
         self.review_state.value = message_html("info", review)
         self.site_state.value = message_html(
             "info", site or (f"尚有 {pending} 条规则未核定，请先在“核定”中核定。" if pending else ""))
-        self._show_revocable(version, [d for d in history.decisions if not d.revoked])
+        standing = [d for d in history.decisions if not d.revoked]
+        self._show_revocable(version, standing)
+        withdrawable = version.current and not standing and self.shell.may("withdraw")
+        self.withdraw_box.layout.display = None if withdrawable else "none"
+        self.withdraw_what.value = (
+            '<div class="jyjg-muted">误传的文件（不是申报包、传错单位、重复上传）可以撤回：撤回后不再列入申报列表和统计，'
+            "原件和记录保留；如单位此前另有版本，那一版恢复为当前版本。</div>")
 
     def _show_revocable(self, version: Version, standing: list[Decision]) -> None:
         last = standing[-1] if standing else None
@@ -155,6 +174,24 @@ class DecisionScreen(Screen):
         self.message.value = message_html(
             "ok", f"已保存：{decision.stage}{decision.outcome}（评审人 {decision.reviewer}）。"
                   f"当前状态：{self.shell.current.status}。")
+
+    def withdraw(self) -> None:
+        current = self.shell.current
+        if current is None:
+            self.message.value = message_html("error", "请先在“申报列表”中打开一份申报。")
+            return
+        if not self.withdraw_reason.value.strip():
+            self.message.value = message_html("error", "请填写撤回理由。")
+            return
+        try:
+            gone = self.store.withdraw(current.id, self.withdraw_reason.value, expected_revision=current.revision)
+        except StaleWrite as stale:
+            self.message.value = message_html("error", str(stale) + "\n您填写的撤回理由仍保留在下面。")
+            return
+        self.withdraw_reason.value = ""
+        self.shell.changed()
+        self.message.value = message_html("ok", f"已撤回{gone.label}（{gone.original_name}），"
+                                                "不再列入申报列表和统计；原件和记录保留。")
 
     def revoke(self) -> None:
         current, decision = self.shell.current, getattr(self, "revocable", None)

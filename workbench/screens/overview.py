@@ -21,7 +21,7 @@ class OverviewScreen(Screen):
         if year is None:
             self.board.value = '<p class="jyjg-muted">还没有任何申报。请在“上传”中上传申报包。</p>'
             return
-        states = self.store.unit_states(year)
+        states = self.shell.unit_states()
         counts = render.state_counts(states, self.shell.versions, year)
         bars = render.compute_progress(self.shell.units, self.shell.versions, year)
         self.board.value = (f"<h4>{year} 年度各状态单位数</h4>" + render.render_counts(counts)
