@@ -24,7 +24,7 @@ import ipywidgets as w
 from IPython.display import display
 
 from shared.rubric import CONFIG
-from shared.scope import Action, Role, UnitTarget, permits
+from shared.scope import Action, Role, UnitTarget, permits, refusal
 from shared.scoped_store import ScopedStore
 from shared.store import StoreError, UnitState, Version
 from shared.submission import PackageError
@@ -100,6 +100,14 @@ class Workbench:
         if self.current is None:
             return wanted is Action.UPLOAD and self.account.role is not Role.READER
         return self.store.can(wanted, self.store.version_target(self.current))
+
+    def refusal(self, action: str) -> str:
+        """Why the acting account may not do `action` on the open submission, in Chinese ('' when it may)."""
+        if self.may(action):
+            return ""
+        wanted = self.MAY.get(action)
+        target = self.store.version_target(self.current) if self.current is not None else None
+        return refusal(self.store.account, wanted, target) if wanted is not None else "不能进行此操作。"
 
     def may_each(self, action: str, versions: list[Version]) -> set[int]:
         """The ids of the versions on which the acting account may do `action` — for lists of many

@@ -218,9 +218,10 @@ def test_the_unit_account_sees_its_own_findings_but_cannot_decide(hub, pages):
     page = pages["swbgs"]
     open_unit(page, "市委办公室")
     tab(page, "决定")
-    page.locator(".jyjg-review-outcome").get_by_role("button", name="通过", exact=True).click()
-    page.locator(".jyjg-review-save").click()
-    expect(page.locator(".jyjg-decide-message")).to_contain_text("创建单位只能上传申报和查看结果", timeout=STEP_MS)
+    # the forms are inactive and say why; a forged click is refused by the store (the widget-state tests below)
+    expect(page.locator(".jyjg-review-state")).to_contain_text("创建单位只能上传申报和查看结果", timeout=STEP_MS)
+    expect(page.locator(".jyjg-review-save")).to_be_disabled()
+    expect(page.locator(".jyjg-site-save")).to_be_disabled()
 
 
 def _version_id(hub: Hub, unit: str) -> int:

@@ -115,12 +115,12 @@ class DecisionScreen(Screen):
         history = self.store.history(version.id)
         self.history.value = render.render_history(history)
         pending = len(self.store.verified_card(version.id).pending) if version.status == AWAITING_SITE else 0
-        review, site = review_note(version), site_note(version)
-        may = self.shell.may("decide")
+        review = review_note(version) or self.shell.refusal("review")
+        site = site_note(version) or self.shell.refusal("site")
         for widget in (self.review_outcome, self.review_opinion, self.review_save):
-            widget.disabled = bool(review) or not may
+            widget.disabled = bool(review)
         for widget in (self.site_outcome, self.site_opinion, self.site_save):
-            widget.disabled = bool(site) or not may
+            widget.disabled = bool(site)
         self.review_state.value = message_html("info", review)
         self.site_state.value = message_html(
             "info", site or (f"尚有 {pending} 条规则未核定，请先在“核定”中核定。" if pending else ""))
