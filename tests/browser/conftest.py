@@ -100,13 +100,23 @@ def dashboard(tmp_path_factory) -> Dashboard:
 
 
 @pytest.fixture(scope="session")
-def browser(dashboard):
+def chromium_browser():
+    """One Playwright and one Chromium for the whole session: Playwright's sync API cannot be started
+    twice in one process (every module's pages come from this browser)."""
+    pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("没有 /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def browser(dashboard, chromium_browser):
+    return chromium_browser
 
 
 def _block_cdn(context) -> None:

@@ -31,7 +31,7 @@ from shared.accounts import Accounts  # noqa: E402
 from shared.store import Store  # noqa: E402
 from workbench.hub import find_proxy  # noqa: E402
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from .conftest import CHROMIUM  # noqa: E402
 from .helpers import LOAD_MS, STEP_MS, open_unit, shot, tab  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -144,13 +144,8 @@ def hub(pg_server, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium(hub):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(hub, chromium_browser):
+    return chromium_browser  # the session's one browser (conftest.py): Playwright starts once per process
 
 
 def _context(chromium):
