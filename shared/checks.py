@@ -4,10 +4,12 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Iterable, Iterator, Protocol
 
+from .energy import (ENERGY, NEGATIVE as CARRIER_NEGATIVE, EnergyConfig, YearUse, adopted_energy, energy_name,
+                     total_name, typed_name, year_use)
 from .findings import Finding, count_by_severity, finding
 from .names import (ACHIEVEMENTS_RANGE, ALL_NAMES, BASE_FIGURES, DERIVED, EDITION, FIGURES, LABELS, ORG_PROFILE_MAX,
                     REQUIRED_FIELDS, TOTAL)
@@ -33,6 +35,7 @@ class SubmissionResult:
     items: dict[str, Decimal] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)  # every named value read, for the store
+    figures: dict[str, Any] = field(default_factory=dict)  # the 备案表 figures as scored (energy_tce adopted)
     cells: dict[str, str] = field(default_factory=dict)  # name -> 'Sheet!A1'
     evidence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # rule id -> [{path, status, reason}]
     workbook_name: str | None = None  # the workbook's path inside the package
@@ -92,12 +95,22 @@ class Context:
     year: int | None  # the assessed year the targets come from
     rescore: Rescore
     evidence: EvidenceLookup | None
-    figures: Figures  # the 备案表 figures, worked out once
+    figures: Figures  # the 备案表 figures, worked out once (energy_tce as adopted, see energy.py)
     rubric: Rubric  # the edition the year calls for: the workbook is scored under it
     city: City
+    uses: dict[bool, YearUse]  # each year's 能耗折算 (key: base year?)
+    energy: EnergyConfig
 
     def cell(self, name: str) -> str | None:
         return self.values.address(name)
+
+    def figure_cell(self, name: str) -> str | None:
+        """Where a figure comes from: for energy_tce, the cell the adopted total was taken from."""
+        if name.removeprefix("base_") != "energy_tce":
+            return self.cell(name)
+        base = name.startswith("base_")
+        _, source = adopted_energy(self.values.value, base, self.uses[base])
+        return self.cell(source) or self.cell(name)
 
 
 def _fmt(value: Any) -> str:
@@ -200,9 +213,14 @@ def _rules_using(rubric: Rubric, figure_name: str) -> list[Rule]:
 
 def check_energy_figures(ctx: Context) -> Iterator[Finding]:
     for name in (*FIGURES, *BASE_FIGURES):
-        raw = ctx.values.value(name)
         if ctx.figures.figure(name) is not None:
             continue
+        rules = "、".join(r.id for r in _rules_using(ctx.rubric, name))
+        base = name.startswith("base_")
+        if name == energy_name(base) and ctx.uses[base].filled:
+            yield from _carrier_problems(ctx, base, rules)
+            continue
+        raw = ctx.figures.raw(name)
         if is_blank(raw):
             problem = "未填写"
         elif as_number(raw) is None:
@@ -211,12 +229,54 @@ def check_energy_figures(ctx: Context) -> Iterator[Finding]:
             problem = "填写为 0"
         else:
             problem = f"填写为负数 {_fmt(raw)}"
-        rules = "、".join(r.id for r in _rules_using(ctx.rubric, name))
-        yield finding("energy_data_invalid", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
+        yield finding("energy_data_invalid", cell=ctx.figure_cell(name), where=ctx.where, label=LABELS[name],
                       problem=problem, rules=rules)
+    yield from _check_conversion(ctx)
     yield from _check_derived(ctx)
     yield from _check_magnitudes(ctx)
     yield from _check_jumps(ctx)
+
+
+def _carrier_problems(ctx: Context, base: bool, rules: str) -> Iterator[Finding]:
+    """A year whose carriers are filled but cannot be converted: each unusable carrier, or a zero total."""
+    use = ctx.uses[base]
+    for problem in use.problems:
+        name = problem.carrier.name(base)
+        what = (f"填写为负数 {_fmt(problem.raw)}" if problem.problem == CARRIER_NEGATIVE
+                else f"“{_fmt(problem.raw)}”不是数值")
+        yield finding("energy_data_invalid/carrier", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
+                      problem=what, rules=rules)
+    if not use.problems:
+        name = total_name(base)
+        yield finding("energy_data_invalid/carrier", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
+                      problem="各能源品种用量合计为 0", rules=rules)
+
+
+def _check_conversion(ctx: Context) -> Iterator[Finding]:
+    """A year filled by carrier: the saved totals must be the exact conversion, and a total also typed in the
+    备案表 (which the conversion overrides) should say the same."""
+    for base in (False, True):
+        expected = ctx.uses[base].total_tce
+        if expected is None:
+            continue
+        for name in (energy_name(base), total_name(base)):
+            saved = as_number(ctx.values.value(name))
+            # Saved values are the engine's binary floating point: one part in a billion is far above its noise.
+            if saved is not None and abs(saved - expected) > expected * Decimal("1e-9"):
+                cell = ctx.cell(name)
+                yield finding("energy_data_invalid/conversion", cell=cell, where=ctx.where, label=LABELS[name],
+                              sheet=cell.split("!", 1)[0] if cell else "", saved=_fmt(saved), expected=_fmt(expected))
+        name = typed_name(base)
+        typed = as_number(ctx.values.value(name))
+        if typed is not None and not _rounds_to(expected, typed):
+            yield finding("energy_data_invalid/typed_total", cell=ctx.cell(name), where=ctx.where,
+                          label=LABELS[name], typed=_fmt(typed), expected=_fmt(expected))
+
+
+def _rounds_to(exact: Decimal, typed: Decimal) -> bool:
+    """A typed total agrees with the exact one when it is that total rounded to the places typed."""
+    places = min(typed.as_tuple().exponent, 0)
+    return exact.quantize(Decimal(1).scaleb(places), rounding=ROUND_HALF_UP) == typed
 
 
 def _check_derived(ctx: Context) -> Iterator[Finding]:
@@ -232,31 +292,32 @@ def _check_derived(ctx: Context) -> Iterator[Finding]:
                           saved=_fmt(saved), expected=_fmt(expected))
 
 
-# Rough national averages of Chinese public institutions (国管局 公共机构能源资源消费统计, around 2020):
-# a figure 20 times off is almost always a unit slip (tce as kgce, m² as 万m²), not a real agency.
-TYPICAL = {
-    "energy_per_capita": (330.0, "约 330 kgce/人", "如把 kgce 填成了 tce，或人数少填了位数"),
-    "water_per_capita": (23.0, "约 23 吨/人", "如把吨填成了万吨或升"),
-    "energy_per_area": (19.0, "约 19 kgce/m²", "如把 m² 填成了万 m²，或把 kgce 填成了 tce"),
+# What slip a figure far off its typical level usually is (the levels themselves are energy.toml's).
+MAGNITUDE_HINTS = {
+    "energy_per_capita": "如把 kgce 填成了 tce，或人数少填了位数",
+    "water_per_capita": "如把吨填成了万吨或升",
+    "energy_per_area": "如把 m² 填成了万 m²，或把 kgce 填成了 tce",
 }
-MAGNITUDE_FACTOR = 20
 
 
 def _check_magnitudes(ctx: Context) -> Iterator[Finding]:
-    for key, (typical, typical_text, hint) in TYPICAL.items():
+    plausibility = ctx.energy.plausibility_for(ctx.year)
+    factor = Fraction(plausibility.magnitude_factor)
+    for key, typical in plausibility.typical.items():
         indicator = INDICATORS[key]
         for base in (False, True):
             value = ctx.figures.indicator(indicator, base=base)
             if value is None:
                 continue
-            ratio = value / Fraction(typical)  # exact: an absurd figure (a headcount of 1e-320) overflows a float
-            if ratio > MAGNITUDE_FACTOR or ratio * MAGNITUDE_FACTOR < 1:
+            ratio = value / Fraction(typical.value)  # exact: an absurd figure (a headcount of 1e-320) overflows a float
+            if ratio > factor or ratio * factor < 1:
                 name = ("base_" if base else "") + indicator.numerator
                 label = ("上年度" if base else "") + indicator.label
                 times = f"{_whole(ratio)} 倍" if ratio > 1 else f"1/{_whole(1 / ratio)}"
-                yield finding("energy_data_invalid/magnitude", cell=ctx.cell(name), where=ctx.where, label=label,
-                              value=shown(value, significant=4), unit=indicator.unit, typical=typical_text, ratio=times,
-                              hint=hint)
+                typical_text = f"{typical.source} {shown(typical.value)} {indicator.unit}"
+                yield finding("energy_data_invalid/magnitude", cell=ctx.figure_cell(name), where=ctx.where,
+                              label=label, value=shown(value, significant=4), unit=indicator.unit,
+                              typical=typical_text, ratio=times, hint=MAGNITUDE_HINTS[key])
 
 
 JUMP_FACTOR = 2  # a figure that doubles or halves in a year is worth a second look
@@ -270,8 +331,8 @@ def _check_jumps(ctx: Context) -> Iterator[Finding]:
         if now > before * JUMP_FACTOR or now * JUMP_FACTOR < before:  # exactly: no float overflows
             rise = (now - before) / before * 100
             change = ("+" if rise > 0 else "-") + _whole(abs(rise)) + "%"
-            yield finding("energy_data_invalid/jump", cell=ctx.cell(name), where=ctx.where, label=LABELS[name],
-                          now=_fmt(ctx.values.value(name)), before=_fmt(ctx.values.value("base_" + name)),
+            yield finding("energy_data_invalid/jump", cell=ctx.figure_cell(name), where=ctx.where, label=LABELS[name],
+                          now=_fmt(ctx.figures.raw(name)), before=_fmt(ctx.figures.raw("base_" + name)),
                           change=change)
 
 
@@ -381,16 +442,19 @@ def _year_text(year: int | None) -> str:
 
 def check_values(values: Values, where: str, year: int | None = None,
                  evidence: EvidenceLookup | None = None, source: str | None = None,
-                 city: City = CITY) -> SubmissionResult:
+                 city: City = CITY, energy: EnergyConfig = ENERGY) -> SubmissionResult:
     """Every per-workbook check on one workbook's named values, scored under the rubric edition its year
     calls for. `year` is used when the workbook has none."""
     own_year = parse_year(values.value("assess_year"))
     target_year = own_year if own_year is not None else year
     rubric = city.edition_for(target_year)
     claims = {r.id: values.value(r.score_name) for r in rubric.rules}
-    figures = Figures(_FigureView(values))
+    conversion = energy.conversion_for(target_year)  # both years converted alike: see energy.toml
+    uses = {base: year_use(values.value, base, conversion) for base in (False, True)}
+    view = _FigureView(values, uses)
+    figures = Figures(view)
     judged = rescore(claims, figures, target_year, rubric, city.config)
-    ctx = Context(values, where, target_year, judged, evidence, figures, rubric, city)
+    ctx = Context(values, where, target_year, judged, evidence, figures, rubric, city, uses, energy)
     findings = list(check_edition(values, where, target_year, rubric, city))
     findings += [f for check in CHECKS for f in check(ctx)]
     backed: dict[str, bool] = {}
@@ -414,19 +478,28 @@ def check_values(values: Values, where: str, year: int | None = None,
         items=dict(card.items),
         findings=findings,
         values={n: values.value(n) for n in ALL_NAMES},
+        figures={n: view.get(n) for n in ALL_FIGURES},
         cells={n: a for n in ALL_NAMES if (a := values.address(n))},
         evidence=statuses,
         edition=rubric.name,
     )
 
 
-class _FigureView:
-    """Figures by name, read straight from the values (scoring takes any mapping-like .get)."""
+ALL_FIGURES = (*FIGURES, *BASE_FIGURES)
 
-    def __init__(self, values: Values):
+
+class _FigureView:
+    """Figures by name as scored (scoring takes any mapping-like .get): read straight from the values, but
+    energy_tce as adopted from the 能耗折算 sheet or the typed total (energy.adopted_energy)."""
+
+    def __init__(self, values: Values, uses: dict[bool, YearUse]):
         self._values = values
+        self._uses = uses
 
     def get(self, name: str, default: Any = None) -> Any:
+        if name.removeprefix("base_") == "energy_tce":
+            base = name.startswith("base_")
+            return adopted_energy(self._values.value, base, self._uses[base])[0]
         return self._values.value(name)
 
 

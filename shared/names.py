@@ -25,6 +25,27 @@ FIGURES = {
 }
 BASE_FIGURES = {f"base_{k}": f"上年度{v}" for k, v in FIGURES.items()}
 
+# The 能耗折算 sheet: consumption by carrier, this year's and (base_) the year before's, and their totals
+# in tce (formulas). Its carriers and coefficients live in energy.py / energy.toml.
+USES = {
+    "use_electricity_kwh": "电力（kWh）",
+    "use_natural_gas_m3": "天然气（m³）",
+    "use_gasoline_l": "汽油（升）",
+    "use_diesel_l": "柴油（升）",
+    "use_lpg_kg": "液化石油气（kg）",
+    "use_heat_gj": "热力（GJ）",
+    "use_other_tce": "其他能源（tce）",
+    "use_total_tce": "能耗折算合计（tce）",
+}
+BASE_USES = {f"base_{k}": f"上年度{v}" for k, v in USES.items()}
+
+# Where a unit types its energy total directly; energy_tce is the formula that takes either this or the
+# 能耗折算 total. Not a CONTRACT name: the checker reads it only when energy_tce holds no saved value.
+TYPED_ENERGY = {
+    "energy_tce_typed": "直接填写的单位综合能源消耗量（tce）",
+    "base_energy_tce_typed": "上年度直接填写的单位综合能源消耗量（tce）",
+}
+
 # Derived indicators of the assessed year (formulas in the template).
 DERIVED = {
     "energy_per_area": "单位建筑面积能耗（kgce/m²）",
@@ -72,6 +93,9 @@ LABELS: dict[str, str] = {
     **YEAR_FIELD,
     **FIGURES,
     **BASE_FIGURES,
+    **TYPED_ENERGY,
+    **USES,
+    **BASE_USES,
     **DERIVED,
     **LONG_TEXTS,
     TOTAL: "自评分",

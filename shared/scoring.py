@@ -96,6 +96,10 @@ class Figures:
         self._indicators: dict[tuple[str, bool], Fraction | None] = {}
         self._declines: dict[str, Fraction | None] = {}
 
+    def raw(self, name: str) -> object:
+        """A figure as its source holds it (for messages about why it is unusable)."""
+        return self._source.get(name)
+
     def figure(self, name: str) -> Fraction | None:
         """A figure as an exact positive Fraction, or None when missing, zero, negative or text."""
         if name not in self._figures:

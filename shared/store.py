@@ -1066,7 +1066,7 @@ class Store:
             error_count=errors,
             warning_count=warnings,
             rules={rid: _rule_json(r) for rid, r in result.rules.items()},
-            figures={n: _cell_json(result.values.get(n)) for n in ALL_FIGURE_NAMES},
+            figures={n: _cell_json((result.figures or result.values).get(n)) for n in ALL_FIGURE_NAMES},
             findings=[_jsonable(f.as_dict()) for f in result.findings],
             named_values={k: _cell_json(v) for k, v in result.values.items()},
             evidence=_jsonable(result.evidence),

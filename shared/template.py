@@ -26,6 +26,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.writer.excel import ExcelWriter
 
+from .energy import CARRIERS, ENERGY, EnergyConfig, energy_name, total_name, typed_name
 from .names import (ACHIEVEMENTS_RANGE, DERIVED, EDITION, FIGURES, LONG_TEXTS, ORG_PROFILE_MAX, TEXT_FIELDS, TOTAL,
                     YEAR_FIELD)
 from .rubric import CITY, INDICATORS, City, Config, Rubric, Rule
@@ -33,6 +34,7 @@ from .numbers import shown
 from .scoring import DECLINE_PLACES
 
 FILING = "备案表"
+CONVERSION = "能耗折算"
 SELF = "自评表"
 GUIDE = "填表说明"
 PARAMS = "参数"
@@ -160,6 +162,34 @@ def decline_number_format(places: int) -> str:
     return f'"下降 "{digits}%;"上升 "{digits}%'
 
 
+def is_blank_cell(ref: str) -> str:
+    """scoring.is_blank: empty, or only spaces."""
+    return f"LEN(TRIM({ref}))=0"
+
+
+def carrier_tce_formula(ref: str, kgce_per_unit: str) -> str:
+    """energy.convert, one carrier: a number >= 0 converts; blank shows nothing; anything else is flagged."""
+    usable = f"AND({is_real_number(ref)},{ref}>=0)"
+    return f'=IFERROR(IF({usable},{ref}*{kgce_per_unit}/1000,IF({is_blank_cell(ref)},"","有误")),"有误")'
+
+
+def filled_formula(refs: list[str]) -> str:
+    """energy.convert's `filled`: any carrier holds anything (an error value counts as something)."""
+    return "=IFERROR(OR(" + ",".join(f"NOT({is_blank_cell(r)})" for r in refs) + "),TRUE)"
+
+
+def use_total_formula(refs: list[str], tce_cells: str, filled: str) -> str:
+    """energy.convert's total: blank when nothing is filled or any filled carrier is not a number >= 0."""
+    usable = ",".join(f"OR({is_blank_cell(r)},AND({is_real_number(r)},{r}>=0))" for r in refs)
+    return f'=IFERROR(IF({filled},IF(AND({usable}),SUM({tce_cells}),""),""),"")'
+
+
+def adopted_energy_formula(filled: str, total: str, typed: str) -> str:
+    """energy.adopted_energy: the 能耗折算 total when any carrier is filled, else the typed total (a real
+    number only, so that the 1.1 formulas see what the checker sees)."""
+    return f'=IFERROR(IF({filled},{total},IF({is_real_number(typed)},{typed},"")),"")'
+
+
 def energy_score_formula(rule: Rule, now: str, base: str, target: str) -> str:
     """scoring.energy_rule_score."""
     points = _number_text(rule.points)
@@ -270,11 +300,12 @@ def fit_row_height(ws, cell: Cell, minimum: float = 0) -> None:
 # --- the workbook --------------------------------------------------------------------------------
 
 class _Builder:
-    def __init__(self, rubric: Rubric, config: Config, city: City = CITY):
+    def __init__(self, rubric: Rubric, config: Config, city: City = CITY, energy: EnergyConfig = ENERGY):
         self.rubric = rubric
         self.config = config
         self.city = city
         self.categories = city.categories.all
+        self.energy = energy
         self.wb = openpyxl.Workbook()
         self.names: dict[str, str] = {}  # name -> absolute reference
 
@@ -315,11 +346,13 @@ class _Builder:
         wb = self.wb
         wb.remove(wb.active)
         filing = wb.create_sheet(FILING)
+        conversion = wb.create_sheet(CONVERSION)
         self_sheet = wb.create_sheet(SELF)
         guide = wb.create_sheet(GUIDE)
         params = wb.create_sheet(PARAMS)
         self.build_params(params)
         self.build_filing(filing)
+        self.build_conversion(conversion)
         self.build_self(self_sheet)
         self.build_guide(guide)
         wb.active = 0
@@ -360,10 +393,52 @@ class _Builder:
         ws.cell(at + 2, 1, "评价指标版本")
         self.put(ws, f"B{at + 2}", self.rubric.name, fill=FORMULA_FILL, border=False)
         self.name(EDITION, PARAMS, f"B{at + 2}")
+        self.build_coefficient_params(ws, at + 4)
         ws.column_dimensions["A"].width = 24
-        for col in range(2, 2 + len(keys)):
+        for col in range(2, 2 + max(len(keys), len(CARRIERS))):
             ws.column_dimensions[get_column_letter(col)].width = 26
         ws.protection.sheet = True
+
+    def build_coefficient_params(self, ws, top: int) -> None:
+        """The yearly 折标准煤系数 (energy.toml): kgce per unit filled in, and the text printed beside each;
+        then the ones in force for the assessed year, and whether each year is filled by carrier."""
+        ws.cell(top, 1, "折标准煤系数（kgce/填报计量单位）及依据：按创建年度查找，不足首年的用首年")
+        ws.cell(top + 1, 1, "年度")
+        for col, carrier in enumerate(CARRIERS, start=2):
+            ws.cell(top + 1, col, f"{carrier.label}（{carrier.unit}）")
+        years = sorted(self.energy.conversion)
+        first, last = top + 2, top + 1 + len(years)
+        for row, year in enumerate(years, start=first):
+            ws.cell(row, 1, year)
+            ws.cell(row + len(years) + 1, 1, year)
+            for col, carrier in enumerate(CARRIERS, start=2):
+                coefficient = self.energy.conversion[year].coefficients[carrier.key]
+                ws.cell(row, col, _number(coefficient.kgce_per_unit))
+                ws.cell(row + len(years) + 1, col, f"{coefficient.text}；{coefficient.source}")
+        text_first, text_last = first + len(years) + 1, last + len(years) + 1
+        ws.cell(text_first - 1, 1, "依据（文字）")
+        at = text_last + 2
+        ws.cell(at, 1, "本年度适用系数")
+        ws.cell(at + 1, 1, "本年度适用依据")
+        self.coefficient_names, self.source_cells = {}, {}
+        for col, carrier in enumerate(CARRIERS, start=2):
+            letter = get_column_letter(col)
+            years_ref = f"$A${first}:$A${last}"
+            ws[f"{letter}{at}"] = target_formula("assess_year", years_ref, f"${letter}${first}:${letter}${last}",
+                                                 f"${letter}${first}")
+            self.coefficient_names[carrier.key] = self.name(f"kgce_per_{carrier.key}", PARAMS, f"{letter}{at}")
+            text_years = f"$A${text_first}:$A${text_last}"
+            ws[f"{letter}{at + 1}"] = target_formula("assess_year", text_years,
+                                                     f"${letter}${text_first}:${letter}${text_last}",
+                                                     f"${letter}${text_first}")
+            self.source_cells[carrier.key] = absolute(PARAMS, f"{letter}{at + 1}")
+        # Whether any carrier of a year is filled: energy_tce takes the 能耗折算 total then.
+        ws.cell(at + 3, 1, "上年度按能源品种填写")
+        ws.cell(at + 4, 1, "创建年度按能源品种填写")
+        ws[f"B{at + 3}"] = filled_formula([c.name(base=True) for c in CARRIERS])
+        ws[f"B{at + 4}"] = filled_formula([c.name() for c in CARRIERS])
+        self.filled_names = {True: self.name("base_use_filled", PARAMS, f"B{at + 3}"),
+                             False: self.name("use_filled", PARAMS, f"B{at + 4}")}
 
     # 备案表 (附件2)
     def build_filing(self, ws) -> None:
@@ -407,18 +482,21 @@ class _Builder:
         merge(ws, "A6:B6")
         ws.row_dimensions[6].height = row_h
         row = 7
+        input_rows = []
         for name, label in FIGURES.items():
-            put(ws, f"A{row}", label, font=label_font)
-            merge(ws, f"A{row}:B{row}")
-            # Inputs keep the General format: LibreOffice reads a TRUE typed into a cell with a number
-            # format as the number 1, which ISLOGICAL can then no longer tell apart.
-            put(ws, f"C{row}", None, fill=INPUT_FILL, locked=False)
-            put(ws, f"D{row}", None, fill=INPUT_FILL, locked=False)
-            self.name(f"base_{name}", FILING, f"C{row}")
-            self.name(name, FILING, f"D{row}")
-            put(ws, f"E{row}", None)
-            merge(ws, f"E{row}:F{row}")
-            ws.row_dimensions[row].height = row_h
+            if name == energy_name():
+                # Typed here, or filled by carrier on the 能耗折算 sheet; the row below shows which counts.
+                self.figure_row(ws, row, typed_name(), f"{label}\n直接填写", formula=None,
+                                note=f"按账单分能源品种填写的，请填《{CONVERSION}》表，此行可不填")
+                input_rows.append(row)
+                row += 1
+                self.figure_row(ws, row, name, "计入考核的\n综合能耗（tce）",
+                                formula=lambda base: adopted_energy_formula(
+                                    self.filled_names[base], total_name(base), typed_name(base)),
+                                note=f"自动：填了《{CONVERSION}》表的取其合计，否则取直接填写的总量")
+            else:
+                self.figure_row(ws, row, name, label, formula=None)
+                input_rows.append(row)
             row += 1
         for key, label in DERIVED.items():
             indicator = INDICATORS[key]
@@ -495,7 +573,8 @@ class _Builder:
                                  showErrorMessage=True, showInputMessage=True)
         figures.promptTitle, figures.prompt = "能耗数据", "请填写大于 0 的数值，不要带单位"
         figures.errorTitle, figures.error = "数据不正确", "请填写大于 0 的数值（不要带单位或文字）。"
-        figures.add(f"C7:D{6 + len(FIGURES)}")
+        for input_row in input_rows:
+            figures.add(f"C{input_row}:D{input_row}")
         for dv in (category, year, figures):
             ws.add_data_validation(dv)
         over = FormulaRule(formula=[f"LEN($A${self._row_of('org_profile')})>{ORG_PROFILE_MAX}"],
@@ -518,6 +597,123 @@ class _Builder:
         finest = max(-min(0, p.normalize().as_tuple().exponent)
                      for targets in self.config.energy.values() for p in targets.percent.values())
         return max(2, finest)
+
+    def figure_row(self, ws, row: int, name: str, label: str, formula, note: str | None = None) -> None:
+        """One 备案表 figure: label, 上年度 (base_) and 创建年度 cells, inputs or (formula(base)) formulas."""
+        put = self.put
+        put(ws, f"A{row}", label, font=_font(BODY_PT, bold=True))
+        self.merge(ws, f"A{row}:B{row}")
+        for col, base in (("C", True), ("D", False)):
+            if formula is None:
+                # Inputs keep the General format: LibreOffice reads a TRUE typed into a cell with a number
+                # format as the number 1, which ISLOGICAL can then no longer tell apart.
+                put(ws, f"{col}{row}", None, fill=INPUT_FILL, locked=False)
+            else:
+                put(ws, f"{col}{row}", formula(base), fill=FORMULA_FILL, fmt="#,##0.00##")
+            self.name(("base_" if base else "") + name, FILING, f"{col}{row}")
+        put(ws, f"E{row}", note, font=_font(SMALL_PT), align=_align("left"))
+        self.merge(ws, f"E{row}:F{row}")
+        ws.row_dimensions[row].height = 30
+        fit_row_height(ws, ws[f"A{row}"])
+        fit_row_height(ws, ws[f"E{row}"])
+
+    # 能耗折算: consumption by carrier, converted to tce with the configured coefficients
+    def build_conversion(self, ws) -> None:
+        widths = {"A": 11, "B": 6, "C": 12, "D": 12, "E": 10, "F": 11, "G": 11, "H": 30}
+        for letter, w in widths.items():
+            ws.column_dimensions[letter].width = w
+        put, merge = self.put, self.merge
+        bold = _font(BODY_PT, bold=True)
+        small = _font(SMALL_PT)
+
+        put(ws, "A1", "能耗折算表", font=_font(TITLE_PT, bold=True), border=False)
+        merge(ws, "A1:H1", border=False)
+        ws.row_dimensions[1].height = 42
+        put(ws, "A2", '=IFERROR(IF(LEN(TRIM(org_name))>0,"单位："&org_name,"单位："),"单位：")', font=bold,
+            align=_align("left"), border=False)
+        merge(ws, "A2:E2", border=False)
+        put(ws, "F2", '=IFERROR(IF(LEN(TRIM(assess_year))>0,"创建年度："&assess_year,"创建年度："),"创建年度：")',
+            font=bold, align=_align("left"), border=False)
+        merge(ws, "F2:H2", border=False)
+        ws.row_dimensions[2].height = 26
+        intro = ("按全年能源账单（发票、抄表记录、加油卡记录）填写各能源品种的用量，只填数字、不带单位，没有的品种留空。"
+                 "某一年度填写了任一品种，备案表中该年度的“计入考核的综合能耗”就自动采用本表合计；"
+                 "各品种都不填时，采用备案表中直接填写的总量。")
+        put(ws, "A3", intro, font=small, align=_align("left", "top"), border=False)
+        merge(ws, "A3:H3", border=False)
+        fit_row_height(ws, ws["A3"])
+
+        headers = ("能源品种", "计量\n单位", "上年度\n（基数）\n用量", "创建年度\n用量", "折标准煤\n系数（kgce\n/计量单位）",
+                   "上年度\n折标准煤\n（tce）", "创建年度\n折标准煤\n（tce）", "系数及依据")
+        for col, text in enumerate(headers, start=1):
+            put(ws, f"{get_column_letter(col)}4", text, font=bold)
+        ws.row_dimensions[4].height = lines_height(3, BODY_PT)
+        first = row = 5
+        for carrier in CARRIERS:
+            put(ws, f"A{row}", carrier.label, font=bold)
+            put(ws, f"B{row}", carrier.unit)
+            put(ws, f"E{row}", f"={self.coefficient_names[carrier.key]}", fill=FORMULA_FILL)
+            put(ws, f"H{row}", f"={self.source_cells[carrier.key]}", font=small, align=_align("left"),
+                fill=FORMULA_FILL)
+            for use_col, tce_col, base in (("C", "F", True), ("D", "G", False)):
+                put(ws, f"{use_col}{row}", None, fill=INPUT_FILL, locked=False)  # General: see figure_row
+                name = self.name(carrier.name(base), CONVERSION, f"{use_col}{row}")
+                put(ws, f"{tce_col}{row}", carrier_tce_formula(name, f"$E${row}"), fill=FORMULA_FILL,
+                    fmt="#,##0.00##")
+            # The source is a formula (it follows the year): size the row for the longest configured text.
+            texts = [f"{conv.coefficients[carrier.key].text}；{conv.coefficients[carrier.key].source}"
+                     for conv in self.energy.conversion.values()]
+            width = column_points(widths["H"])
+            ws.row_dimensions[row].height = max(lines_height(2, BODY_PT), *(
+                lines_height(text_lines(t, width, SMALL_PT), SMALL_PT) for t in texts))
+            row += 1
+        last = row - 1
+        put(ws, f"A{row}", "合计（吨标准煤，tce）", font=bold)
+        merge(ws, f"A{row}:E{row}")
+        for use_col, tce_col, base in (("C", "F", True), ("D", "G", False)):
+            refs = [c.name(base) for c in CARRIERS]
+            put(ws, f"{tce_col}{row}", use_total_formula(refs, f"{tce_col}{first}:{tce_col}{last}",
+                                                        self.filled_names[base]),
+                font=bold, fill=FORMULA_FILL, fmt="#,##0.00##")
+            self.name(total_name(base), CONVERSION, f"{tce_col}{row}")
+        put(ws, f"H{row}", None)
+        ws.row_dimensions[row].height = 30
+        row += 1
+        put(ws, f"A{row}", "备案表“计入考核的综合能耗”采用", font=bold)
+        merge(ws, f"A{row}:E{row}")
+        for tce_col, base in (("F", True), ("G", False)):
+            put(ws, f"{tce_col}{row}",
+                f'=IF({self.filled_names[base]},IF(ISNUMBER({total_name(base)}),"本表合计","用量有误"),"直接填写的总量")',
+                font=small, fill=FORMULA_FILL)
+        put(ws, f"H{row}", None)
+        ws.row_dimensions[row].height = 30
+        row += 1
+        notes = (
+            "注：1. 两个年度都按创建年度适用的折标准煤系数折算，下降率只反映用量的变化。",
+            "2. 电力按当量值折算；汽油、柴油按升填写，按密度折算为千克后再折标准煤；热力按吉焦（GJ）填写；"
+            "煤炭、外购蒸汽等其他能源请自行折算为吨标准煤（tce）后填入“其他能源”。",
+            "3. 用量填写了文字、负数时该单元格变红，该年度合计显示为空，能耗三项按 0 分计。",
+        )
+        for note in notes:
+            put(ws, f"A{row}", note, font=small, align=_align("left", "top"), border=False)
+            merge(ws, f"A{row}:H{row}", border=False)
+            fit_row_height(ws, ws[f"A{row}"])
+            row += 1
+
+        usable = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                showErrorMessage=True, showInputMessage=True)
+        usable.promptTitle, usable.prompt = "能源用量", "请填写全年用量（大于或等于 0 的数值，不带单位）；没有的品种留空"
+        usable.errorTitle, usable.error = "用量不正确", "请填写大于或等于 0 的数值（不要带单位或文字）。"
+        usable.add(f"C{first}:D{last}")
+        ws.add_data_validation(usable)
+        invalid = (f"AND(LEN(TRIM(C{first}))>0,OR(NOT(ISNUMBER(C{first})),ISLOGICAL(C{first}),"
+                   f"IFERROR(C{first}<0,TRUE)))")
+        ws.conditional_formatting.add(f"C{first}:D{last}", FormulaRule(formula=[invalid], fill=INVALID_FILL))
+        self.page_setup(ws, f"A1:H{row - 1}", None)
+        ws.protection.sheet = True
+        ws.protection.formatRows = False
+        ws.protection.formatColumns = False
+        ws.protection.formatCells = False
 
     def _row_of(self, name: str) -> int:
         return int(self.names[name].rsplit("$", 1)[1])
@@ -738,10 +934,11 @@ class _Builder:
         ws.protection.sheet = True
 
 
-def build_template(rubric: Rubric | None = None, config: Config | None = None, city: City = CITY) -> openpyxl.Workbook:
+def build_template(rubric: Rubric | None = None, config: Config | None = None, city: City = CITY,
+                   energy: EnergyConfig = ENERGY) -> openpyxl.Workbook:
     """The blank 自评表 workbook of a rubric edition (the city's default: the latest year's), made only from the
-    edition, the targets, the city and the CONTRACT names."""
-    return _Builder(rubric or city.default_edition, config or city.config, city).build()
+    edition, the yearly configuration, the city and the CONTRACT names."""
+    return _Builder(rubric or city.default_edition, config or city.config, city, energy).build()
 
 
 def workbook_bytes(wb: openpyxl.Workbook) -> bytes:

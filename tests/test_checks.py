@@ -1,7 +1,11 @@
 """Checks: small tables of named values in, the expected findings out (pyxform style)."""
 
+from dataclasses import replace
+from decimal import Decimal
+
 import pytest
 
+from shared.energy import ENERGY, Typical
 from shared.checks import SubmissionResult, check_duplicates, check_roster, check_values, evidence_paths
 from shared.findings import KINDS
 from shared.rubric import RUBRIC
@@ -171,6 +175,83 @@ def test_tce_entered_as_kgce_is_a_magnitude_warning():
     result = check(complete(energy_tce=95500, base_energy_tce=100000))
     found = [f for f in result.findings if f.kind == "energy_data_invalid/magnitude"]
     assert found and all(f.severity == "warning" for f in found)
+
+
+def test_magnitude_levels_and_their_sources_are_configuration():
+    result = check(complete(energy_tce=95500, base_energy_tce=100000))
+    per_capita = next(f for f in result.findings if f.kind == "energy_data_invalid/magnitude" and "人均" in f.message)
+    assert "2020 年全国公共机构人均综合能耗 329.56 kgce/人" in per_capita.message
+    # A province whose agencies use far more: the same figures are within its range.
+    levels = ENERGY.plausibility[2020]
+    own = replace(levels, typical={**levels.typical, "energy_per_capita": Typical(Decimal("30000"), "本省平均")})
+    province = replace(ENERGY, plausibility={2020: own})
+    result = check_values(Book(complete(energy_tce=95500, base_energy_tce=100000)), where="x.xlsx", energy=province)
+    assert not [f for f in result.findings if f.kind == "energy_data_invalid/magnitude" and "人均" in f.message]
+
+
+# --- 能耗折算: a unit that fills its bills -------------------------------------------------------------
+
+# 800 000 kWh and 20 000 m³ of gas the year before, 780 000 kWh and 19 000 m³ now (GB/T 2589's 0.1229 and
+# 1.2143): 122.606 tce and 118.9337 tce, 2.995 % less for the same 300 people in the same 12 000 m².
+BILLS = dict(base_use_electricity_kwh=800000, base_use_natural_gas_m3=20000, use_electricity_kwh=780000,
+             use_natural_gas_m3=19000)
+
+
+def bills(**changes):
+    """A workbook filled by carrier, with the totals Excel saves (binary floating point)."""
+    saved = dict(energy_tce=118.93370000000002, use_total_tce=118.93370000000002, base_energy_tce=122.606,
+                 base_use_total_tce=122.606)
+    values = complete(**{**BILLS, **saved, **changes})
+    values["energy_per_capita"] = 118.9337 * 1000 / 300
+    return values
+
+
+def test_a_unit_that_fills_only_its_bills_is_scored_from_them():
+    result = check(bills())
+    assert result.findings == []
+    assert result.figures["energy_tce"] == Decimal("118.9337") and result.figures["base_energy_tce"] == Decimal("122.606")
+    assert result.rules["1.1.1"]["score"] == 4 and result.rules["1.1.3"]["score"] == 3
+
+
+def test_a_saved_total_that_disagrees_with_the_bills_is_an_error():
+    result = check(bills(energy_tce=118.0))
+    (found,) = [f for f in result.findings if f.kind == "energy_data_invalid/conversion"]
+    assert found.code == "energy_data_invalid" and found.severity == "error"
+    assert found.cell == "自评表!F10"  # energy_tce's made-up address
+    assert "118" in found.message and "118.9337" in found.message
+    assert result.rules["1.1.1"]["score"] == 4  # scored from the bills, not from the saved 118
+
+
+def test_a_typed_total_beside_the_bills_must_agree_as_rounded():
+    assert check(bills(energy_tce_typed=118.93)).findings == []  # the total, rounded as typed
+    assert check(bills(base_energy_tce_typed=123)).findings == []
+    result = check(bills(energy_tce_typed=95.5))
+    (found,) = result.findings
+    assert (found.kind, found.severity, found.cell) == ("energy_data_invalid/typed_total", "warning", "自评表!F16")
+    assert "直接填写 95.5 tce" in found.message and "118.9337 tce" in found.message
+
+
+@pytest.mark.parametrize("raw, problem", [("约1万", "“约1万”不是数值"), (-20, "填写为负数 -20"), (True, "“True”不是数值")])
+def test_a_bill_that_is_not_a_number_zeroes_the_energy_rules_and_names_its_cell(raw, problem):
+    result = check(bills(use_diesel_l=raw, energy_tce=None, use_total_tce=None))
+    found = [f for f in result.findings if f.code == "energy_data_invalid"]
+    assert [(f.kind, f.cell) for f in found] == [("energy_data_invalid/carrier", "自评表!F12")]
+    assert problem in found[0].message and "1.1.1、1.1.3" in found[0].message
+    assert result.rules["1.1.1"]["score"] == 0 and result.rules["1.1.3"]["score"] == 0
+    assert result.rules["1.1.2"]["score"] == 3  # water needs no energy
+
+
+def test_bills_that_add_up_to_nothing():
+    result = check(bills(base_use_electricity_kwh=0, base_use_natural_gas_m3=None, base_energy_tce=None,
+                         base_use_total_tce=0))
+    (found,) = [f for f in result.findings if f.kind == "energy_data_invalid/carrier"]
+    assert "合计为 0" in found.message and found.cell == "自评表!F18"
+
+
+def test_a_typed_total_that_is_text_is_reported_at_the_typed_cell():
+    values = complete(energy_tce=None, energy_tce_typed="约95")
+    (found,) = [f for f in check(values).findings if f.kind == "energy_data_invalid"]
+    assert found.cell == "自评表!F16" and "“约95”不是数值" in found.message
 
 
 def test_a_figure_that_triples_is_a_jump_warning():

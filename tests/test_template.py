@@ -9,14 +9,15 @@ import openpyxl
 import pytest
 
 from paging import assert_units_named_on_every_page
-from shared.names import ALL_NAMES, EDITION, EVIDENCE_NAMES, ITEM_NAMES, SCORE_NAMES, TOTAL
+from shared.names import ALL_NAMES, BASE_USES, EDITION, EVIDENCE_NAMES, ITEM_NAMES, SCORE_NAMES, TOTAL, USES
 from shared.rubric import CATEGORIES, CITY, CONFIG, RUBRIC
 from shared.scoring import parse_year
-from shared.template import (ALLOWED_FUNCTIONS, FILING, PARAMS, SELF, YEAR_MAX, YEAR_MIN, build_template, named_cell,
+from shared.template import (ALLOWED_FUNCTIONS, CONVERSION, FILING, PARAMS, SELF, YEAR_MAX, YEAR_MIN, build_template, named_cell,
                              workbook_bytes, write_named_values, write_template)
 
 COMMITTED = Path(__file__).resolve().parents[1] / "templates" / "自评表.xlsx"
 SELF_NAMES = {TOTAL, *SCORE_NAMES, *EVIDENCE_NAMES, *ITEM_NAMES}
+CONVERSION_NAMES = {*USES, *BASE_USES}
 ONE_CELL = re.compile(r"^'([^']+)'!\$([A-Z]{1,3})\$(\d+)$")
 
 
@@ -37,7 +38,9 @@ def test_every_contract_name_is_a_workbook_name_of_one_cell_on_its_sheet(wb):
         assert defined.localSheetId is None, f"{name} is sheet-scoped"
         match = ONE_CELL.match(defined.attr_text)
         assert match, f"{name} -> {defined.attr_text} is not one absolute cell"
-        assert match.group(1) == (SELF if name in SELF_NAMES else PARAMS if name == EDITION else FILING), name
+        sheet = (SELF if name in SELF_NAMES else PARAMS if name == EDITION else CONVERSION if name in CONVERSION_NAMES
+                 else FILING)
+        assert match.group(1) == sheet, name
     for ws in wb.worksheets:
         assert not ws.defined_names, f"sheet-scoped names on {ws.title}"
 
@@ -133,7 +136,8 @@ def test_inputs_unlocked_formulas_locked_sheets_protected(wb):
         cell = named_cell(wb, name)
         is_formula = cell.data_type == "f"
         expected_formula = name in ITEM_NAMES or name == TOTAL or name in computed_scores or name in (
-            "energy_per_area", "energy_per_capita", "water_per_capita")
+            "energy_per_area", "energy_per_capita", "water_per_capita", "energy_tce", "base_energy_tce",
+            "use_total_tce", "base_use_total_tce")
         assert is_formula == expected_formula, name
         assert cell.protection.locked == (is_formula or name == EDITION), name  # the edition is the template's own
     assert "score_2_2_5" in inputs and "evidence_2_2_5" in inputs
