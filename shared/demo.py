@@ -16,8 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
+from .energy import ENERGY, scored_energy
 from .rubric import CATEGORY_CITY, CATEGORY_COUNTY, CITY, INDICATORS, ROSTER, Config, RosterUnit, Rubric
-from .scoring import indicator_value, rescore
+from .scoring import indicator_value, parse_year, rescore
 
 DEMO_YEAR = 2020
 EVIDENCE_DIR = "佐证材料"
@@ -94,6 +95,19 @@ def _figures(rng: random.Random, meet: bool) -> dict[str, Any]:
         "base_energy_tce": round(energy / (1 - drop) * base_people / people, 2),
         "base_water_t": round(water / (1 - drop * rng.uniform(0.9, 1.4)) * base_people / people),
     }
+
+
+def _as_bills(values: dict[str, Any], rng: random.Random) -> None:
+    """Replace both years' typed energy totals by bills (mostly electricity, some gas and petrol) that the
+    能耗折算 sheet converts back to about the same totals."""
+    conversion = ENERGY.conversion_for(DEMO_YEAR).coefficients
+    shares = {"electricity_kwh": rng.uniform(0.6, 0.8), "natural_gas_m3": rng.uniform(0.1, 0.25)}
+    shares["gasoline_l"] = 1 - sum(shares.values())
+    for base in (True, False):
+        tce = values.pop(("base_" if base else "") + "energy_tce")
+        for key, share in shares.items():
+            amount = Decimal(str(tce)) * Decimal(str(share)) * 1000 / conversion[key].kgce_per_unit
+            values[("base_" if base else "") + "use_" + key] = int(amount)
 
 
 def _achievements(rng: random.Random, name: str) -> str:
@@ -222,6 +236,8 @@ def demo_cases(seed: int = DEMO_YEAR) -> list[DemoCase]:
         elif index % 9 in (2, 6, 8) and problems:
             case.problem = problems.pop(0)
             PROBLEMS[case.problem](case, rng)
+        if case.problem is None and index % 3 == 1:  # a third fill the 能耗折算 sheet from their bills
+            _as_bills(values, random.Random(f"{seed}-{unit.name}"))
         cases.append(case)
     while problems:  # any problem left gets a 区县 unit of its own
         name = DEMO_COUNTY_UNITS[len(problems) % len(DEMO_COUNTY_UNITS)] + f"（{len(problems)}）"
@@ -359,9 +375,13 @@ PROBLEMS: dict[str, Callable[[DemoCase, random.Random], None]] = {
 
 def saved_formula_values(values: dict[str, Any], rubric: Rubric = RUBRIC, config: Config = CITY.config) -> dict[str, Any]:
     """What Excel would have saved in the named formula cells of an edition's template for these inputs."""
-    card = rescore({r.id: values.get(r.score_name) for r in rubric.rules}, values, values.get("assess_year"),
-                   rubric, config).card
+    year = parse_year(values.get("assess_year"))
+    energy = scored_energy(values.get, ENERGY.conversion_for(year))
+    values = {**values, **energy}
+    card = rescore({r.id: values.get(r.score_name) for r in rubric.rules}, values, year, rubric, config).card
     saved: dict[str, Any] = {"total_score": _num(card.total)}
+    saved.update({name: float(value) if isinstance(value, Decimal) else (value if value is not None else "")
+                  for name, value in energy.items()})
     saved.update({item.score_name: _num(card.items[item.id]) for item in rubric.items})
     saved.update({rule.score_name: _num(card.rules[rule.id]) for rule in rubric.computed_rules})
     for key, indicator in INDICATORS.items():
