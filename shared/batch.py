@@ -24,6 +24,7 @@ from .findings import finding
 from .rubric import CITY, City
 from .submission import PackageError, Submission, discover, iter_discover
 from .workbook import WorkbookError, read_named_values
+from .yearly import base_year_findings
 
 # The most one submission may take. Real ones take milliseconds (a 1 GB package of scans, seconds).
 FILE_BUDGET_SECONDS = 120.0
@@ -295,15 +296,46 @@ def load_stream(store, paths: Iterable[str | Path], year: int | None = None, by:
     store itself (disk full, server gone) stops the load; every batch before it stays recorded whole."""
     batch: list[tuple[SubmissionResult, Path]] = []
     seen = FirstSources(store.city)
+    reported = Reported()
     for sub, result in checked_pairs(iter_discover(paths), year, city=store.city):
         seen.check(result)
+        check_base_year(result, store, reported)
         _report(result, progress)
         batch.append((result, sub.path))
         if len(batch) >= LOAD_BATCH:
             yield from store.record_many(batch, by=by)
             batch = []
+            reported.clear()  # recorded now: the store answers for them
     if batch:
         yield from store.record_many(batch, by=by)
+
+
+class Reported(dict):
+    """(unit key, year) -> (figures, source) of the reports in the batch not yet recorded, so that the next
+    year's report in the same batch is compared with them (earlier batches are in the store)."""
+
+    def add(self, result: SubmissionResult) -> None:
+        from .store import unit_key
+
+        if result.org_name and result.assess_year is not None and result.figures:
+            self[unit_key(result.org_name), result.assess_year] = (result.figures, result.source)
+
+
+def check_base_year(result: SubmissionResult, store, reported: Reported) -> None:
+    """The base year a unit submits now against what it reported for that year before: a report found
+    earlier in this load, else its current version in the store. (A report of the year before found later
+    in the same load is not compared: files named by year are found in year order.)"""
+    if result.org_name and result.assess_year is not None and result.figures:
+        from .store import unit_key
+
+        before = reported.get((unit_key(result.org_name), result.assess_year - 1))
+        if before is None:
+            before = store.reported_figures(result.org_name, result.assess_year - 1)
+        if before is not None:
+            figures, source = before
+            result.findings += base_year_findings(result.source, result.assess_year, result.figures,
+                                                  result.values, result.cells, figures, source)
+    reported.add(result)
 
 
 def load_paths(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",

@@ -65,6 +65,7 @@ _kind("energy_data_invalid/derived", ERROR, "{where} › 备案表{cell}（{labe
 _kind("energy_data_invalid/carrier", ERROR, "{where} › 能耗折算{cell}（{label}）：{problem}，该年度综合能耗无法折算，规则 {rules} 按 0 分计。请填写大于或等于 0 的数值（不带单位），没有的能源品种留空。")
 _kind("energy_data_invalid/conversion", ERROR, "{where} › {sheet}{cell}（{label}）：保存为 {saved} tce，按能耗折算表各能源用量折算应为 {expected} tce，前后不一致。请勿改写公式，在 Excel 或 WPS 中重新计算后保存。")
 _kind("energy_data_invalid/typed_total", WARNING, "{where} › 备案表{cell}（{label}）：直接填写 {typed} tce，与能耗折算表按各能源用量折算的 {expected} tce 不一致，计分采用折算合计。请核对账单；以折算合计为准的，请清空直接填写的总量。")
+_kind("energy_data_invalid/base_year", WARNING, "{where} › {sheet}{cell}（{label}）：填写为 {submitted}，但本单位 {year} 年度的申报（{previous}）中{plain}为 {reported}，同一年度的数据前后不一致。请核对两次填报的数据口径；确需更正的，请向评价小组说明原因。")
 _kind("energy_data_invalid/magnitude", WARNING, "{where} › 备案表{cell}（{label}）：{value} {unit}，约为同类机关常见水平（{typical}）的 {ratio}，数量级可能有误（{hint}）。请核对计量单位。")
 _kind("energy_data_invalid/jump", WARNING, "{where} › 备案表{cell}（{label}）：本年度 {now}，上年度 {before}，变化 {change}，幅度异常。请核对两个年度的数据口径是否一致。")
 _kind("energy_mismatch", ERROR, "{where} › 自评表{cell}（规则 {rule}）：保存为 {claimed} 分，但按备案表数据{reason}，应得 {score} 分。请核对备案表能耗数据，并在 Excel 或 WPS 中重新计算后保存。")

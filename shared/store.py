@@ -1179,6 +1179,17 @@ class Store:
                                             SubmissionRow.number, SubmissionRow.id)).all()
             return [self._version(s, r) for r in rows]
 
+    def yearly_figures(self, unit: str) -> list[tuple[int, int, dict]]:
+        """(year, version id, 备案表 figures as scored) of the unit's current version of every year it
+        submitted, oldest first: what shared/yearly.py's year-over-year view is made of."""
+        return [(v.assess_year, v.id, dict(v.figures)) for v in self.versions(unit=unit, current_only=True)
+                if v.assess_year is not None]
+
+    def reported_figures(self, unit: str, year: int) -> tuple[dict, str] | None:
+        """The figures the unit reported for a year (its current version) and that submission's file name."""
+        versions = self.versions(unit=unit, year=year, current_only=True)
+        return (dict(versions[-1].figures), versions[-1].original_name) if versions else None
+
     def original_path(self, version_id: int) -> Path:
         version_row = self._plain_row(version_id)
         if not version_row.stored_name:

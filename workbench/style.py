@@ -77,5 +77,19 @@ CSS = """
 .jyjg-actor { margin: 0 16px; white-space: nowrap; }
 .jyjg-comment { border-left: 3px solid #bcd3f2; padding: 4px 10px; margin: 8px 0; max-width: 900px; }
 .jyjg-comment-head { margin-bottom: 2px; }
+.jyjg-year-charts { display: flex; flex-wrap: wrap; gap: 12px; margin: 6px 0; }
+.jyjg-year-chart { margin: 0; border: 1px solid #e3e3e3; border-radius: 6px; padding: 6px 8px; width: 340px; }
+.jyjg-year-chart figcaption { font-weight: 600; font-size: 13px; }
+.jyjg-year-chart svg { width: 100%; height: auto; display: block; }
+.jyjg-year-chart text { font-size: 12px; text-anchor: middle; fill: #333; }
+.jyjg-year-chart text.year { fill: #555; }
+.jyjg-year-chart text.met { fill: #1a7f37; }
+.jyjg-year-chart text.missed { fill: #b3261e; }
+.jyjg-year-chart .axis { stroke: #bbb; stroke-width: 1; }
+.jyjg-year-chart .line { fill: none; stroke: #0b5cad; stroke-width: 2; }
+.jyjg-year-chart .dot { fill: #0b5cad; }
+.jyjg-years ul.jyjg-asks { margin: 0; padding-left: 1.1em; }
+.jyjg-years td:last-child { min-width: 18em; }
+.jyjg-years td.jyjg-warn { background: #fff4e5; }
 </style>
 """

@@ -12,11 +12,13 @@ import ipywidgets as w
 from shared.numbers import shown
 from shared.store import StoreError, Version
 from shared.submission import PackageError
+from shared.yearly import year_over_year
 
 from .. import render
 from ..common import current_html, message_html, stored_submission
 from ..listing import text
 from ..screen import Screen
+from ..yearly import render_year_over_year
 
 log = logging.getLogger("jyjg.workbench")
 
@@ -66,7 +68,15 @@ class DetailScreen(Screen):
         index = {p: i for i, p in enumerate(self.evidence)}
         self.header.value = render.render_header(version, unit)
         self.body.value = (render.render_findings(version) + "<h4>逐条评分</h4>" + render.render_rules(version, index)
-                           + "<h4>备案表能耗数据</h4>" + render.render_figures(version) + render.render_texts(version))
+                           + "<h4>备案表能耗数据</h4>" + render.render_figures(version) + self._years(version)
+                           + render.render_texts(version))
+
+    def _years(self, version: Version) -> str:
+        """The unit's figures across every year it submitted (shared/yearly.py, workbench/yearly.py)."""
+        if version.unit_name is None:
+            return ""
+        rows = year_over_year(self.store.yearly_figures(version.unit_name))
+        return "<h4>历年能耗数据</h4>" + render_year_over_year(rows)
 
     def _on_evidence_click(self, arg: str) -> None:
         if arg.isdigit() and int(arg) < len(self.evidence):
