@@ -10,7 +10,8 @@ from typing import Sequence
 from shared.energy import ENERGY
 from shared.names import LABELS
 from shared.rubric import INDICATORS
-from shared.scoring import as_number
+from shared.numbers import shown
+from shared.scoring import as_number, describe_decline, meets_target
 from shared.yearly import BASIS_FIGURES, YearRow
 
 from .listing import text
@@ -19,38 +20,37 @@ FIGURE_COLUMNS = (("floor_area_m2", "总建筑面积（m²）"), ("headcount", "
                   ("energy_tce", "综合能耗（tce）"), ("water_t", "用水量（吨）"))
 
 
-def _number(value: object, places: int = 2) -> str:
-    number = as_number(value) if not isinstance(value, Fraction) else value
+def _number(value: object, significant: int | None = None) -> str:
+    """A figure as typed (every digit: a verdict may rest on the last one), a computed indicator to 4 digits."""
+    number = value if isinstance(value, Fraction) else as_number(value)
     if number is None:
         return "—"
-    shown = f"{float(number):,.{places}f}"
-    return shown.rstrip("0").rstrip(".") if "." in shown else shown
+    return shown(number, significant=significant, grouped=True)
 
 
-def _percent(share: Fraction | None, signed: bool = False) -> str:
-    if share is None:
-        return "—"
-    return f"{float(share) * 100:+.2f}%" if signed else f"{float(share) * 100:.2f}%"
+def _change(share: Fraction) -> str:
+    return f"{'+' if share >= 0 else '-'}{shown(abs(share) * 100, places=2)}%"
 
 
 def _decline_cell(row: YearRow, key: str) -> str:
-    fall = row.declines[key]
+    fall, target = row.declines[key], row.targets[key]
+    value = _number(row.indicators[key], significant=4)
     if fall is None:
-        return '<td class="num jyjg-muted">—</td>'
-    met = fall >= row.targets[key]
-    verdict = '<span class="jyjg-ok">达标</span>' if met else '<span class="jyjg-err">未达标</span>'
-    return (f'<td class="num">{_number(row.indicators[key])}<div class="jyjg-muted">下降 {_percent(fall)}'
-            f"（目标 {_percent(row.targets[key])}）{verdict}</div></td>")
+        return f'<td class="num">{value}<div class="jyjg-muted">下降率无法计算</div></td>'
+    verdict = ('<span class="jyjg-ok">达标</span>' if meets_target(fall, target)
+               else '<span class="jyjg-err">未达标</span>')
+    return (f'<td class="num">{value}<div class="jyjg-muted">{describe_decline(fall, target)}'
+            f"（目标下降 {shown(target * 100)}%）{verdict}</div></td>")
 
 
 def _questions(row: YearRow) -> list[str]:
     share = ENERGY.plausibility_for(row.year).basis_change_percent
     questions = []
     for name in row.basis_flagged:
-        questions.append(f"{LABELS[name]}较上年 {_percent(row.basis_changes[name], signed=True)}，变化超过 {share}%，请问明原因")
+        questions.append(f"{LABELS[name]}较上年 {_change(row.basis_changes[name])}，变化超过 {shown(share)}%，请问明原因")
     for m in row.mismatches:
-        questions.append(f"上年度{LABELS[m.name]}填 {_number(m.submitted, 4)}，而 {row.year - 1} 年度申报为 "
-                         f"{_number(m.reported, 4)}，前后不一致")
+        questions.append(f"上年度{LABELS[m.name]}填 {_number(m.submitted)}，而 {row.year - 1} 年度申报为 "
+                         f"{_number(m.reported)}，前后不一致")
     return questions
 
 
@@ -65,7 +65,7 @@ def render_year_table(rows: Sequence[YearRow]) -> str:
         cells = []
         for name, _ in FIGURE_COLUMNS:
             flagged = " jyjg-warn" if name in row.basis_flagged else ""
-            change = (f'<div class="jyjg-muted">较上年 {_percent(row.basis_changes[name], signed=True)}</div>'
+            change = (f'<div class="jyjg-muted">较上年 {_change(row.basis_changes[name])}</div>'
                       if name in BASIS_FIGURES and row.basis_changes.get(name) is not None else "")
             cells.append(f'<td class="num{flagged}">{_number(row.figures.get(name))}{change}</td>')
         cells += [_decline_cell(row, key) for key in INDICATORS]
@@ -108,6 +108,7 @@ def render_indicator_chart(rows: Sequence[YearRow], key: str) -> str:
                 '<p class="jyjg-muted">数据不完整，无法作图。</p></figure>')
     years = [y for y, _ in points]
     values = [float(v) for _, v in points]
+    value_at = dict(points)
     low, high = min(values), max(values)
     span = (high - low) or abs(high) or 1.0
     low, high = low - span * 0.25, high + span * 0.25
@@ -127,13 +128,13 @@ def render_indicator_chart(rows: Sequence[YearRow], key: str) -> str:
     for yr, v in zip(years, values):
         cx, cy = x(yr), y(v)
         parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" class="dot"/>')
-        parts.append(f'<text x="{cx:.1f}" y="{cy - 9:.1f}" class="value">{_number(Fraction(v).limit_denominator(10**6))}</text>')
+        parts.append(f'<text x="{cx:.1f}" y="{cy - 9:.1f}" class="value">{_number(value_at[yr], significant=4)}</text>')
         parts.append(f'<text x="{cx:.1f}" y="{CHART_H - PAD_B + 18:.1f}" class="year">{yr}</text>')
         row = by_year.get(yr)
         if row is not None and row.declines[key] is not None:
-            met = row.declines[key] >= row.targets[key]
-            parts.append(f'<text x="{cx:.1f}" y="{cy + 20:.1f}" class="{"met" if met else "missed"}">'
-                         f"降 {_percent(row.declines[key])}</text>")
+            fall, target = row.declines[key], row.targets[key]
+            parts.append(f'<text x="{cx:.1f}" y="{cy + 20:.1f}" class="{"met" if meets_target(fall, target) else "missed"}">'
+                         f"{describe_decline(fall, target)}</text>")
     label = f"{title}，{first}–{last} 年"
     return (f'<figure class="jyjg-year-chart"><figcaption>{text(title)}</figcaption>'
             f'<svg viewBox="0 0 {CHART_W} {CHART_H}" role="img" aria-label="{text(label)}">{"".join(parts)}</svg>'
@@ -143,7 +144,7 @@ def render_indicator_chart(rows: Sequence[YearRow], key: str) -> str:
 def render_year_over_year(rows: Sequence[YearRow]) -> str:
     """The whole 历年能耗 section: charts above, the table below."""
     charts = "".join(render_indicator_chart(rows, key) for key in INDICATORS)
-    legend = ('<div class="jyjg-muted">图中数字为各年度指标值；“降 x%”为该年度申报的较上年下降率，'
+    legend = ('<div class="jyjg-muted">图中数字为各年度指标值，其下为该年度申报的较上年变化，'
               '<span class="jyjg-ok">绿色</span>达到当年目标，<span class="jyjg-err">红色</span>未达到。</div>')
     return (f'<div class="jyjg-yearly"><div class="jyjg-year-charts">{charts}</div>{legend}'
             f"{render_year_table(rows)}</div>")

@@ -66,6 +66,7 @@ def dashboard(tmp_path_factory) -> Dashboard:
     db_url = f"sqlite:///{work / 'jyjg.db'}"
     with Store(db_url) as store:  # the demo's 区县 list, as `jyjg roster` would import it
         store.import_units([(u.name, u.year, u.group) for u in demo_roster_units()], DEMO_DISTRICT)
+        load_earlier_year(store, work / "2019")
     port = _free_port()
     log = work / "serve.log"
     code = ("import sys; from workbench.server import serve; "
@@ -97,6 +98,28 @@ def dashboard(tmp_path_factory) -> Dashboard:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+EARLIER_UNIT = "市委办公室"  # a demo unit that fills the 能耗折算 sheet from its bills
+
+
+def load_earlier_year(store, folder: Path) -> None:
+    """A 2019 submission of one demo unit, loaded before the 2020 inbox, for the year-over-year view: its
+    people grew 20 % over 2018, and its 2019 electricity is not what the 2020 submission gives as its base."""
+    from shared.batch import load_paths
+    from shared.demo import demo_cases
+    from shared.template import write_named_values, write_template
+
+    (case,) = [c for c in demo_cases() if c.org == EARLIER_UNIT]
+    values = {k: v for k, v in case.values.items() if not k.startswith(("base_", "use_"))}
+    values.update({k.removeprefix("base_"): v for k, v in case.values.items() if k.startswith("base_")})
+    values["use_electricity_kwh"] = round(values["use_electricity_kwh"] * 1.04)
+    values.update(assess_year=2019, base_headcount=round(values["headcount"] / 1.2),
+                  base_floor_area_m2=values["floor_area_m2"], base_water_t=round(values["water_t"] * 1.05),
+                  base_energy_tce_typed=round(float(case.values["base_use_electricity_kwh"]) * 0.1229 / 1000 * 1.6, 2))
+    folder.mkdir(parents=True)
+    template = write_template(folder / "template.xlsx")
+    load_paths(store, [write_named_values(template, folder / f"{EARLIER_UNIT}_2019.xlsx", values)])
 
 
 @pytest.fixture(scope="session")
