@@ -16,7 +16,7 @@ def rows():
 def test_the_table_has_a_row_per_year_with_its_questions():
     html = render_year_over_year(rows())
     body = html[html.index("<tbody>"):]
-    assert [int(y) for y in re.findall(r"<tr><td><b>(\d{4})</b>", body)] == [2019, 2020, 2021]
+    assert [int(y) for y in re.findall(r'<tr class="jyjg-year-row"><td><b>(\d{4})</b>', body)] == [2019, 2020, 2021]
     assert "用能人数较上年 +13%，变化超过 10%，请问明原因" in html
     assert "上年度用能人数填 220，而 2020 年度申报为 226，前后不一致" in html
     assert "下降 3.85%" in html and "目标下降 2.5%" in html

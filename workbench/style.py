@@ -88,8 +88,9 @@ CSS = """
 .jyjg-year-chart .axis { stroke: #bbb; stroke-width: 1; }
 .jyjg-year-chart .line { fill: none; stroke: #0b5cad; stroke-width: 2; }
 .jyjg-year-chart .dot { fill: #0b5cad; }
-.jyjg-years ul.jyjg-asks { margin: 0; padding-left: 1.1em; }
-.jyjg-years td:last-child { min-width: 18em; }
+.jyjg-years ul.jyjg-asks { display: inline-block; margin: 0; padding-left: 1.4em; vertical-align: top; }
+.jyjg-years tr.jyjg-year-row:has(+ tr.jyjg-asks-row) td { border-bottom: none; }
+.jyjg-years tr.jyjg-asks-row td { background: #fffaf2; padding-top: 2px; }
 .jyjg-years td.jyjg-warn { background: #fff4e5; }
 </style>
 """

@@ -70,12 +70,14 @@ def render_year_table(rows: Sequence[YearRow]) -> str:
             cells.append(f'<td class="num{flagged}">{_number(row.figures.get(name))}{change}</td>')
         cells += [_decline_cell(row, key) for key in INDICATORS]
         questions = _questions(row)
-        asks = ("".join(f'<li class="jyjg-warn">{text(q)}</li>' for q in questions) if questions
-                else '<li class="jyjg-muted">无</li>')
-        body.append(f'<tr><td><b>{row.year}</b><div class="jyjg-muted">编号 {row.version_id}</div></td>'
-                    f'{"".join(cells)}<td><ul class="jyjg-asks">{asks}</ul></td></tr>')
+        body.append(f'<tr class="jyjg-year-row"><td><b>{row.year}</b><div class="jyjg-muted">编号 {row.version_id}</div></td>'
+                    f'{"".join(cells)}</tr>')
+        if questions:  # on a line of their own under the year, so the table keeps to the page's width
+            asks = "".join(f"<li>{text(q)}</li>" for q in questions)
+            body.append(f'<tr class="jyjg-asks-row"><td></td><td colspan="{len(cells)}">'
+                        f'<b class="jyjg-warn">请核实：</b><ul class="jyjg-asks jyjg-warn">{asks}</ul></td></tr>')
     return ('<table class="jyjg-table jyjg-years"><thead><tr><th>创建年度</th>' + head
-            + '<th>请核实</th></tr></thead><tbody>' + "".join(body) + "</tbody></table>")
+            + '</tr></thead><tbody>' + "".join(body) + "</tbody></table>")
 
 
 # --- the charts --------------------------------------------------------------------------------------
