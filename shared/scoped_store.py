@@ -122,6 +122,10 @@ class ScopedStore:
                 if self._visible(account, targets[v.unit_id] if v.unit_id is not None
                                  else UnitTarget(None, v.org_category, None))]
 
+    def yearly_figures(self, unit: str) -> list[tuple[int, int, dict]]:
+        """The unit's figures across its years (Store.yearly_figures), for a unit in the account's scope."""
+        return self.store.yearly_figures(unit) if self.unit(unit) is not None else []
+
     def version(self, version_id: int) -> Version:
         self._on_version(Action.VIEW, version_id)
         return self.store.version(version_id)
@@ -226,16 +230,19 @@ class ScopedStore:
     def load_paths(self, paths: Iterable[str | Path], year: int | None = None) -> tuple[list[Version], list[str]]:
         """Check and record every submission under `paths`; one outside the account's scope is
         refused (and audited) and the others go on. Returns (versions, refusal messages)."""
-        from .batch import check_all, discover
+        from .batch import check_all, check_base_year, discover, years_first
 
         subs = discover([Path(p) for p in paths])
-        versions, refused = [], []
-        for sub, result in zip(subs, check_all(subs, year)):
+        results = check_all(subs, year)
+        recorded: dict[int, Version] = {}
+        refused = []
+        for i in years_first(results):
             try:
-                versions.append(self.record(result, sub.path))
+                check_base_year(results[i], self.store)  # the unit's own earlier report, whoever uploads
+                recorded[i] = self.record(results[i], subs[i].path)
             except ScopeRefused as refusal_:
-                refused.append(f"{Path(sub.path).name}：{refusal_}")
-        return versions, refused
+                refused.append(f"{Path(subs[i].path).name}：{refusal_}")
+        return [recorded[i] for i in sorted(recorded)], refused
 
     # --- the year: 年度备案, 抽查, exports ----------------------------------------------------------
 

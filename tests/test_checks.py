@@ -231,7 +231,7 @@ def test_a_typed_total_beside_the_bills_must_agree_as_rounded():
     assert "直接填写 95.5 tce" in found.message and "118.9337 tce" in found.message
 
 
-@pytest.mark.parametrize("raw, problem", [("约1万", "“约1万”不是数值"), (-20, "填写为负数 -20"), (True, "“True”不是数值")])
+@pytest.mark.parametrize("raw, problem", [("约1万", "“约1万”不是数值"), (-20, "填写为负数 -20"), (True, "“TRUE”不是数值")])
 def test_a_bill_that_is_not_a_number_zeroes_the_energy_rules_and_names_its_cell(raw, problem):
     result = check(bills(use_diesel_l=raw, energy_tce=None, use_total_tce=None))
     found = [f for f in result.findings if f.code == "energy_data_invalid"]

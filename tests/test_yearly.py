@@ -111,3 +111,29 @@ def test_two_years_of_one_unit_give_the_view_and_the_base_year_warning(store, tm
     load_paths(store, [tmp_path / "2020_v2.xlsx"])
     rows = year_over_year(store.yearly_figures("市委办公室"))
     assert rows[1].mismatches == ()
+
+
+def test_through_an_accounts_scope_the_upload_warns_and_only_its_units_years_are_shown(tmp_path):
+    from shared.accounts import Accounts
+    from shared.scoped_store import ScopedStore, ScopeRefused
+    from test_store import Uploads, make_result
+
+    template = write_template(tmp_path / "template.xlsx")
+    with Store(f"sqlite:///{tmp_path / 'jyjg.db'}", data_dir=tmp_path / "data") as store:
+        store.record(make_result("市委组织部"), Uploads(tmp_path)("org"))
+        load_paths(store, [write_named_values(template, tmp_path / "2020.xlsx", {
+            **COMMON, "assess_year": 2020, "floor_area_m2": 10000, "headcount": 300, "energy_tce_typed": 120,
+            "water_t": 9000, "base_floor_area_m2": 10000, "base_headcount": 300, "base_energy_tce_typed": 125,
+            "base_water_t": 9300})])
+        Accounts(store).add("swbgs", "创建单位", unit="市委办公室", name="市委办丁")
+        scoped = ScopedStore(store, "swbgs")
+        versions, refused = scoped.load_paths([write_named_values(template, tmp_path / "2021.xlsx", {
+            **COMMON, "assess_year": 2021, "floor_area_m2": 10000, "headcount": 300, "energy_tce_typed": 110,
+            "water_t": 8800, "base_floor_area_m2": 10000, "base_headcount": 280, "base_energy_tce_typed": 120,
+            "base_water_t": 9000})])
+        assert refused == []
+        (warning,) = [f for f in versions[0].findings if f["kind"] == "energy_data_invalid/base_year"]
+        assert warning["cell"].startswith("备案表!") and "280" in warning["message"] and "300" in warning["message"]
+        assert [year for year, _, _ in scoped.yearly_figures("市委办公室")] == [2020, 2021]
+        with pytest.raises(ScopeRefused):
+            scoped.yearly_figures("市委组织部")
