@@ -314,11 +314,9 @@ class Reported(dict):
     """(unit key, year) -> (figures, source) of the reports in the batch not yet recorded, so that the next
     year's report in the same batch is compared with them (earlier batches are in the store)."""
 
-    def add(self, result: SubmissionResult) -> None:
-        from .store import unit_key
-
+    def add(self, result: SubmissionResult, store) -> None:
         if result.org_name and result.assess_year is not None and result.figures:
-            self[unit_key(result.org_name), result.assess_year] = (result.figures, result.source)
+            self[store.unit_key(result.org_name), result.assess_year] = (result.figures, result.source)
 
 
 def check_base_year(result: SubmissionResult, store, reported: Reported) -> None:
@@ -326,16 +324,14 @@ def check_base_year(result: SubmissionResult, store, reported: Reported) -> None
     earlier in this load, else its current version in the store. (A report of the year before found later
     in the same load is not compared: files named by year are found in year order.)"""
     if result.org_name and result.assess_year is not None and result.figures:
-        from .store import unit_key
-
-        before = reported.get((unit_key(result.org_name), result.assess_year - 1))
+        before = reported.get((store.unit_key(result.org_name), result.assess_year - 1))
         if before is None:
             before = store.reported_figures(result.org_name, result.assess_year - 1)
         if before is not None:
             figures, source = before
             result.findings += base_year_findings(result.source, result.assess_year, result.figures,
                                                   result.values, result.cells, figures, source)
-    reported.add(result)
+    reported.add(result, store)
 
 
 def load_paths(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",

@@ -230,19 +230,18 @@ class ScopedStore:
     def load_paths(self, paths: Iterable[str | Path], year: int | None = None) -> tuple[list[Version], list[str]]:
         """Check and record every submission under `paths`; one outside the account's scope is
         refused (and audited) and the others go on. Returns (versions, refusal messages)."""
-        from .batch import check_all, check_base_year, discover, years_first
+        from .batch import Reported, check_all, check_base_year, discover
 
         subs = discover([Path(p) for p in paths])
-        results = check_all(subs, year)
-        recorded: dict[int, Version] = {}
-        refused = []
-        for i in years_first(results):
+        reported = Reported()
+        versions, refused = [], []
+        for sub, result in zip(subs, check_all(subs, year)):
             try:
-                check_base_year(results[i], self.store)  # the unit's own earlier report, whoever uploads
-                recorded[i] = self.record(results[i], subs[i].path)
+                check_base_year(result, self.store, reported)  # the unit's own earlier report, whoever uploads
+                versions.append(self.record(result, sub.path))
             except ScopeRefused as refusal_:
-                refused.append(f"{Path(subs[i].path).name}：{refusal_}")
-        return [recorded[i] for i in sorted(recorded)], refused
+                refused.append(f"{Path(sub.path).name}：{refusal_}")
+        return versions, refused
 
     # --- the year: 年度备案, 抽查, exports ----------------------------------------------------------
 

@@ -910,6 +910,13 @@ class Store:
     def _key(self, name: str) -> str:
         return normalize_org_name(name, self.city.name)
 
+    def unit_key(self, name: str) -> str:
+        """The key a unit is stored under, whatever name it is given by: its roster name when it is on the
+        city's roster, normalised, as every database can hold it."""
+        name = _fit(name) or ""
+        entry = self.city.find_roster_unit(name)
+        return _fit(self._key(entry.name if entry else name), 200)
+
     def _district_row(self, row, district: str) -> tuple[str, dict]:
         if isinstance(row, Mapping):
             name, year, group = row.get("name"), row.get("year"), row.get("group", "")
@@ -948,8 +955,8 @@ class Store:
         org_name = _fit(org_name)
         if not org_name or not str(org_name).strip():
             return None
+        key = self.unit_key(org_name)
         entry = self.city.find_roster_unit(org_name)
-        key = _fit(self._key(entry.name if entry else org_name), 200)
         row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
         if row is not None:
             return row
@@ -969,8 +976,7 @@ class Store:
             return [_unit(r) for r in s.scalars(select(UnitRow)).all()]
 
     def unit(self, name: str) -> StoredUnit | None:
-        entry = self.city.find_roster_unit(name)
-        key = self._key(entry.name if entry else name)
+        key = self.unit_key(name)
         with self._read() as s:
             row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
             return _unit(row) if row else None
