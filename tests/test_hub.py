@@ -47,3 +47,43 @@ def test_the_workbench_server_uses_the_hubs_login_under_its_prefix(monkeypatch):
     monkeypatch.setattr(hub_server.JupyterHubIdentityProvider, "get_handlers",
                         lambda self: [("/logout", object), ("/oauth_callback", object, {})])
     assert [h[0] for h in provider.get_handlers()] == ["/user/heshan/logout", "/user/heshan/oauth_callback"]
+
+
+def test_each_page_starts_its_own_kernel_and_a_closed_pages_kernel_is_culled(monkeypatch):
+    monkeypatch.delenv(hub_server.KERNEL_IDLE_ENV, raising=False)
+    config = hub_server.voila_config("/user/heshan/", "127.0.0.1", 5000, "secret")
+    # no preheated kernels: the server starts at login, so one would only double each login's work
+    assert config.VoilaConfiguration.preheat_kernel is False
+    assert config.VoilaConfiguration.extension_allowlist == ["@jupyter-widgets/jupyterlab-manager"]
+    assert config.MappingKernelManager.cull_connected is False  # an open page's kernel stays
+    assert config.MappingKernelManager.cull_idle_timeout == 180
+    assert config.MappingKernelManager.cull_interval == 60
+    monkeypatch.setenv(hub_server.KERNEL_IDLE_ENV, "12")
+    config = hub_server.voila_config("/user/heshan/", "127.0.0.1", 5000, "secret")
+    assert (config.MappingKernelManager.cull_idle_timeout, config.MappingKernelManager.cull_interval) == (12, 4)
+
+
+def _hub_config(monkeypatch, tmp_path, **env):
+    from traitlets.config import Config
+
+    for name, value in {"JYJG_HUB_STATE": str(tmp_path), "JYJG_HUB_DB": "sqlite://", "JYJG_DB": "sqlite://",
+                        "JYJG_DATA": str(tmp_path), **env}.items():
+        monkeypatch.setenv(name, value)
+    config = Config()
+    exec(hub.CONFIG_FILE.read_text(encoding="utf-8"), {"get_config": lambda: config, "__file__": str(hub.CONFIG_FILE)})
+    return config
+
+
+def test_idle_servers_are_stopped_by_the_culler_service_which_can_do_nothing_else(monkeypatch, tmp_path):
+    monkeypatch.delenv("JYJG_SERVER_IDLE_SECONDS", raising=False)
+    config = _hub_config(monkeypatch, tmp_path)
+    [service] = config.JupyterHub.services
+    assert service["name"] == "idle-culler" and "jupyterhub_idle_culler" in service["command"]
+    assert "--timeout=600" in service["command"] and "--cull-every=60" in service["command"]
+    [role] = config.JupyterHub.load_roles
+    assert role["services"] == ["idle-culler"]
+    assert set(role["scopes"]) == {"list:users", "read:users:activity", "read:servers", "delete:servers"}
+    assert config.JupyterHub.last_activity_interval == 60
+    config = _hub_config(monkeypatch, tmp_path, JYJG_SERVER_IDLE_SECONDS="40", JYJG_KERNEL_IDLE_SECONDS="9")
+    assert "--timeout=40" in config.JupyterHub.services[0]["command"]
+    assert config.Spawner.environment["JYJG_KERNEL_IDLE_SECONDS"] == "9"

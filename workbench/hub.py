@@ -73,6 +73,7 @@ def run_hub(db_url: str, ip: str = "127.0.0.1", port: int = 8000) -> int:
         return 2
     try:
         import jupyterhub  # noqa: F401
+        import jupyterhub_idle_culler  # noqa: F401
         import nativeauthenticator  # noqa: F401
     except ImportError:
         print("缺少 JupyterHub：请安装 pip install -e \".[hub]\"。", file=sys.stderr)

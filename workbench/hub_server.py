@@ -13,8 +13,15 @@ and read the database credentials it holds.
 """
 from __future__ import annotations
 
-import os
 import sys
+
+if __name__ == "__main__":
+    # jsonschema (through jupyter_events, which Voila's server imports) builds rfc3987_syntax's IRI
+    # grammar when imported: seconds of CPU at every account's first login, for a format none of our
+    # event schemas use. Marked missing, jsonschema simply leaves that format unchecked.
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+import os
 import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,13 +30,27 @@ from jupyter_server.utils import url_path_join
 from jupyterhub.singleuser.extension import JupyterHubAuthorizer, JupyterHubIdentityProvider
 from traitlets.config import Config
 
-from .server import (CULL_EVERY_SECONDS, KERNEL_IDLE_SECONDS, NOTEBOOK, WEBSOCKET_MAX_MESSAGE_BYTES)
+from .server import NOTEBOOK, WEBSOCKET_MAX_MESSAGE_BYTES
 
 # The only kernel messages a page may send: what ipywidgets needs, nothing that runs code.
 ALLOWED_KERNEL_MESSAGES = ["comm_open", "comm_close", "comm_msg", "comm_info_request", "kernel_info_request"]
 # What the Voila page itself needs of the Jupyter server API: connect to and read its own kernel.
 ALLOWED_REQUESTS = {("execute", "kernels"), ("read", "kernels")}
-PRELOADED_KERNELS = 1  # per account: the next page (a reload) opens at once, and memory stays small
+# No preheated kernels: the server starts when its account logs in, so a preheated kernel would
+# start only a moment before the first page asks for it, and its replacement would double the work
+# (and the memory) of every login. Each page starts its own kernel.
+PREHEAT_KERNELS = False
+# The only JupyterLab extension the page loads: the widget manager (not Voila's preview button or others
+# that happen to be installed).
+PAGE_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager",)
+# A closed page leaves its kernel without a connection: once it has also been idle this long it is shut
+# down. A kernel with its page open is never culled, however long the reviewer reads.
+KERNEL_IDLE_ENV = "JYJG_KERNEL_IDLE_SECONDS"
+DEFAULT_KERNEL_IDLE_SECONDS = 180
+
+
+def kernel_idle_seconds() -> int:
+    return max(1, int(os.environ.get(KERNEL_IDLE_ENV) or DEFAULT_KERNEL_IDLE_SECONDS))
 
 
 class HubIdentityProvider(JupyterHubIdentityProvider):
@@ -66,13 +87,14 @@ def voila_config(prefix: str, ip: str, port: int, api_token: str) -> Config:
         "max_body_size": WEBSOCKET_MAX_MESSAGE_BYTES,
         "headers": {"X-Frame-Options": "SAMEORIGIN", "Referrer-Policy": "no-referrer"},
     }
-    c.VoilaConfiguration.preheat_kernel = True
-    c.VoilaConfiguration.default_pool_size = PRELOADED_KERNELS
+    c.VoilaConfiguration.preheat_kernel = PREHEAT_KERNELS
+    c.VoilaConfiguration.extension_allowlist = list(PAGE_EXTENSIONS)
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.file_allowlist = []
     c.VoilaConfiguration.file_denylist = [".*"]
-    c.MappingKernelManager.cull_idle_timeout = KERNEL_IDLE_SECONDS
-    c.MappingKernelManager.cull_interval = CULL_EVERY_SECONDS
+    idle = kernel_idle_seconds()
+    c.MappingKernelManager.cull_idle_timeout = idle
+    c.MappingKernelManager.cull_interval = max(1, min(60, idle // 3))
     c.MappingKernelManager.cull_connected = False
     return c
 

@@ -9,6 +9,7 @@
 #   JYJG_HUB_API_PORT / JYJG_PROXY_API_PORT internal ports, on 127.0.0.1
 #   JYJG_HUB_STATE   a private folder for the cookie secret, the proxy's pid file, the servers' homes
 #   JYJG_PROXY       the configurable-http-proxy command
+#   JYJG_SERVER_IDLE_SECONDS / JYJG_KERNEL_IDLE_SECONDS  (optional) when idle servers and closed pages' kernels stop
 import os
 import sys
 from pathlib import Path
@@ -52,9 +53,29 @@ c.Spawner.environment = {
     "JYJG_DB": os.environ["JYJG_DB"],
     "JYJG_DATA": os.environ["JYJG_DATA"],
     "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+    # how long a closed page's kernel stays (workbench/hub_server.py), when a deployment sets it
+    **({"JYJG_KERNEL_IDLE_SECONDS": os.environ["JYJG_KERNEL_IDLE_SECONDS"]}
+       if os.environ.get("JYJG_KERNEL_IDLE_SECONDS") else {}),
 }
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 c.JupyterHub.allow_named_servers = False
+
+# An account's server with no traffic for JYJG_SERVER_IDLE_SECONDS (default 10 minutes) is stopped by
+# jupyterhub-idle-culler, running as a Hub service allowed only to see activity and stop servers. An
+# open page keeps its server: its websocket's pings pass through the proxy, which the Hub reads as
+# activity every `last_activity_interval`. The next login starts the server again.
+server_idle = max(10, int(os.environ.get("JYJG_SERVER_IDLE_SECONDS") or 600))
+c.JupyterHub.last_activity_interval = min(60, max(5, server_idle // 4))
+c.JupyterHub.services = [{
+    "name": "idle-culler",
+    "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={server_idle}",
+                f"--cull-every={min(60, max(5, server_idle // 4))}"],
+}]
+c.JupyterHub.load_roles = [{
+    "name": "idle-culler",
+    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+    "services": ["idle-culler"],
+}]
 c.JupyterHub.shutdown_on_logout = True
 c.JupyterHub.redirect_to_server = True
