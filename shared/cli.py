@@ -453,15 +453,22 @@ def cmd_hub(args: argparse.Namespace) -> int:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
-    from .accounts import Accounts
+    from .accounts import Accounts, password_problem
 
+    password = None
+    if args.user_command == "add" and args.password_stdin:
+        # Checked before anything is written: a refused password leaves no account half-made.
+        password = sys.stdin.readline().rstrip("\r\n")
+        problem = password_problem(password)
+        if problem:
+            err_console.print(f"账户 {args.login} 未创建，也未作任何修改：{problem}")
+            return 2
     with _store(args) as store:
         accounts = Accounts(store)
         if args.user_command == "add":
             account = accounts.add(args.login, args.role, name=args.name, district=args.district, unit=args.unit,
                                    by=_os_user())
-            if args.password_stdin:
-                password = sys.stdin.readline().rstrip("\r\n")
+            if password is not None:
                 accounts.set_password(account.login, password, by=_os_user())
             scope = f"，{account.scope_text}" if account.district or account.unit else ""
             ready = "，已设置密码并批准登录" if args.password_stdin else "（尚未设置密码：用 --password-stdin 设置）"

@@ -62,6 +62,22 @@ def test_refusals_are_chinese_and_exit_1(db, capsys, argv, message):
     assert code == 1 and message in err.replace("\n", "")
 
 
-def test_a_weak_password_is_refused_and_the_account_cannot_log_in(db, capsys, monkeypatch):
-    code, _, err = run(["user", "add", "weak", "--role", "只读", "--password-stdin", "--db", db], capsys, "123\n", monkeypatch)
-    assert code == 1 and "至少 8 位" in err
+@pytest.mark.parametrize("password, message", [("123", "至少 8 位"), ("password1", "过于常见"), ("", "至少 8 位")])
+def test_a_weak_password_makes_no_account_at_all(db, capsys, monkeypatch, password, message):
+    code, _, err = run(["user", "add", "weak", "--role", "只读", "--password-stdin", "--db", db], capsys,
+                       password + "\n", monkeypatch)
+    assert code == 2 and message in err and "账户 weak 未创建" in err
+    with Store(db) as store:
+        assert Accounts(store).get("weak") is None
+        assert not [a for a in store.audit_log() if a.action.startswith("account") or a.action == "password_set"]
+
+
+def test_a_weak_password_leaves_an_existing_account_as_it_was(db, capsys, monkeypatch):
+    run(["user", "add", "keep", "--role", "只读", "--name", "原名", "--password-stdin", "--db", db], capsys,
+        "Keep-this-pass-2020\n", monkeypatch)
+    code, _, err = run(["user", "add", "keep", "--role", "管理员", "--name", "新名", "--password-stdin", "--db", db],
+                       capsys, "short\n", monkeypatch)
+    assert code == 2 and "未作任何修改" in err
+    with Store(db) as store:
+        account = Accounts(store).get("keep")
+        assert (account.role, account.name) == (Role.READER, "原名")
