@@ -144,15 +144,20 @@ class Accounts:
                 s.flush()
                 self.store._audit(s, by, "account_added", f"新建账户 {login}（{name}，{role.value}"
                                   f"{'，' + (district or unit) if district or unit else ''}）", after=_shown(wanted, unit))
+                reenabled = False
             else:
                 before = {k: getattr(row, k) for k in wanted}
+                reenabled = not row.active
                 if before != wanted:
                     for k, v in wanted.items():
                         setattr(row, k, v)
                     row.updated_at = _now()
                     self.store._audit(s, by, "account_changed", f"修改账户 {login}",
                                       before=_shown(before, None), after=_shown(wanted, unit))
-            return self._account(s, row)
+            account = self._account(s, row)
+        if reenabled:
+            self._hub_authorized(login, True)  # approved again in the Hub's store, when it has a password
+        return account
 
     def disable(self, login: str, *, by: str = SYSTEM) -> Account:
         """Disable an account: it can no longer log in or act; its history stays."""
@@ -169,6 +174,45 @@ class Accounts:
             account = self._account(s, row)
         self._hub_authorized(login, False)
         return account
+
+    def enable(self, login: str, *, by: str = SYSTEM) -> Account:
+        """Enable a disabled account again, with its role and scope as they were."""
+        login = (login or "").strip().lower()
+        with self.store._write(lock=True) as s:
+            row = s.scalar(select(AccountRow).where(AccountRow.login == login))
+            if row is None:
+                raise StoreError(f"没有登录名为“{login}”的账户。")
+            if not row.active:
+                row.active = True
+                row.updated_at = _now()
+                self.store._audit(s, by, "account_enabled", f"启用账户 {login}（{row.display_name}）",
+                                  before={"active": False}, after={"active": True})
+            account = self._account(s, row)
+        self._hub_authorized(login, True)
+        return account
+
+    def with_password(self) -> set[str]:
+        """The logins that have a password in the Hub's store (so can log in while enabled)."""
+        try:
+            from nativeauthenticator.orm import UserInfo
+            url = hub_db_url(self.store.url)
+        except (ImportError, StoreError):
+            return set()
+        from sqlalchemy import create_engine, inspect
+
+        if make_url(url).get_backend_name() == "sqlite":
+            from pathlib import Path
+
+            if not Path(make_url(url).database).exists():
+                return set()
+        engine = create_engine(url)
+        try:
+            if "users_info" not in inspect(engine).get_table_names():
+                return set()
+            with engine.connect() as conn:
+                return {row[0] for row in conn.execute(select(UserInfo.username))}
+        finally:
+            engine.dispose()
 
     def set_password(self, login: str, password: str, *, by: str = SYSTEM) -> None:
         """Set the account's password in the Hub's password store and approve it for login."""

@@ -112,6 +112,20 @@ def permits(account: Account, action: Action, target: UnitTarget | None = None, 
     return False
 
 
+def could(account: Account, action: Action) -> bool:
+    """Whether the account may do `action` on anything at all: what a page offers it (the tabs, the
+    forms). Worked out from `permits` on the units an account of its role can have in scope, so the
+    two never disagree; the store still checks every request on its own unit."""
+    if action in CITY_ACTIONS:
+        return permits(account, action)
+    if action is Action.FILE_DISTRICT:
+        return permits(account, action, district=account.district or "")
+    candidates = (UnitTarget(account.unit, None, None),  # a 创建单位's own unit
+                  UnitTarget(None, CATEGORY_CITY, None),  # a 市直 unit
+                  UnitTarget(None, None, account.district or ""))  # a unit of the account's district (or any)
+    return any(permits(account, action, target) for target in candidates)
+
+
 def refusal(account: Account, action: Action, target: UnitTarget | None = None, *,
             district: str | None = None) -> str:
     """The Chinese message for a refused request: who, what, and what the account may do instead."""

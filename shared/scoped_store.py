@@ -285,14 +285,21 @@ class ScopedStore:
         from .accounts import Accounts
 
         account = self._require(Action.ACCOUNTS)
-        return _AuditedAccounts(Accounts(self.store), account.label)
+        return _AuditedAccounts(Accounts(self.store), account)
+
+    @property
+    def signed_in(self) -> bool:
+        """Whether the account is one of the store's own (logged in through the Hub), not the one
+        person of `jyjg serve`."""
+        return self._fixed is None
 
 
 class _AuditedAccounts:
-    """Accounts, with every change made `by` the administrator acting."""
+    """Accounts, with every change made by the administrator acting (and audited under their name).
+    An administrator cannot disable or demote their own account: the city would lose its last way in."""
 
-    def __init__(self, accounts, by: str):
-        self._accounts, self._by = accounts, by
+    def __init__(self, accounts, acting: Account):
+        self._accounts, self._acting, self._by = accounts, acting, acting.label
 
     def list(self):
         return self._accounts.list()
@@ -300,11 +307,24 @@ class _AuditedAccounts:
     def get(self, login: str):
         return self._accounts.get(login)
 
+    def with_password(self) -> set[str]:
+        return self._accounts.with_password()
+
+    def _not_self(self, login: str, what: str) -> None:
+        if (login or "").strip().lower() == self._acting.login:
+            raise StoreError(f"不能{what}自己正在使用的账户“{self._acting.label}”：请由另一位管理员操作。")
+
     def add(self, login: str, role: str, **kwargs):
+        if role != Role.ADMIN.value:
+            self._not_self(login, "把角色改掉")
         return self._accounts.add(login, role, by=self._by, **kwargs)
 
     def disable(self, login: str):
+        self._not_self(login, "停用")
         return self._accounts.disable(login, by=self._by)
+
+    def enable(self, login: str):
+        return self._accounts.enable(login, by=self._by)
 
     def set_password(self, login: str, password: str):
         return self._accounts.set_password(login, password, by=self._by)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY
-from shared.scope import Account, Action, Role, UnitTarget, permits, refusal
+from shared.scope import Account, Action, Role, UnitTarget, could, permits, refusal
 
 ADMIN = Account("admin", "管理员甲", Role.ADMIN)
 GROUP = Account("group", "评价组员", Role.GROUP)
@@ -103,3 +103,22 @@ def test_an_unidentified_submission_is_the_citys():
 ])
 def test_refusals_say_who_what_and_why_in_chinese(account, action, target, expected):
     assert refusal(account, action, target) == expected
+
+
+# What each role is offered at all (its tabs and forms), written out by hand from the issue.
+COULD = {
+    Role.ADMIN: set(Action),
+    Role.GROUP: {Action.VIEW, Action.UPLOAD, Action.REVIEW, Action.VERIFY, Action.SITE, Action.COMMENT, Action.REVOKE},
+    Role.DISTRICT: {Action.VIEW, Action.UPLOAD, Action.REVIEW, Action.VERIFY, Action.SITE, Action.COMMENT,
+                    Action.REVOKE, Action.FILE_DISTRICT},
+    Role.UNIT: {Action.VIEW, Action.UPLOAD},
+    Role.READER: {Action.VIEW},
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+def test_what_each_role_is_offered_at_all(role):
+    account = SUBJECTS[role][0]
+    assert {action for action in Action if could(account, action)} == COULD[role]
+    disabled = Account(account.login, account.name, role, account.district, account.unit, active=False)
+    assert not any(could(disabled, action) for action in Action)

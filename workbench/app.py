@@ -33,12 +33,15 @@ from .common import INTERNAL_ERROR, message_html
 from .listing import text
 from .screen import Screen
 from .identity import acting_store
+from .screens.accounts import AccountScreen
 from .screens.comments import CommentScreen
 from .screens.decisions import DecisionScreen
 from .screens.detail import DetailScreen
 from .screens.export import ExportScreen
 from .screens.figures import FigureScreen
+from .screens.filing import FilingScreen
 from .screens.overview import OverviewScreen
+from .screens.sampling import SamplingScreen
 from .screens.submissions import ListScreen
 from .screens.upload import UploadScreen
 from .screens.verification import VerificationScreen
@@ -47,7 +50,8 @@ from .style import CSS
 log = logging.getLogger("jyjg.workbench")
 
 SCREENS: tuple[type[Screen], ...] = (OverviewScreen, ListScreen, DetailScreen, DecisionScreen, VerificationScreen,
-                                     FigureScreen, CommentScreen, UploadScreen, ExportScreen)
+                                     FigureScreen, CommentScreen, UploadScreen, FilingScreen, SamplingScreen,
+                                     ExportScreen, AccountScreen)
 EAGER = ("overview", "list")  # what a page needs the moment it opens; the other tabs are built when first shown
 
 
@@ -75,7 +79,7 @@ class Workbench:
         self.year = year
         self._states: tuple[int | None, list[UnitState]] | None = None
         self._actions: dict[str, Callable[[str], None]] = {}
-        self.screens = {cls.key: cls(self) for cls in SCREENS}
+        self.screens = {cls.key: cls(self) for cls in SCREENS if cls.shown_to(store)}
         self._build()
         self.reload()
 
@@ -178,7 +182,7 @@ class Workbench:
         self.tabs.selected_index = list(self.screens).index(key)
 
     def screen(self, key: str) -> Screen:
-        """A screen, built (for code that acts on its widgets)."""
+        """A screen, built (for code that acts on its widgets); KeyError when this account has no such tab."""
         self._fill_tab(key)
         return self.screens[key]
 

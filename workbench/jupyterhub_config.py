@@ -33,7 +33,10 @@ c.JupyterHub.cleanup_proxy = True
 # Login: NativeAuthenticator. Accounts are made by an administrator (`jyjg user add`, or the
 # 用户管理 screen), which approves them; nobody signs themselves up. Five wrong passwords in a row lock
 # the account for half an hour. LDAP instead: see the README (ldapauthenticator, same role data).
-c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+# workbench/hub_auth.py: NativeAuthenticator with its pages in Chinese (workbench/hub_templates/), accounts
+# read afresh at each login (they are changed outside the Hub), and self-service password changes audited.
+c.JupyterHub.authenticator_class = "workbench.hub_auth.WorkbenchAuthenticator"
+c.JupyterHub.template_paths = [str(Path(__file__).resolve().parent / "hub_templates")]
 c.NativeAuthenticator.enable_signup = False
 c.NativeAuthenticator.open_signup = False
 c.NativeAuthenticator.minimum_password_length = 8
@@ -79,3 +82,4 @@ c.JupyterHub.load_roles = [{
 }]
 c.JupyterHub.shutdown_on_logout = True
 c.JupyterHub.redirect_to_server = True
+c.JupyterHub.implicit_spawn_seconds = 3  # a stopped workbench (idle) opens again by itself when visited

@@ -3,6 +3,10 @@
 A screen talks to the store and to the shell (the acting person, the year's data, the open
 submission), never to another screen. Its widgets are built the first time its tab is shown, so a
 page opens with only what its first tab needs.
+
+A role sees only the tabs it can use: a screen names the actions it is for (`needs`), and the page
+leaves it out for an account that could do none of them (shared.scope.could). That is on top of the
+store's own refusal of every request outside the account's scope, never instead of it.
 """
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
+from shared.scope import Action, could
 from shared.store import Store, Version
 
 if TYPE_CHECKING:
@@ -19,6 +24,12 @@ if TYPE_CHECKING:
 class Screen:
     key = ""  # a stable name for code and tests: 'overview', 'list', 'detail', …
     title = ""  # the tab's Chinese title
+    needs: tuple[Action, ...] = ()  # shown to accounts that could do one of these; () for everyone
+
+    @classmethod
+    def shown_to(cls, store) -> bool:
+        """Whether the page offers this tab to the store's account (a ScopedStore)."""
+        return not cls.needs or any(could(store.account, action) for action in cls.needs)
 
     def __init__(self, shell: "Workbench"):
         self.shell = shell

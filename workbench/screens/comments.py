@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from shared.scope import Action
 from shared.store import Version
 
 from ..common import current_html, message_html
@@ -16,6 +17,7 @@ COMMENT_MAX = 2000
 class CommentScreen(Screen):
     key = "comments"
     title = "评审意见交流"
+    needs = (Action.COMMENT,)
 
     def build(self) -> w.Widget:
         self.message = w.HTML()

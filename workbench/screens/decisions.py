@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from shared.scope import Action, could
 from shared.store import (APPROVE, AWAITING_REVIEW, AWAITING_SITE, FINAL_STATES, REJECT, RETURN, RETURNED,
                           STAGE_REVIEW, STAGE_SITE, Decision, StaleWrite, Version)
 
@@ -93,6 +94,10 @@ class DecisionScreen(Screen):
                                     self.withdraw_button])
         self.withdraw_box.add_class("jyjg-withdraw-box")
         self.history = w.HTML()
+        self.history.add_class("jyjg-history")
+        if not self.offers_forms():
+            # An account that can decide nothing (创建单位, 只读) sees the decisions and 整改意见 only.
+            return w.VBox([self.current_box, w.HTML("<h4>评审结论和整改意见</h4>"), self.message, self.history])
         return w.VBox([
             self.current_box,
             w.HTML("<h4>初审（市机关事务管理局）</h4>"), self.review_state, self.review_outcome, self.review_opinion,
@@ -101,6 +106,10 @@ class DecisionScreen(Screen):
                    '<div class="jyjg-muted">实地验收须先在“核定”中逐条核定全部规则；验收通过还须核定总分达到合格分。</div>'),
             self.site_state, self.site_outcome, self.site_opinion, self.site_save,
             self.message, self.reload_button, self.revoke_box, self.withdraw_box, self.history])
+
+    def offers_forms(self) -> bool:
+        """Whether this account is offered the decision forms at all (the store checks each decision)."""
+        return any(could(self.store.account, action) for action in (Action.REVIEW, Action.SITE, Action.REVOKE))
 
     def show(self, version: Version, fresh: bool) -> None:
         if fresh:

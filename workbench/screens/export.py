@@ -7,6 +7,8 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from shared.scope import Action
+
 from ..common import download_link, message_html
 from ..screen import Screen
 
@@ -14,6 +16,7 @@ from ..screen import Screen
 class ExportScreen(Screen):
     key = "export"
     title = "导出"
+    needs = (Action.EXPORT,)
 
     def build(self) -> w.Widget:
         guarded = self.shell.guarded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from shared.names import LABELS
+from shared.scope import Action
 from shared.store import ALL_FIGURE_NAMES, AWAITING_SITE, StaleWrite, Version
 
 from .. import render
@@ -16,6 +17,7 @@ from ..screen import Screen
 class FigureScreen(Screen):
     key = "figures"
     title = "能耗数据更正"
+    needs = (Action.VERIFY,)
 
     def build(self) -> w.Widget:
         guarded = self.shell.guarded

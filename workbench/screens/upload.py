@@ -17,6 +17,7 @@ import ipywidgets as w
 
 from shared import batch
 from shared.filenames import safe_file_name
+from shared.scope import Action
 from shared.scoped_store import ScopeRefused
 from shared.store import Version
 from shared.submission import discover
@@ -68,6 +69,7 @@ def upload_line(version: Version) -> tuple[str, str]:
 class UploadScreen(Screen):
     key = "upload"
     title = "上传"
+    needs = (Action.UPLOAD,)
 
     def __init__(self, shell):
         super().__init__(shell)

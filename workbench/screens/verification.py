@@ -18,6 +18,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from shared.rubric import RUBRIC, Rubric
+from shared.scope import Action
 from shared.scoring import plain_number, tally
 from shared.store import AWAITING_SITE, FINAL_STATES, StaleWrite, VerifiedCard, Version
 
@@ -61,6 +62,7 @@ def _shown_entry(entry: Entry) -> str:
 class VerificationScreen(Screen):
     key = "verification"
     title = "核定"
+    needs = (Action.VERIFY,)
 
     def __init__(self, shell):
         super().__init__(shell)
