@@ -54,7 +54,6 @@ def test_each_page_starts_its_own_kernel_and_a_closed_pages_kernel_is_culled(mon
     config = hub_server.voila_config("/user/heshan/", "127.0.0.1", 5000, "secret")
     # no preheated kernels: the server starts at login, so one would only double each login's work
     assert config.VoilaConfiguration.preheat_kernel is False
-    assert config.VoilaConfiguration.extension_allowlist == ["@jupyter-widgets/jupyterlab-manager"]
     assert config.MappingKernelManager.cull_connected is False  # an open page's kernel stays
     assert config.MappingKernelManager.cull_idle_timeout == 180
     assert config.MappingKernelManager.cull_interval == 60

@@ -40,9 +40,6 @@ ALLOWED_REQUESTS = {("execute", "kernels"), ("read", "kernels")}
 # start only a moment before the first page asks for it, and its replacement would double the work
 # (and the memory) of every login. Each page starts its own kernel.
 PREHEAT_KERNELS = False
-# The only JupyterLab extension the page loads: the widget manager (not Voila's preview button or others
-# that happen to be installed).
-PAGE_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager",)
 # A closed page leaves its kernel without a connection: once it has also been idle this long it is shut
 # down. A kernel with its page open is never culled, however long the reviewer reads.
 KERNEL_IDLE_ENV = "JYJG_KERNEL_IDLE_SECONDS"
@@ -88,7 +85,6 @@ def voila_config(prefix: str, ip: str, port: int, api_token: str) -> Config:
         "headers": {"X-Frame-Options": "SAMEORIGIN", "Referrer-Policy": "no-referrer"},
     }
     c.VoilaConfiguration.preheat_kernel = PREHEAT_KERNELS
-    c.VoilaConfiguration.extension_allowlist = list(PAGE_EXTENSIONS)
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.file_allowlist = []
     c.VoilaConfiguration.file_denylist = [".*"]

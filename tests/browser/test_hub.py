@@ -2,9 +2,12 @@
 fresh PostgreSQL database, driven by Playwright with Debian's Chromium.
 
 An administrator, a 评价小组成员, two 区县审核员 of different districts and a 创建单位 log in, each sees
-exactly its scope; a decision's audit row names the logged-in account; five wrong passwords lock an
-account; a request without login gets no data; a 区县 account reaches another district's unit neither
-by URL, nor by widget state, nor by a message it sends to its own kernel.
+exactly its scope and only the tabs it can use; a 区县审核员 runs its district's whole year (初审 → 核定 →
+实地验收 → 年度备案) and the city 抽查s from it, every decision's audit row naming the logged-in account;
+the administrator makes an account in 用户管理 that logs in, and disables it; a closed page's kernel is
+shut down; five wrong passwords lock an account, and the Chinese login page says so; a request without
+login gets no data; a 区县 account reaches another district's unit neither by URL, nor by widget state,
+nor by a message it sends to its own kernel. One Hub serves the whole module.
 """
 from __future__ import annotations
 
@@ -51,6 +54,12 @@ ACCOUNTS = {
     "locked": ("只读", {}, "只读己", ALL_UNITS),
 }
 READY_SECONDS = 120
+KERNEL_IDLE_SECONDS = 45  # a closed page's kernel goes after this (3 minutes by default); longer than a slow page takes to connect
+ALL_TABS = ["总览", "申报列表", "详情", "决定", "核定", "能耗数据更正", "评审意见交流", "上传", "年度备案", "抽查", "导出",
+            "用户管理"]
+REVIEWING = ALL_TABS[:8]
+TABS = {"admin": ALL_TABS, "group": REVIEWING, "heshan": REVIEWING + ["年度备案"], "ziyang": REVIEWING + ["年度备案"],
+        "swbgs": ["总览", "申报列表", "详情", "决定", "上传"], "locked": ["总览", "申报列表", "详情", "决定"]}
 
 
 @dataclass
@@ -114,7 +123,8 @@ def hub(pg_server, tmp_path_factory):
             accounts.set_password(login, PASSWORD)
     port = _free_port()
     log = work / "hub.log"
-    env = {**os.environ, "JYJG_DATA": str(work / "data"), "JYJG_HUB_STATE": str(work / "hub-state")}
+    env = {**os.environ, "JYJG_DATA": str(work / "data"), "JYJG_HUB_STATE": str(work / "hub-state"),
+           "JYJG_KERNEL_IDLE_SECONDS": str(KERNEL_IDLE_SECONDS)}
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "hub", "--db", db_url, "--port", str(port)],
                                 cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -183,38 +193,103 @@ def _listed(page) -> str:
     return page.locator(".jyjg-table-box").inner_text()
 
 
+def _tabs(page) -> list[str]:
+    return [t.strip() for t in page.get_by_role("tab").all_inner_texts()]
+
+
 @pytest.mark.parametrize("login", [a for a in ACCOUNTS if a != "locked"])
-def test_each_account_sees_exactly_its_scope(pages, login):
+def test_each_account_sees_exactly_its_scope_and_its_tabs(pages, login):
     page = pages[login]
     role, scope, name, visible = ACCOUNTS[login]
     expect(page.locator(".jyjg-actor-box")).to_contain_text(f"{name}（{login}）")
     expect(page.locator(".jyjg-actor-box")).to_contain_text(role)
+    assert _tabs(page) == TABS[login]
     listed = _listed(page)
     assert {u for u in ALL_UNITS if u in listed} == set(visible)
     tab(page, "总览")
     shot(page, f"hub_{role}_{login}")
 
 
-def test_a_decision_is_recorded_under_the_logged_in_account(hub, pages):
-    page = pages["heshan"]
-    open_unit(page, HESHAN_UNITS[0])
+def _decide(page, stage_css: str, outcome: str, opinion: str = "") -> None:
     tab(page, "决定")
-    page.locator(".jyjg-review-outcome").get_by_role("button", name="通过", exact=True).click()
-    page.locator(".jyjg-review-save").click()
+    page.locator(f".jyjg-{stage_css}-outcome").get_by_role("button", name=outcome, exact=True).click()
+    if opinion:
+        page.locator(f".jyjg-{stage_css}-opinion textarea").fill(opinion)
+    page.locator(f".jyjg-{stage_css}-save").click()
     expect(page.locator(".jyjg-decide-message")).to_contain_text("已保存", timeout=STEP_MS)
+
+
+def _verify_every_item(page) -> None:
+    from shared.rubric import RUBRIC
+
+    tab(page, "核定")
+    items = [item for item in RUBRIC.items if any(not r.computed for r in item.rules)]
+    for item in items:
+        page.locator(f".jyjg-confirm-{item.key}").click()
+        expect(page.locator(".jyjg-verify-message")).to_contain_text(f"项目 {item.id} 已确认", timeout=STEP_MS)
+    expect(page.locator(".jyjg-verify-message")).to_contain_text("尚未核定 0 条")
+
+
+def test_a_district_runs_its_whole_year_and_the_city_samples_from_it(hub, pages):
+    """初审 → 核定 → 实地验收 → 年度备案 by 赫山区's reviewer, in the browser; then the city's 抽查."""
+    page = pages["heshan"]
+    passing, returned = HESHAN_UNITS
+    open_unit(page, passing)
+    _decide(page, "review", "通过")
     shot(page, "hub_区县审核员_初审")
+    _verify_every_item(page)
+    shot(page, "hub_区县审核员_核定")
+    _decide(page, "site", "通过", "现场核查属实，同意验收通过。")
+    expect(page.locator(".jyjg-current-box").first).to_contain_text("验收通过")
+    open_unit(page, returned)
+    tab(page, "年度备案")
+    page.locator(".jyjg-file-district").click()  # refused: a unit still awaits 初审
+    expect(page.locator(".jyjg-filing-message")).to_contain_text(f"{returned}（待初审）", timeout=STEP_MS)
+    _decide(page, "review", "退回补正", "请补充节能领导小组文件。")
+    tab(page, "年度备案")
+    expect(page.locator(".jyjg-filing-box")).to_contain_text("退回补正", timeout=STEP_MS)
+    page.locator(".jyjg-file-district").click()
+    expect(page.locator(".jyjg-filing-message")).to_contain_text("赫山区 2020 年度创建总体情况已备案", timeout=STEP_MS)
+    expect(page.locator(".jyjg-filing-status")).to_contain_text("由 赫山丙（heshan） 备案")
+    shot(page, "hub_区县审核员_年度备案")
     with hub.store() as store:
-        version = store.versions(HESHAN_UNITS[0], 2020)[-1]
-        assert [d.reviewer for d in store.decisions(version.id)] == ["赫山丙（heshan）"]
-        assert store.audit_log(version.id)[-1].actor == "赫山丙（heshan）"
+        for unit in HESHAN_UNITS:
+            version = store.versions(unit, 2020)[-1]
+            assert {d.reviewer for d in store.decisions(version.id)} == {"赫山丙（heshan）"}
+        passed = store.versions(passing, 2020)[-1]
+        assert [d.stage for d in store.decisions(passed.id)] == ["初审", "实地验收"]
+        assert {a.actor for a in store.audit_log(passed.id) if a.action != "recorded"} == {"赫山丙（heshan）"}
+        assert [a.actor for a in store.audit_log() if a.action == "district_filed"] == ["赫山丙（heshan）"]
+
+    city = pages["admin"]
+    tab(city, "抽查")
+    districts = city.locator(".jyjg-sample-districts")
+    expect(districts).to_contain_text("已备案", timeout=STEP_MS)
+    expect(districts.locator("tr", has_text="资阳区")).to_contain_text("未备案")
+    city.locator(".jyjg-sample-draw-button").click()
+    expect(city.locator(".jyjg-sample-message")).to_contain_text("已从 1 个已备案的区县（市）抽取 1 家单位", timeout=STEP_MS)
+    expect(city.locator(".jyjg-sample-draw")).to_contain_text(passing)
+    shot(city, "hub_管理员_抽查")
+    with hub.store() as store:
+        assert [(e.district, e.unit.name) for e in store.sample(2020)] == [("赫山区", passing)]
+        assert [a.actor for a in store.audit_log() if a.action == "sample_drawn"] == ["局长甲（admin）"]
 
 
-def test_the_unit_account_sees_its_own_findings_but_cannot_decide(hub, pages):
+def test_the_unit_account_sees_its_findings_and_decisions_but_no_forms(hub, pages):
     page = pages["swbgs"]
     open_unit(page, "市委办公室")
     tab(page, "决定")
-    # the forms are inactive and say why; a forged click is refused by the store (the widget-state tests below)
-    expect(page.locator(".jyjg-review-state")).to_contain_text("创建单位只能上传申报和查看结果", timeout=STEP_MS)
+    expect(page.locator(".jyjg-history")).to_be_visible()
+    assert page.locator(".jyjg-review-save").count() == 0 and page.locator(".jyjg-site-save").count() == 0
+    shot(page, "hub_创建单位_决定")
+
+
+def test_a_group_member_sees_a_district_units_forms_inactive_with_the_reason(pages):
+    page = pages["group"]
+    open_unit(page, ZIYANG_UNITS[0])
+    tab(page, "决定")
+    # a forged click is refused by the store all the same (the widget-state tests below)
+    expect(page.locator(".jyjg-review-state")).to_contain_text("对区县（市）单位只能查看", timeout=STEP_MS)
     expect(page.locator(".jyjg-review-save")).to_be_disabled()
     expect(page.locator(".jyjg-site-save")).to_be_disabled()
 
@@ -308,15 +383,81 @@ def test_without_login_no_data(hub):
         assert not any(u in body for u in ALL_UNITS) and "jyjg-root" not in body
 
 
-def test_five_wrong_passwords_lock_the_account(hub, chromium):
+def _kernels_of(login: str) -> int:
+    import psutil
+
+    found = 0
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if "ipykernel" in " ".join(proc.info["cmdline"] or []) and proc.environ().get("JUPYTERHUB_USER") == login:
+                found += 1
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def test_the_administrator_makes_an_account_that_logs_in_and_disables_it(hub, pages, chromium):
+    admin = pages["admin"]
+    tab(admin, "用户管理")
+    admin.locator(".jyjg-account-login input").fill("newbie")
+    admin.locator(".jyjg-account-name input").fill("新来的庚")
+    admin.locator(".jyjg-account-role select").select_option("只读")
+    admin.locator(".jyjg-account-password input").fill("Newbie-pass-2020")
+    admin.locator(".jyjg-account-save").click()
+    expect(admin.locator(".jyjg-accounts-message")).to_contain_text("已设置密码，可以登录", timeout=STEP_MS)
+    expect(admin.locator(".jyjg-account-table tr", has_text="newbie")).to_contain_text("已设置")
+    shot(admin, "hub_管理员_用户管理")
+
     context = _context(chromium)
     page = context.new_page()
+    _submit_login(page, hub, "newbie", "Newbie-pass-2020")
+    page.wait_for_selector(".jyjg-list", state="attached", timeout=LOAD_MS * 2)
+    assert _tabs(page) == TABS["locked"]  # 只读
+    expect(page.locator(".jyjg-actor-box")).to_contain_text("新来的庚（newbie）")
+    open_unit(page, HESHAN_UNITS[0])
+    tab(page, "决定")
+    assert page.locator(".jyjg-review-save").count() == 0
+    shot(page, "hub_只读_决定")
+    assert _kernels_of("newbie") == 1
+    context.close()
+    # the closed page's kernel is shut down (here after KERNEL_IDLE_SECONDS; 3 minutes by default)
+    deadline = time.monotonic() + 120
+    while _kernels_of("newbie") and time.monotonic() < deadline:
+        time.sleep(2)
+    assert _kernels_of("newbie") == 0
+
+    admin.locator(".jyjg-account-table tr", has_text="newbie").locator(".jyjg-account-disable").click()
+    expect(admin.locator(".jyjg-accounts-message")).to_contain_text("已停用", timeout=STEP_MS)
+    context = _context(chromium)
+    page = context.new_page()
+    _submit_login(page, hub, "newbie", "Newbie-pass-2020")  # the Hub read the account before: it reads it again
+    page.wait_for_load_state("networkidle")
+    assert "/hub/login" in page.url and page.locator(".jyjg-root").count() == 0
+    expect(page.locator(".login_error")).to_contain_text("尚未启用或已被停用")
+    context.close()
+    with hub.store() as store:
+        actions = {a.action: a.actor for a in store.audit_log() if "newbie" in a.summary}
+        assert actions == {"account_added": "局长甲（admin）", "password_set": "局长甲（admin）",
+                           "account_disabled": "局长甲（admin）"}
+
+
+def test_the_login_page_is_chinese_and_five_wrong_passwords_lock_the_account(hub, chromium):
+    context = _context(chromium)
+    page = context.new_page()
+    page.goto(f"{hub.base}/hub/login")
+    body = page.inner_text("body")
+    assert "登录评审工作台" in body and "账户被锁定怎么办" in body and "连续 5 次输错密码" in body
+    assert not any(word in body for word in ("Sign In", "Username", "Password:", "Sign up"))
+    shot(page, "hub_登录")
     for attempt in range(5):
         _submit_login(page, hub, "locked", f"wrong-password-{attempt}")
         page.wait_for_load_state("networkidle")
         assert "/hub/login" in page.url
+    expect(page.locator(".login_error")).to_contain_text("已被锁定")
     _submit_login(page, hub, "locked", PASSWORD)  # the right password, too late
     page.wait_for_load_state("networkidle")
     assert "/hub/login" in page.url and page.locator(".jyjg-root").count() == 0
+    expect(page.locator(".login_error")).to_contain_text("因连续 5 次输错密码已被锁定")
+    expect(page.locator(".login_error")).to_contain_text("联系管理员")
     shot(page, "hub_登录_锁定")
     context.close()
