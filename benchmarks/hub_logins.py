@@ -149,7 +149,7 @@ async def logins(base: str, solo: str, together: list[str]) -> tuple[float, list
             f"{k} {statistics.median(s[k] for s in crowd_steps if k in s):.1f} s" for k in crowd_steps[0]))
         print("  CPU：" + cpu_text(before, cpu_by_kind()))
         at_ready = account_memory()  # CPU spent up to the page being ready
-        await asyncio.sleep(SETTLE_SECONDS)  # each server refills its pool of preheated kernels: memory as it stays
+        await asyncio.sleep(SETTLE_SECONDS)  # memory as it stays while the pages are open
         memory = account_memory()
         await browser.close()
     return alone, crowd, at_ready, memory

@@ -86,3 +86,26 @@ def test_idle_servers_are_stopped_by_the_culler_service_which_can_do_nothing_els
     config = _hub_config(monkeypatch, tmp_path, JYJG_SERVER_IDLE_SECONDS="40", JYJG_KERNEL_IDLE_SECONDS="9")
     assert "--timeout=40" in config.JupyterHub.services[0]["command"]
     assert config.Spawner.environment["JYJG_KERNEL_IDLE_SECONDS"] == "9"
+
+
+def test_a_locked_account_is_told_until_when_in_beijing_time(monkeypatch):
+    import time
+    from datetime import datetime, timedelta
+
+    from workbench.hub_auth import WorkbenchAuthenticator, wrong_password_message
+
+    monkeypatch.setenv("TZ", "UTC")  # the server's clock; NativeAuthenticator keeps naive local times
+    time.tzset()
+    try:
+        authenticator = WorkbenchAuthenticator.__new__(WorkbenchAuthenticator)  # no Hub database needed
+        authenticator.allowed_failed_logins = 5
+        authenticator.seconds_before_next_try = 30 * 60
+        last_try = datetime.now().replace(second=0, microsecond=0)
+        authenticator.login_attempts = {"heshan": {"count": 5, "time": last_try}}
+        told = wrong_password_message(authenticator, "heshan", None)
+        unlocked_in_beijing = last_try + timedelta(minutes=30) + timedelta(hours=8)
+        assert "因连续 5 次输错密码已被锁定" in told and "联系管理员" in told
+        assert f"北京时间 {unlocked_in_beijing:%H:%M} 以后" in told
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

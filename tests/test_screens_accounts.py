@@ -77,7 +77,8 @@ def test_disable_and_enable_keep_the_account_and_an_administrator_cannot_disable
     assert "已停用" in screen.table.value and "account-enable:reader" in screen.table.value
     bench.action.value = "account-enable:reader:2"
     assert Accounts(store).get("reader").active
-    bench.action.value = "account-disable:admin:3"
+    assert "account-disable:admin" not in screen.table.value  # not offered on the acting account's own row
+    bench.action.value = "account-disable:admin:3"  # and refused when forged
     assert "不能停用自己正在使用的账户" in bench.message.value and Accounts(store).get("admin").active
     screen._fill("admin")
     screen.role.value = "只读"

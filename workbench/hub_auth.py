@@ -22,6 +22,8 @@ from nativeauthenticator.handlers import ChangePasswordHandler, LoginHandler
 from tornado.escape import url_escape
 from tornado.httputil import url_concat
 
+from shared.store import CHINA_TIME
+
 TEMPLATES = Path(__file__).resolve().parent / "hub_templates"
 ADMIN_CONTACT = "管理员（市机关事务管理局）"
 
@@ -33,9 +35,11 @@ def wrong_password_message(authenticator: NativeAuthenticator, username: str, er
     limit = authenticator.allowed_failed_logins
     minutes = max(1, authenticator.seconds_before_next_try // 60)
     if limit and attempts and authenticator.is_blocked(username):
+        # NativeAuthenticator keeps the server's naive local time; the page says Beijing time, as the workbench does
         until = attempts["time"] + timedelta(seconds=authenticator.seconds_before_next_try)
         left = max(1, int((until - datetime.now()).total_seconds() + 59) // 60)
-        return (f"账户“{username}”因连续 {limit} 次输错密码已被锁定，请约 {left} 分钟后（{until:%H:%M} 以后）再试。"
+        return (f"账户“{username}”因连续 {limit} 次输错密码已被锁定，请约 {left} 分钟后"
+                f"（北京时间 {until.astimezone(CHINA_TIME):%H:%M} 以后）再试。"
                 f"如忘记了密码，请联系{ADMIN_CONTACT}重设。")
     if error and "not been authorized" in error:  # the password was right; the account is not enabled
         return f"账户“{username}”尚未启用或已被停用，不能登录。请联系{ADMIN_CONTACT}。"

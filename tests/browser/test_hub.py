@@ -383,6 +383,39 @@ def test_without_login_no_data(hub):
         assert not any(u in body for u in ALL_UNITS) and "jyjg-root" not in body
 
 
+TERMINAL_ATTACK = """
+async (url) => await new Promise((done) => {
+  const ws = new WebSocket(url);
+  ws.onopen = () => { ws.close(); done('open'); };
+  ws.onerror = () => done('refused');
+  setTimeout(() => done('timeout'), 10000);
+})
+"""
+
+
+def test_a_reviewer_reaches_no_jupyterlab_terminal_files_or_new_kernel(hub, pages):
+    """Logged in, with the account's own cookies: only the workbench, never a place to type code."""
+    page = pages["heshan"]
+    request = page.context.request
+    xsrf = {c["name"]: c["value"] for c in page.context.cookies()}.get("_xsrf", "")
+    for path in ("lab", "tree", "notebooks/workbench.ipynb", "terminals/1", "api/contents", "api/terminals",
+                 "api/sessions", "api/kernelspecs", "api/kernels", "voila/files/workbench.ipynb"):
+        answer = request.get(f"{hub.base}/user/heshan/{path}")
+        body = answer.text()
+        assert answer.status in (403, 404, 405), (path, answer.status)
+        assert "JupyterLab" not in body and "jyjg-root" not in body and '"kernelId"' not in body, path
+    kernels = _kernels_of("heshan")
+    for path, payload in (("api/kernels", {"name": "python3"}), ("api/sessions", {"path": "x.ipynb", "type": "notebook"}),
+                          ("api/terminals", {})):
+        answer = request.post(f"{hub.base}/user/heshan/{path}", data=json.dumps(payload),
+                              headers={"X-XSRFToken": xsrf, "Content-Type": "application/json"})
+        assert answer.status in (403, 404, 405), (path, answer.status)
+    assert _kernels_of("heshan") == kernels  # no kernel was started for the asking
+    ws_base = hub.base.replace("http", "ws", 1)
+    assert page.evaluate(TERMINAL_ATTACK, f"{ws_base}/user/heshan/terminals/websocket/1") == "refused"
+    assert request.get(f"{hub.base}/hub/admin").status == 403  # nobody is a Hub administrator
+
+
 def _kernels_of(login: str) -> int:
     import psutil
 

@@ -81,14 +81,19 @@ class AccountScreen(Screen):
         units = self.shell.units
         self.district.options = sorted({u.district for u in units if u.district})
         self.unit.options = sorted({u.name for u in units})
+        acting = self.store.account.login
         rows = []
         for info in infos:
             a = info.account
             state = '<span class="jyjg-ok">启用</span>' if a.active else '<span class="jyjg-err">已停用</span>'
             password = "已设置" if a.login in with_password else '<span class="jyjg-warn">未设置（不能登录）</span>'
             edit = action_link(f"account-edit:{a.login}", "修改", "jyjg-account-edit")
-            toggle = (action_link(f"account-disable:{a.login}", "停用", "jyjg-account-disable") if a.active
-                      else action_link(f"account-enable:{a.login}", "启用", "jyjg-account-enable"))
+            if a.login == acting:  # not offered: the store refuses it all the same
+                toggle = '<span class="jyjg-muted">当前账户</span>'
+            elif a.active:
+                toggle = action_link(f"account-disable:{a.login}", "停用", "jyjg-account-disable")
+            else:
+                toggle = action_link(f"account-enable:{a.login}", "启用", "jyjg-account-enable")
             rows.append(f'<tr data-login="{text(a.login)}"><td>{text(a.login)}</td><td>{text(a.name)}</td>'
                         f"<td>{text(a.role.value)}</td><td>{text(a.scope_text)}</td><td>{state}</td>"
                         f"<td>{password}</td><td>{when(info.updated_at)}</td><td>{edit}　{toggle}</td></tr>")
