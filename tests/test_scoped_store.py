@@ -208,3 +208,28 @@ def test_a_local_single_user_account_acts_under_its_given_name(world):
     local = Account("zhang", "张处长", Role.ADMIN)
     scoped = ScopedStore(store, local)
     assert scoped.account is local and scoped.units()
+
+
+def test_every_kind_of_write_is_audited_under_the_acting_account_with_its_time(world):
+    """Upload, comment, 核定, figure correction, decision, revocation, withdrawal, account change."""
+    from datetime import datetime, timedelta, timezone
+
+    store, _, upload, _ = world
+    scoped = ScopedStore(store, "admin")
+    before = len(store.audit_log())
+    started = datetime.now(timezone.utc) - timedelta(seconds=5)
+    version = scoped.record(make_result("市委组织部", category="市直党政机关"), upload("市委组织部"))
+    scoped.add_comment(version.id, "请补充领导小组文件")
+    decision = scoped.decide(version.id, STAGE_REVIEW, APPROVE, "材料齐全", scoped.version(version.id).revision)
+    judged = next(item for item in RUBRIC.items if any(not rule.computed for rule in item.rules))
+    scoped.confirm_item(version.id, judged.id, scoped.version(version.id).revision)
+    figure = next(iter(store.verified_card(version.id).figures))
+    scoped.correct_figures(version.id, {figure: 123}, scoped.version(version.id).revision, "按原始台账更正")
+    scoped.revoke_decision(decision.id, "误点了通过", scoped.version(version.id).revision)
+    scoped.withdraw(version.id, "误传的文件", scoped.version(version.id).revision)
+    scoped.accounts().add("auditee", "只读", name="新来的")
+    written = store.audit_log()[before:]
+    assert {a.actor for a in written} == {"局长甲（admin）"}
+    assert all(a.at.astimezone(timezone.utc) >= started for a in written)
+    assert {a.action for a in written} >= {"recorded", "comment", "decided", "verified", "figures_corrected",
+                                           "revoked", "withdrawn", "account_added"}
