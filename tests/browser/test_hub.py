@@ -279,7 +279,7 @@ def test_the_unit_account_sees_its_findings_and_decisions_but_no_forms(hub, page
     page = pages["swbgs"]
     open_unit(page, "市委办公室")
     tab(page, "决定")
-    expect(page.locator(".jyjg-history")).to_be_visible()
+    expect(page.locator(".jyjg-history")).to_contain_text("操作记录", timeout=STEP_MS)  # the tab is drawn
     assert page.locator(".jyjg-review-save").count() == 0 and page.locator(".jyjg-site-save").count() == 0
     shot(page, "hub_创建单位_决定")
 
@@ -449,6 +449,7 @@ def test_the_administrator_makes_an_account_that_logs_in_and_disables_it(hub, pa
     expect(page.locator(".jyjg-actor-box")).to_contain_text("新来的庚（newbie）")
     open_unit(page, HESHAN_UNITS[0])
     tab(page, "决定")
+    expect(page.locator(".jyjg-history")).to_contain_text("操作记录", timeout=STEP_MS)  # the tab is drawn
     assert page.locator(".jyjg-review-save").count() == 0
     shot(page, "hub_只读_决定")
     assert _kernels_of("newbie") == 1

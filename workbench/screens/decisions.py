@@ -97,7 +97,8 @@ class DecisionScreen(Screen):
         self.history.add_class("jyjg-history")
         if not self.offers_forms():
             # An account that can decide nothing (创建单位, 只读) sees the decisions and 整改意见 only.
-            return w.VBox([self.current_box, w.HTML("<h4>评审结论和整改意见</h4>"), self.message, self.history])
+            # (the history's own 评审结论 table holds each decision's opinion, the 整改意见 included)
+            return w.VBox([self.current_box, self.message, self.history])
         return w.VBox([
             self.current_box,
             w.HTML("<h4>初审（市机关事务管理局）</h4>"), self.review_state, self.review_outcome, self.review_opinion,
