@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import gc
 import multiprocessing
 import os
@@ -19,7 +20,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .checks import FirstSources, SubmissionResult, check_duplicates, check_roster, check_values
+from .checks import Duplicates, SubmissionResult, check_duplicates, check_roster, check_values
 from .findings import finding
 from .rubric import CITY, City
 from .submission import PackageError, Submission, discover, iter_discover
@@ -289,25 +290,43 @@ LOAD_BATCH = 200  # results recorded per transaction
 
 
 def load_stream(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",
-                progress: Callable[[SubmissionResult], None] | None = None) -> Iterator[Any]:
+                progress: Callable[[SubmissionResult], None] | None = None,
+                flagged: set[int] | None = None) -> Iterator[Any]:
     """Check every submission under `paths` and record each, with its original file, in the store, in
     batches as results arrive: yields, in discovery order, each one's Version or the StoreError that says
-    why it was not recorded (the rest are). Nothing is held but the batch being recorded. A failure of the
-    store itself (disk full, server gone) stops the load; every batch before it stays recorded whole."""
+    why it was not recorded (the rest are). Nothing is held but the batch being recorded and, per unit
+    name, its first source and version. A failure of the store itself (disk full, server gone) stops the
+    load; every batch before it stays recorded whole.
+
+    Once all are recorded, every version of a unit submitted more than once in the run gets its
+    duplicate_submission finding naming the others, the first version included (its id goes into
+    `flagged`), as `check` gives them. A load killed before then leaves them unflagged; loading the same
+    files again flags them (each finding is added once)."""
     batch: list[tuple[SubmissionResult, Path]] = []
-    seen = FirstSources(store.city)
+    duplicates = Duplicates(store.city)
     reported = Reported()
     for sub, result in checked_pairs(iter_discover(paths), year, city=store.city):
-        seen.check(result)
         check_base_year(result, store, reported)
         _report(result, progress)
         batch.append((result, sub.path))
         if len(batch) >= LOAD_BATCH:
-            yield from store.record_many(batch, by=by)
+            yield from _recorded(store, batch, by, duplicates)
             batch = []
             reported.clear()  # recorded now: the store answers for them
     if batch:
-        yield from store.record_many(batch, by=by)
+        yield from _recorded(store, batch, by, duplicates)
+    if duplicates:
+        changed = store.add_run_findings(duplicates.tagged_findings(), by=by, batch=LOAD_BATCH)
+        if flagged is not None:
+            flagged.update(changed)
+
+
+def _recorded(store, batch: list[tuple[SubmissionResult, Path]], by: str, duplicates: Duplicates) -> Iterator[Any]:
+    from .store import StoreError
+
+    for (result, _), outcome in zip(batch, store.record_many(batch, by=by)):
+        duplicates.see(result.org_name, result.source, None if isinstance(outcome, StoreError) else outcome.id)
+        yield outcome
 
 
 class Reported(dict):
@@ -341,9 +360,12 @@ def load_paths(store, paths: Iterable[str | Path], year: int | None = None, by: 
     from .store import StoreError
 
     loaded = Loaded()
-    for outcome in load_stream(store, paths, year, by, progress):
+    flagged: set[int] = set()
+    for outcome in load_stream(store, paths, year, by, progress, flagged):
         if isinstance(outcome, StoreError):
             loaded.refused.append(str(outcome))
         else:
             loaded.append(outcome)
+    # the versions a duplicate finding was added to, as they now are
+    loaded[:] = [dataclasses.replace(store.version(v.id), created=v.created) if v.id in flagged else v for v in loaded]
     return loaded

@@ -511,37 +511,85 @@ def _text_or_none(raw: Any) -> str | None:
 
 # --- checks across the batch --------------------------------------------------------------------
 
-def check_duplicates(results: Iterable[SubmissionResult], city: City = CITY) -> None:
-    """Two submissions for one unit in one run: each after the first gets a finding naming the first."""
-    seen = FirstSources(city)
+def check_duplicates(results: list[SubmissionResult], city: City = CITY) -> None:
+    """Two submissions for one unit in one run: each gets a finding naming the other(s)."""
+    duplicates = Duplicates(city)
     for result in results:
-        seen.check(result)
+        duplicates.see(result.org_name, result.source)
+    for result in results if duplicates else ():
+        found = duplicates.finding_for(result.org_name, result.source)
+        if found is not None:
+            result.findings.append(found)
 
 
-class FirstSources:
-    """The cross-submission check as results stream by: each unit name and the first source that gave it
-    (all a run must remember, whatever its size); a later submission for the same unit gets a
-    duplicate_submission finding naming that first one. The first is already written by then: it gets none."""
+# Each submission's duplicate_submission finding names at most this many of its unit's other submissions;
+# beyond, it names these and says how many there are (a finding stays readable, and a run's memory bounded).
+DUPLICATES_NAMED = 9
+
+
+class _Group:
+    """A unit submitted more than once in a run: its first sources, how many, and its tagged submissions."""
+
+    __slots__ = ("named", "count", "tagged")
+
+    def __init__(self, first: tuple[str, str, Any]):
+        source, _, tag = first
+        self.named: list[str] = [source]
+        self.count = 1
+        self.tagged: list[tuple[str, str, Any]] = [] if tag is None else [first]
+
+    def finding(self, org_name: str, source: str) -> Finding:
+        others = [named for named in self.named if named != source][:DUPLICATES_NAMED]
+        if self.count - 1 <= DUPLICATES_NAMED:
+            return finding("duplicate_submission", where=source, other="”“".join(others), org=org_name)
+        return finding("duplicate_submission/many", where=source, other="”“".join(others), org=org_name,
+                       count=self.count - 1)
+
+
+class Duplicates:
+    """The one cross-submission check, in two passes over a run of any size. First `see` each submission as
+    it arrives: the run remembers each unit name's first source, and, for a unit seen again, its first few
+    sources and how many it has (and, for submissions given a `tag` such as the store's version id, each
+    one). Then `finding_for` each: every submission of a unit with more than one in the run gets a
+    duplicate_submission finding naming the others, as CONTRACT.md asks (the first DUPLICATES_NAMED of
+    them, then how many in all)."""
 
     def __init__(self, city: City = CITY) -> None:
-        self._first: dict[str, str] = {}
+        self._first: dict[str, tuple[str, str, Any]] = {}
+        self._groups: dict[str, _Group] = {}
         self._city_name = city.name  # whose name prefixes fold away (normalize_org_name)
 
-    def duplicate(self, org_name: str | None, source: str) -> Finding | None:
-        """The finding for a submission of `org_name` from `source`, when an earlier one named the unit."""
+    def see(self, org_name: str | None, source: str, tag: Any = None) -> None:
         if not org_name:
-            return None
+            return
         key = normalize_org_name(org_name, self._city_name)
         first = self._first.get(key)
         if first is None:
-            self._first[key] = source
-            return None
-        return finding("duplicate_submission", where=source, other=first, org=org_name)
+            self._first[key] = (source, org_name, tag)
+            return
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _Group(first)
+        group.count += 1
+        if len(group.named) <= DUPLICATES_NAMED:
+            group.named.append(source)
+        if tag is not None:
+            group.tagged.append((source, org_name, tag))
 
-    def check(self, result: SubmissionResult) -> None:
-        found = self.duplicate(result.org_name, result.source)
-        if found is not None:
-            result.findings.append(found)
+    def __bool__(self) -> bool:
+        """Whether any unit was seen more than once."""
+        return bool(self._groups)
+
+    def finding_for(self, org_name: str | None, source: str) -> Finding | None:
+        """The finding for the submission of `org_name` from `source`, when its unit has others in the run."""
+        group = self._groups.get(normalize_org_name(org_name, self._city_name)) if org_name and self._groups else None
+        return None if group is None else group.finding(org_name, source)
+
+    def tagged_findings(self) -> Iterator[tuple[Any, Finding]]:
+        """(tag, its finding) for each tagged submission of a unit seen more than once, unit by unit."""
+        for group in self._groups.values():
+            for source, org_name, tag in group.tagged:
+                yield tag, group.finding(org_name, source)
 
 
 def check_roster(result: SubmissionResult, city: City = CITY) -> None:

@@ -221,28 +221,33 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def run_check(paths: Sequence[Path], year: int | None, json_out: Path | None = None,
               table_out: Path | None = None):
-    """Check, writing the JSON document and the table as results arrive; print the summary. Memory stays
-    the same whatever the number of submissions: no result is kept once written."""
+    """Check, then write the JSON document and the table and print the summary. Memory stays the same
+    whatever the number of submissions: results are spooled to a temporary file as they arrive and
+    copied out once the run is complete, when each duplicate's first submission can be flagged too."""
+    import functools
+
     from .batch import checked
-    from .checks import FirstSources
-    from .output import JsonDocument, Summary, TableFile, rendered, with_duplicates
+    from .output import JsonDocument, Spool, Summary, TableFile, rendered_line
     from .submission import iter_discover
 
     subs = iter_discover(list(paths))  # every path looked at before anything is checked
-    summary, seen = Summary(), FirstSources()  # the configured city's (its name folds unit names)
-    document = JsonDocument(json_out) if json_out else None
-    table = None
+    render = functools.partial(rendered_line, with_record=json_out is not None)
+    spool = Spool(json_out)
+    document = table = None
     try:
-        table = TableFile(table_out) if table_out else None
         with _progress() as advance:
-            for brief, text in checked(subs, year, render=rendered):
-                brief, text = with_duplicates(seen, brief, text)
-                if document:
-                    document.add(text)
-                if table:
-                    table.add(brief)
-                summary.add(brief)
+            for org_name, source, line in checked(subs, year, render=render):
+                spool.add(org_name, source, line)
                 advance()
+        summary = Summary()
+        document = JsonDocument(json_out) if json_out else None
+        table = TableFile(table_out) if table_out else None
+        for brief, record in spool.replay():
+            if document:
+                document.add(record)
+            if table:
+                table.add(brief)
+            summary.add(brief)
         if document:
             document.close()
             document = None
@@ -252,6 +257,8 @@ def run_check(paths: Sequence[Path], year: int | None, json_out: Path | None = N
         if document:
             document.abort()
         raise
+    finally:
+        spool.close()
     print_summary(summary, table_out)
     return summary
 

@@ -78,6 +78,7 @@ _kind("evidence_broken", ERROR, "{where} › 自评表{cell}（规则 {rule}）�
 
 # Across the batch and the roster.
 _kind("duplicate_submission", WARNING, "{where}：与“{other}”是同一单位“{org}”的申报，请评价小组确认以哪一份为准，或请单位撤回其中一份。")
+_kind("duplicate_submission/many", WARNING, "{where}：与“{other}”等另外 {count} 份申报是同一单位“{org}”的申报，请评价小组确认以哪一份为准，或请单位撤回多余的申报。")
 _kind("not_on_roster", WARNING, "{where} › 备案表{cell}（单位名称）：“{org}”不在《{roster}》（附件4）中。请核对单位全称（如“市委办公室”）；确非名单内单位的，请与{lead}联系。")
 
 

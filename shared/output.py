@@ -1,10 +1,13 @@
-"""What `jyjg check` writes, at any size: the CONTRACT's JSON document streamed as results arrive, a
-summary that stays readable (totals, the worst few, every row only when there are few), and, when
-asked, the full table as a CSV file written row by row. Nothing here keeps a result once it is written.
+"""What `jyjg check` writes, at any size: the CONTRACT's JSON document, a summary that stays readable
+(totals, the worst few, every row only when there are few), and, when asked, the full table as a CSV file.
+Nothing here keeps a result once it is written.
 
-Workers turn each result into a Brief (what the summary needs) and its JSON record text
-(`rendered`), so this process only writes text; the one cross-submission check, duplicates,
-needs only each unit name and the first source that gave it (checks.FirstSources).
+Workers turn each result into one line of text (`rendered_line`: the summary's Brief and the record's
+JSON), so this process only passes bytes on. The one cross-submission check, duplicates, needs a second
+look: a unit's first submission is checked long before its second turns up, yet both are flagged, each
+naming the other (checks.Duplicates). So the lines go to an unnamed temporary file as they arrive, with
+only each unit name's first source kept in memory; then one linear pass copies them into the JSON
+document, the table and the summary, adding the duplicate findings.
 """
 from __future__ import annotations
 
@@ -14,11 +17,13 @@ import heapq
 import itertools
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import IO, Iterator, NamedTuple
 
 from . import numbers
-from .checks import FirstSources, SubmissionResult
+from .checks import Duplicates, SubmissionResult
+from .findings import Finding
 from .rubric import CITY
 from .scoring import plain_number
 
@@ -53,32 +58,82 @@ class Brief(NamedTuple):
                    tuple((f.severity, f.message) for f in result.findings[:SHOWN_PER_SUBMISSION]),
                    plain_number(CITY.edition(result.edition).qualify_at) if result.edition in CITY.editions else None)
 
+    @classmethod
+    def from_json(cls, text: bytes | str) -> Brief:
+        brief = cls(*json.loads(text))
+        return brief._replace(problems=tuple(tuple(problem) for problem in brief.problems))
+
+    def with_finding(self, found: Finding) -> Brief:
+        problems = self.problems
+        if len(problems) < SHOWN_PER_SUBMISSION:
+            problems += ((found.severity, found.message),)
+        if found.severity == "error":
+            return self._replace(errors=self.errors + 1, problems=problems)
+        return self._replace(warnings=self.warnings + 1, problems=problems)
+
 
 def record_text(record: dict) -> str:
     """One submission's record as strict JSON text (NaN and Infinity are not JSON: refused, never written)."""
     return json.dumps(record, ensure_ascii=False, allow_nan=False)
 
 
-def rendered(result: SubmissionResult) -> tuple[Brief, str]:
-    """What a worker sends back for `check`: the summary's Brief and the record's JSON text."""
-    return Brief.of(result), record_text(result.as_contract())
+def rendered_line(result: SubmissionResult, with_record: bool = True) -> tuple[str | None, str, bytes]:
+    """What a worker sends back for `check`: (org name, source, line), the line being the summary's Brief
+    and, `with_record`, a tab and the record's JSON text; UTF-8, one line (JSON text holds no raw tab or
+    newline). A stray lone surrogate must not stop the run halfway: it is written as U+FFFD."""
+    line = json.dumps(Brief.of(result), ensure_ascii=False, allow_nan=False)
+    if with_record:
+        line += "\t" + record_text(result.as_contract())
+    return result.org_name, result.source, (line + "\n").encode("utf-8", errors="replace")
 
 
-def with_duplicates(seen: FirstSources, brief: Brief, text: str) -> tuple[Brief, str]:
-    """The cross-submission check on a streamed record: a later submission for a unit already seen gets
-    its duplicate_submission finding (the first one was written before the second arrived)."""
-    found = seen.duplicate(brief.org_name, brief.source)
-    if found is None:
-        return brief, text
-    record = json.loads(text)
-    record["findings"].append(found.as_contract())
-    problems = brief.problems + ((found.severity, found.message),) if len(brief.problems) < SHOWN_PER_SUBMISSION \
-        else brief.problems
-    return brief._replace(warnings=brief.warnings + 1, problems=problems), record_text(record)
+def with_finding(record: bytes, found: Finding) -> bytes:
+    """A record's JSON text with one more finding."""
+    parsed = json.loads(record)
+    parsed["findings"].append(found.as_contract())
+    return record_text(parsed).encode("utf-8", errors="replace")
+
+
+class Spool:
+    """Rendered lines kept in an unnamed temporary file (gone with the process, however it ends) until the
+    run is complete; then read back in order, with the duplicate findings added."""
+
+    def __init__(self, near: Path | None = None):
+        folder = None
+        if near is not None and (not near.exists() or near.is_file()):
+            folder = near.parent  # beside the output: the same disk it must fit on anyway
+            folder.mkdir(parents=True, exist_ok=True)
+        self._file = tempfile.TemporaryFile(dir=folder, prefix=".jyjg-spool-")
+        self.duplicates = Duplicates(CITY)  # the configured city's (its name folds unit names)
+        self.near = near
+
+    def add(self, org_name: str | None, source: str, line: bytes) -> None:
+        self.duplicates.see(org_name, source)
+        try:
+            self._file.write(line)
+        except OSError as error:
+            raise _named(error, self.near or Path(tempfile.gettempdir())) from error
+
+    def replay(self) -> Iterator[tuple[Brief, bytes | None]]:
+        """(brief, record JSON or None), in the order added, each with its duplicate finding."""
+        self._file.seek(0)
+        duplicates = self.duplicates
+        for line in self._file:
+            brief_text, tab, record = line.rstrip(b"\n").partition(b"\t")
+            brief = Brief.from_json(brief_text)
+            found = duplicates.finding_for(brief.org_name, brief.source) if duplicates else None
+            if found is not None:
+                brief = brief.with_finding(found)
+                record = with_finding(record, found) if tab else record
+            yield brief, (record if tab else None)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
 
 
 class JsonDocument:
-    """The CONTRACT's {"submissions": [...]} written as records arrive, one per line. A regular file is
+    """The CONTRACT's {"submissions": [...]} written record by record, one per line. A regular file is
     written beside its place and renamed into it when complete, so a failed or killed run never leaves
     half a document; a device or pipe (/dev/stdout) is written as is."""
 
@@ -94,14 +149,17 @@ class JsonDocument:
         self._count = 0
         self._write('{"submissions": [\n')
 
-    def add(self, text: str) -> None:
-        self._write((",\n" if self._count else "") + text)
+    def add(self, record: str | bytes) -> None:
+        """One record's JSON text (str, or bytes in UTF-8)."""
+        if isinstance(record, str):
+            # a stray lone surrogate must not stop the run halfway: it is written as U+FFFD
+            record = record.encode("utf-8", errors="replace")
+        self._write(b",\n" + record if self._count else record)
         self._count += 1
 
-    def _write(self, text: str) -> None:
+    def _write(self, data: str | bytes) -> None:
         try:
-            # a stray lone surrogate must not stop the run halfway: it is written as U+FFFD
-            self._stream.write(text.encode("utf-8", errors="replace"))
+            self._stream.write(data.encode() if isinstance(data, str) else data)
         except OSError as error:
             raise _named(error, self.out) from error
 

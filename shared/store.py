@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import math
 import os
 import stat
@@ -56,6 +57,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 
 from .checks import SubmissionResult, json_value
+from .findings import Finding
 from .files import FileRefused, name_text, open_regular, reason_for
 from .names import LABELS
 from .numbers import shown
@@ -1041,6 +1043,35 @@ class Store:
                         f"“{_fit(name_text(result.source))}”未能记入数据库（{detail}），其余申报照常记入。"
                         "请把这份材料交给系统管理员检查。"))
         return outcomes
+
+    def add_run_findings(self, items: Iterable[tuple[int, Finding]], *, by: str = SYSTEM,
+                         batch: int = 200) -> list[int]:
+        """Add findings about a whole run (a unit submitted twice in one load) to versions already recorded:
+        (version id, finding), `batch` per transaction. A version that already holds the same finding is
+        left as it is, so loading the same files again adds nothing twice. The version's revision moves on
+        (a reviewer's open page is told it changed) and the audit log says what was added. Returns the ids
+        of the versions changed."""
+        by = _fit(by, 100)
+        changed: list[int] = []
+        items = iter(items)
+        while chunk := list(itertools.islice(items, batch)):
+            with self._write(lock=True) as s:
+                for version_id, found in chunk:
+                    row = s.get(SubmissionRow, version_id)
+                    entry = _jsonable(found.as_dict())
+                    if row is None or any(f.get("code") == entry["code"] and f.get("message") == entry["message"]
+                                          for f in row.findings):
+                        continue
+                    row.findings = [*row.findings, entry]
+                    if found.severity == "error":
+                        row.error_count += 1
+                    else:
+                        row.warning_count += 1
+                    row.revision += 1
+                    self._audit(s, by, "finding_added", f"校验提示：{_fit(found.message, 1000)}",
+                                unit_id=row.unit_id, version_id=row.id, after={"finding": entry})
+                    changed.append(version_id)
+        return changed
 
     def _record_row(self, s: Session, result: SubmissionResult, original: Path, kept: tuple, by: str) -> Version:
         content_hash, stored_name, kind, size = kept

@@ -42,7 +42,7 @@ def test_worker_results_equal_in_process_ones_in_order(inbox):
     assert contract(batch.check_paths([inbox], workers=1)) == contract(serial)
     assert seen == [r.source for r in serial] == [s.source for s in discover([inbox])]
     # duplicates are found across workers, not only inside one
-    assert sum(f.code == "duplicate_submission" for r in parallel for f in r.findings) == 2
+    assert sum(f.code == "duplicate_submission" for r in parallel for f in r.findings) == 4
 
 
 def die_on_unit_3(args):
@@ -249,6 +249,43 @@ def test_load_records_in_batches_as_results_arrive(inbox, tmp_path, monkeypatch)
         assert len(store.versions()) == 8
 
 
+def duplicate_findings(store):
+    """source -> the duplicate_submission messages its version holds, for every version in the store."""
+    return {v.source: [f["message"] for f in v.findings if f["code"] == "duplicate_submission"]
+            for v in store.versions()}
+
+
+def assert_each_names_the_other(found):
+    pairs = {"单位0.xlsx": "单位5.xlsx", "单位5.xlsx": "单位0.xlsx", "单位1.xlsx": "单位6.xlsx", "单位6.xlsx": "单位1.xlsx"}
+    for source, messages in found.items():
+        if source in pairs:
+            (message,) = messages
+            assert message.startswith(f"{source}：与“{pairs[source]}”是同一单位")
+        else:
+            assert messages == [], source
+
+
+def test_load_flags_every_version_of_a_unit_sent_twice_the_first_too_and_once(inbox, tmp_path, monkeypatch):
+    """As check does: the first of a unit's two versions is flagged too, though its batch was recorded long
+    before the second turned up; loading again adds nothing twice."""
+    from shared.store import Store
+
+    monkeypatch.setattr(batch, "LOAD_BATCH", 2)  # 单位0 and 单位5 land in different batches
+    with Store(f"sqlite:///{tmp_path / 'r.db'}", data_dir=tmp_path / "data") as store:
+        loaded = batch.load_paths(store, [inbox])
+        found = duplicate_findings(store)
+        assert_each_names_the_other(found)
+        assert {v.source: [f["message"] for f in v.findings if f["code"] == "duplicate_submission"]
+                for v in loaded} == found  # what load_paths returns is what the store holds
+        for version in store.versions():
+            assert version.warning_count == sum(f["severity"] == "warning" for f in version.findings)
+        added = [a for a in store.audit_log() if a.action == "finding_added"]
+        assert len(added) == 4 and all("同一单位" in a.summary for a in added)
+        batch.load_paths(store, [inbox])
+        assert duplicate_findings(store) == found
+        assert len([a for a in store.audit_log() if a.action == "finding_added"]) == 4
+
+
 LOAD_SCRIPT = """
 import sys, time
 from shared import batch
@@ -285,5 +322,7 @@ def test_a_load_killed_half_way_leaves_whole_batches_and_a_second_load_finishes_
     with Store(db, data_dir=data) as store:
         recorded = len(store.versions())
         assert recorded in (2, 4, 6)  # whole batches only
+        assert all(messages == [] for messages in duplicate_findings(store).values())  # flagged at the end
         batch.load_paths(store, [inbox])
         assert len(store.versions()) == 8 and len({v.content_hash for v in store.versions()}) == 8
+        assert_each_names_the_other(duplicate_findings(store))  # the second load flags them all, once

@@ -291,15 +291,33 @@ def test_year_option_applies_only_when_the_workbook_has_none():
     assert check(complete(), year=2021).assess_year == 2020
 
 
-def test_later_duplicates_name_the_first():
-    """Results stream out as they come (issue 19): the first is written before a duplicate shows up, so each
-    later one names it, and the run remembers only name -> first source."""
+def test_duplicates_name_each_other():
+    """Every submission of a unit sent more than once is flagged, the first too, each naming the others."""
     a, b, c, d = (SubmissionResult(source=s, org_name=n) for s, n in
                   (("a.zip", "市委办公室"), ("b.zip", "益阳市委办公室"), ("c.zip", "市商务局"), ("d.zip", "市委办公室")))
     check_duplicates([a, b, c, d])
-    assert a.findings == [] and c.findings == []
-    for later in (b, d):
-        assert [f.code for f in later.findings] == ["duplicate_submission"] and "“a.zip”" in later.findings[0].message
+    assert c.findings == []
+    for result, others in ((a, ("b.zip", "d.zip")), (b, ("a.zip", "d.zip")), (d, ("a.zip", "b.zip"))):
+        (found,) = result.findings
+        assert found.code == "duplicate_submission" and found.message.startswith(f"{result.source}：")
+        assert f"与“{others[0]}”“{others[1]}”是同一单位" in found.message
+
+
+def test_a_unit_sent_many_times_keeps_a_bounded_memory_and_names_the_first_few():
+    from shared.checks import DUPLICATES_NAMED, Duplicates
+
+    duplicates = Duplicates()
+    sources = [f"{i:03d}.xlsx" for i in range(DUPLICATES_NAMED * 10)]
+    for source in sources:
+        duplicates.see("市委办公室", source)
+    duplicates.see("市商务局", "other.xlsx")
+    (group,) = duplicates._groups.values()
+    assert len(group.named) == DUPLICATES_NAMED + 1 and group.count == len(sources) and group.tagged == []
+    first, late = duplicates.finding_for("市委办公室", sources[0]), duplicates.finding_for("市委办公室", sources[-1])
+    assert first.code == late.code == "duplicate_submission" and first.kind == "duplicate_submission/many"
+    assert f"等另外 {len(sources) - 1} 份申报" in first.message and sources[1] in first.message
+    assert sources[0] in late.message and sources[-2] not in late.message
+    assert duplicates.finding_for("市商务局", "other.xlsx") is None
 
 
 def test_roster():

@@ -337,6 +337,7 @@ def test_a_big_run_prints_totals_and_the_worst_and_the_full_table_goes_to_a_file
     assert rows[0][:3] == ["单位（或文件）", "文件", "自评分"] and len(rows) == 7
     assert [r[1] for r in rows[1:]] == [s["source"] for s in strict_json(tmp_path / "r.json")["submissions"]]
 
+
 def test_editions_lists_name_years_and_title_one_per_line(capsys):
     """CONTRACT: `jyjg editions` prints NAME<TAB>years it applies to<TAB>title, one per line."""
     assert main(["editions"]) == 0
@@ -354,3 +355,47 @@ def test_template_writes_the_default_or_the_named_edition_and_refuses_an_unknown
         assert named_cell(openpyxl.load_workbook(tmp_path / name), EDITION).value == "yiyang-2020"
     assert main(["template", str(tmp_path / "c.xlsx"), "--edition", "2099"]) == 2
     assert "没有名为“2099”的评价指标版本" in capsys.readouterr().err and not (tmp_path / "c.xlsx").exists()
+
+
+
+def test_check_flags_every_submission_of_a_unit_sent_twice_the_first_too(inbox, tmp_path):
+    """The JSON and the table (whose rows the summary shows) say it, for the first submission as for the later ones, as
+    checking the same files in one process does; the JSON holds each submission once, in order."""
+    import csv
+
+    from shared.batch import check_paths
+
+    template = write_template(tmp_path / "t2.xlsx")
+    for name in ("一.xlsx", "二.xlsx", "益阳市商务局.xlsx"):
+        write_named_values(template, inbox / name, {"org_name": "益阳市委办公室" if name != "二.xlsx" else "市委办公室",
+                                                    "org_category": "市直党政机关", "assess_year": 2020})
+    out, table = tmp_path / "r.json", tmp_path / "表.csv"
+    assert main(["check", str(inbox), "--json", str(out), "--table", str(table)]) == 0
+    document = strict_json(out)
+    assert document == {"submissions": [r.as_contract() for r in check_paths([inbox], workers=1)]}
+    flagged = {s["source"]: [f["message"] for f in s["findings"] if f["code"] == "duplicate_submission"]
+               for s in document["submissions"]}
+    assert flagged["一.xlsx"] == ["一.xlsx：与“二.xlsx”“益阳市商务局.xlsx”是同一单位“益阳市委办公室”的申报，"
+                                  "请评价小组确认以哪一份为准，或请单位撤回其中一份。"]
+    assert len(flagged["二.xlsx"]) == len(flagged["益阳市商务局.xlsx"]) == 1 and flagged["市商务局.xlsx"] == []
+    rows = {r[1]: r for r in csv.reader(table.open(encoding="utf-8-sig"))}
+    warnings = {s["source"]: sum(f["severity"] == "warning" for f in s["findings"]) for s in document["submissions"]}
+    assert all(rows[source][7] == (str(n) if n else "") for source, n in warnings.items())
+
+
+def test_a_run_keeps_its_records_on_disk_not_in_memory(tmp_path):
+    """What check holds while workers run: the lines in an unnamed temporary file, and per unit name only
+    its first source; the file is gone when the run ends."""
+    from shared.output import Spool
+
+    spool = Spool(tmp_path / "r.json")
+    lines = [b'["%d.xlsx", "unit %d", 1, 1, 1, true, 0, 0, []]\t{"findings": []}\n' % (i, i % 3) for i in range(30)]
+    for i, line in enumerate(lines):
+        spool.add(f"unit {i % 3}", f"{i}.xlsx", line)
+    assert spool._file.tell() == sum(map(len, lines)) and len(spool.duplicates._first) == 3
+    assert [len(g.named) for g in spool.duplicates._groups.values()] == [10, 10, 10]  # bounded, whatever the run
+    replayed = list(spool.replay())
+    assert [b.source for b, _ in replayed] == [f"{i}.xlsx" for i in range(30)]
+    assert all(json.loads(record)["findings"][0]["code"] == "duplicate_submission" for _, record in replayed)
+    assert [p.name for p in tmp_path.iterdir()] == []  # unnamed: nothing to clean up after a kill
+    spool.close()
