@@ -951,16 +951,22 @@ class Store:
         self._audit(s, by, "unit_changed", f"按{source}更新单位“{row.name}”", unit_id=row.id, before=before, after=wanted)
         return 1
 
-    def _unit_for(self, s: Session, org_name: str | None, org_category: str | None, by: str) -> UnitRow | None:
+    def _unit_for(self, s: Session, org_name: str | None, org_category: str | None, by: str,
+                  known: dict[str, UnitRow | None] | None = None) -> UnitRow | None:
         """The unit a submission belongs to, by normalized name; an unlisted unit is created. A name
-        longer than the column is cut (the version keeps it whole)."""
+        longer than the column is cut (the version keeps it whole). `known`: units already looked up in
+        this transaction, by key (filled as it goes)."""
         org_name = _fit(org_name)
         if not org_name or not str(org_name).strip():
             return None
         key = self.unit_key(org_name)
         entry = self.city.find_roster_unit(org_name)
+        if known is not None and key in known:
+            return known[key]
         row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
         if row is not None:
+            if known is not None:
+                known[key] = row
             return row
         if entry is not None:
             order = self.city.roster.index(entry)
@@ -971,7 +977,10 @@ class Store:
             wanted = dict(name=_fit(str(org_name).strip(), 200), category=category, district=None, group_name="",
                           creation_year=None, listed=False, roster_order=None)
         self._upsert_unit(s, key, wanted, by, "申报材料" if entry is None else "附件4名单")
-        return s.scalar(select(UnitRow).where(UnitRow.name_key == key))
+        row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
+        if known is not None:
+            known[key] = row
+        return row
 
     def units(self) -> list[StoredUnit]:
         with self._read() as s:
@@ -1025,8 +1034,16 @@ class Store:
                 prepared.append(error)
         from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
-        outcomes: list[Version | StoreError] = []
         with self._write(lock=True) as s:
+            # The whole batch in a few statements; when the database refuses one row, the batch is undone
+            # and written again row by row, each in a savepoint, so only that row is refused.
+            try:
+                with s.begin_nested():
+                    return self._record_batch(s, prepared, by)
+            except StatementError as error:
+                if isinstance(error, (OperationalError, InterfaceError)):
+                    raise  # the database itself failed: the whole batch rolls back
+            outcomes: list[Version | StoreError] = []
             for entry in prepared:
                 if isinstance(entry, StoreError):
                     outcomes.append(entry)
@@ -1037,12 +1054,83 @@ class Store:
                         outcomes.append(self._record_row(s, result, original, kept, by))
                 except StatementError as error:
                     if isinstance(error, (OperationalError, InterfaceError)):
-                        raise  # the database itself failed: the whole batch rolls back
+                        raise
                     detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
                     outcomes.append(RowRefused(
                         f"“{_fit(name_text(result.source))}”未能记入数据库（{detail}），其余申报照常记入。"
                         "请把这份材料交给系统管理员检查。"))
         return outcomes
+
+    def _record_batch(self, s: Session, prepared: list, by: str) -> list[Version | StoreError]:
+        """record_many's rows written together, as _record_row writes each: what the batch needs of the
+        store (versions of the same content, units, each unit's current version and last number) is read
+        in one query each, the rows inserted in one flush, then the superseded versions and the audit."""
+        live = [entry for entry in prepared if not isinstance(entry, StoreError)]
+        hashes = {kept[0] for _, _, kept in live}
+        same_content: dict[str, SubmissionRow] = {
+            row.content_hash: row for row in s.scalars(select(SubmissionRow).where(SubmissionRow.content_hash.in_(hashes)))
+        } if hashes else {}
+        known_units: dict[str, UnitRow | None] = {}
+        units = [self._unit_for(s, result.org_name, result.org_category, by, known_units)
+                 if kept[0] not in same_content else None for result, _, kept in live]
+        unit_ids = {unit.id for unit in units if unit is not None}
+        last_number: dict[tuple[int, int | None], int] = {}
+        current: dict[tuple[int, int | None], tuple[int, SubmissionRow | int]] = {}  # (number, row or id)
+        if unit_ids:
+            for unit_id, year, number, version_id, superseded, withdrawn in s.execute(
+                    select(SubmissionRow.unit_id, SubmissionRow.assess_year, SubmissionRow.number, SubmissionRow.id,
+                           SubmissionRow.superseded_by, SubmissionRow.withdrawn_at)
+                    .where(SubmissionRow.unit_id.in_(unit_ids))):
+                key = (unit_id, year)
+                last_number[key] = max(last_number.get(key, 0), number or 0)
+                if superseded is None and withdrawn is None and (number or 0) >= current.get(key, (-1, 0))[0]:
+                    current[key] = (number or 0, version_id)
+        made: list[tuple[SubmissionRow, Path, SubmissionRow | int | None]] = []  # (row, original, previous)
+        slots: list[SubmissionRow | StoreError] = []
+        live_at = iter(zip(live, units))
+        for entry in prepared:
+            if isinstance(entry, StoreError):
+                slots.append(entry)
+                continue
+            (result, original, kept), unit = next(live_at)
+            row = same_content.get(kept[0])
+            if row is None:
+                key = (unit.id, result.assess_year) if unit is not None else None
+                number = last_number.get(key, 0) + 1 if unit is not None else None
+                row = self._submission_row(result, original, kept, by, unit, number)
+                s.add(row)
+                previous = current.get(key, (0, None))[1] if key else None
+                if key:
+                    last_number[key], current[key] = number, (number, row)
+                made.append((row, original, previous))
+                same_content[kept[0]] = row
+            slots.append(row)
+        s.flush()
+        outcomes: dict[int, Version] = {}
+        for row, original, previous in made:
+            previous_id = previous.id if isinstance(previous, SubmissionRow) else previous
+            if previous_id is not None:
+                s.execute(update(SubmissionRow).where(SubmissionRow.id == previous_id)
+                          .values(superseded_by=row.id, revision=SubmissionRow.revision + 1)
+                          .execution_options(synchronize_session=False))
+            version = outcomes[row.id] = self._version(s, row, created=True)
+            self._audit(s, by, "recorded", f"收到{version.label}（{_fit(name_text(original.name))}）",
+                        unit_id=row.unit_id, version_id=row.id,
+                        before={"superseded": previous_id} if previous_id is not None else None,
+                        after={"content_hash": row.content_hash, "rescored_total": row.rescored_total,
+                               "status": row.status})
+        given: set[int] = set()
+        answers: list[Version | StoreError] = []
+        for slot in slots:
+            if isinstance(slot, StoreError):
+                answers.append(slot)
+            elif slot.id in outcomes and slot.id not in given:  # the same content twice: created once
+                given.add(slot.id)
+                answers.append(outcomes[slot.id])
+            else:
+                answers.append(self._version(s, slot))
+        s.flush()
+        return answers
 
     def add_run_findings(self, items: Iterable[tuple[int, Finding]], *, by: str = SYSTEM,
                          batch: int = 200) -> list[int]:
@@ -1082,11 +1170,29 @@ class Store:
         unit = self._unit_for(s, result.org_name, result.org_category, by)
         previous = self._latest(s, unit.id, result.assess_year) if unit is not None else None
         last_number = self._last_number(s, unit.id, result.assess_year) if unit is not None else 0
+        row = self._submission_row(result, original, kept, by, unit, last_number + 1 if unit else None)
+        s.add(row)
+        s.flush()
+        if previous is not None:
+            s.execute(update(SubmissionRow).where(SubmissionRow.id == previous.id)
+                      .values(superseded_by=row.id, revision=SubmissionRow.revision + 1)
+                      .execution_options(synchronize_session=False))
+        version = self._version(s, row, created=True)
+        self._audit(s, by, "recorded", f"收到{version.label}（{_fit(shown_name)}）", unit_id=row.unit_id,
+                    version_id=row.id, before={"superseded": previous.id} if previous else None,
+                    after={"content_hash": content_hash, "rescored_total": row.rescored_total,
+                           "status": row.status})
+        return version
+
+    def _submission_row(self, result: SubmissionResult, original: Path, kept: tuple, by: str,
+                        unit: UnitRow | None, number: int | None) -> SubmissionRow:
+        content_hash, stored_name, kind, size = kept
+        shown_name = name_text(original.name)
         errors, warnings = result.counts
         row = SubmissionRow(
             unit_id=unit.id if unit else None,
             assess_year=result.assess_year,
-            number=last_number + 1 if unit else None,
+            number=number,
             content_hash=content_hash,
             edition=result.edition or self.city.config.edition_name(result.assess_year),
             stored_name=stored_name,
@@ -1112,18 +1218,7 @@ class Store:
             recorded_by=by,
             recorded_at=_now(),
         )
-        s.add(row)
-        s.flush()
-        if previous is not None:
-            s.execute(update(SubmissionRow).where(SubmissionRow.id == previous.id)
-                      .values(superseded_by=row.id, revision=SubmissionRow.revision + 1)
-                      .execution_options(synchronize_session=False))
-        version = self._version(s, row, created=True)
-        self._audit(s, by, "recorded", f"收到{version.label}（{_fit(shown_name)}）", unit_id=row.unit_id,
-                    version_id=row.id, before={"superseded": previous.id} if previous else None,
-                    after={"content_hash": content_hash, "rescored_total": row.rescored_total,
-                           "status": row.status})
-        return version
+        return row
 
     def _keep_original(self, original: Path) -> tuple[str, str, str, int]:
         """Copy the original into the data folder under its content hash (a folder as a zip).

@@ -217,6 +217,56 @@ def test_resubmission_is_a_new_version_and_history_stays(store, upload):
         store.decide(v1.id, STAGE_REVIEW, APPROVE, "", "张初审", old.revision)
 
 
+def test_a_batch_numbers_supersedes_and_audits_as_one_by_one_would(store, upload, tmp_path):
+    """record_many writes a batch in a few statements: versions of a unit inside the batch and before it
+    chain up, the same content twice is one version, a file that cannot be kept is refused, the rest go in."""
+    before = submit(store, upload)
+    first_file, second_file = upload("市委办公室"), upload("市委办公室")
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_bytes(b"not a workbook")
+    outcomes = store.record_many([
+        (make_result("市委办公室"), first_file),
+        (make_result("市财政局"), upload("市财政局")),
+        (make_result("市委办公室"), second_file),
+        (make_result("市委办公室"), first_file),  # the same content again
+        (SubmissionResult(source="坏文件.xlsx", findings=[]), broken),
+        (make_result("市商务局"), tmp_path / "不存在.xlsx"),
+        (make_result("市委办公室"), upload.folder / "市委办公室-1.xlsx"),  # recorded before this batch
+    ])
+    first, finance, second, again, unreadable, missing, earlier = outcomes
+    assert isinstance(missing, StoreError) and "不存在.xlsx" in str(missing)
+    assert [v.created for v in (first, finance, second, again, unreadable, earlier)] == [True, True, True, False, True, False]
+    assert again.id == first.id and earlier.id == before.id
+    assert (first.number, second.number, finance.number, unreadable.number) == (2, 3, 1, None)
+    assert store.version(before.id).superseded_by == first.id and store.version(first.id).superseded_by == second.id
+    assert store.version(before.id).revision == before.revision + 1 and store.version(first.id).revision == 1
+    assert [v.id for v in store.versions("市委办公室", current_only=True)] == [second.id]
+    recorded = [a for a in store.audit_log() if a.action == "recorded"]
+    assert [(a.version_id, a.before) for a in recorded] == [
+        (before.id, None), (first.id, {"superseded": before.id}), (finance.id, None),
+        (second.id, {"superseded": first.id}), (unreadable.id, None)]
+    assert len([u for u in store.units() if u.name == "市财政局"]) == 1
+
+
+def test_a_row_the_database_refuses_is_refused_alone_and_the_batch_goes_in(store, upload, monkeypatch):
+    """When the database refuses one row of a batch, the batch is written again row by row: only that row is
+    refused, in Chinese, and the numbers stay without gaps."""
+    real = Store._submission_row
+
+    def refused_for_finance(self, result, *args):
+        row = real(self, result, *args)
+        if result.org_name == "市财政局":
+            row.kind = None  # a NOT NULL column: the database refuses the row
+        return row
+    monkeypatch.setattr(Store, "_submission_row", refused_for_finance)
+    outcomes = store.record_many([(make_result(org), upload(org)) for org in ("市委办公室", "市财政局", "市委办公室")])
+    first, refused, second = outcomes
+    assert isinstance(refused, StoreError) and "未能记入数据库" in str(refused) and "市财政局.zip" in str(refused)
+    assert (first.number, second.number) == (1, 2) and store.version(first.id).superseded_by == second.id
+    assert [v.org_name for v in store.versions()] == ["市委办公室", "市委办公室"]
+    assert len([a for a in store.audit_log() if a.action == "recorded"]) == 2
+
+
 def test_store_survives_reopening(db_url, tmp_path, upload):
     with Store(db_url, data_dir=tmp_path / "d") as first:
         v = first.record(make_result("市财政局"), upload("市财政局"))
