@@ -306,27 +306,28 @@ def load_stream(store, paths: Iterable[str | Path], year: int | None = None, by:
     duplicates = Duplicates(store.city)
     reported = Reported()
     for sub, result in checked_pairs(iter_discover(paths), year, city=store.city):
-        check_base_year(result, store, reported)
         _report(result, progress)
         batch.append((result, sub.path))
         if len(batch) >= LOAD_BATCH:
-            yield from _recorded(store, batch, by, duplicates)
+            yield from _recorded(store, batch, by, duplicates, reported)
             batch = []
-            reported.clear()  # recorded now: the store answers for them
     if batch:
-        yield from _recorded(store, batch, by, duplicates)
+        yield from _recorded(store, batch, by, duplicates, reported)
     if duplicates:
         changed = store.add_run_findings(duplicates.tagged_findings(), by=by, batch=LOAD_BATCH)
         if flagged is not None:
             flagged.update(changed)
 
 
-def _recorded(store, batch: list[tuple[SubmissionResult, Path]], by: str, duplicates: Duplicates) -> Iterator[Any]:
+def _recorded(store, batch: list[tuple[SubmissionResult, Path]], by: str, duplicates: Duplicates,
+              reported: Reported) -> Iterator[Any]:
     from .store import StoreError
 
+    check_base_years([result for result, _ in batch], store, reported)
     for (result, _), outcome in zip(batch, store.record_many(batch, by=by)):
         duplicates.see(result.org_name, result.source, None if isinstance(outcome, StoreError) else outcome.id)
         yield outcome
+    reported.clear()  # recorded now: the store answers for them
 
 
 class Reported(dict):
@@ -338,19 +339,26 @@ class Reported(dict):
             self[store.unit_key(result.org_name), result.assess_year] = (result.figures, result.source)
 
 
-def check_base_year(result: SubmissionResult, store, reported: Reported) -> None:
-    """The base year a unit submits now against what it reported for that year before: a report found
-    earlier in this load, else its current version in the store. (A report of the year before found later
-    in the same load is not compared: files named by year are found in year order.)"""
-    if result.org_name and result.assess_year is not None and result.figures:
-        before = reported.get((store.unit_key(result.org_name), result.assess_year - 1))
-        if before is None:
-            before = store.reported_figures(result.org_name, result.assess_year - 1)
+def check_base_years(results: list[SubmissionResult], store, reported: Reported) -> None:
+    """The base year each unit submits now against what it reported for that year before: a report found
+    earlier in this load (and not yet recorded), else its current version in the store, read for the whole
+    batch in one query. (A report of the year before found later in the same load is not compared: files
+    named by year are found in year order.)"""
+    asked = [result for result in results if result.org_name and result.assess_year is not None and result.figures]
+    stored = store.reported_figures_of((result.org_name, result.assess_year - 1) for result in asked)
+    for result in asked:
+        key = store.unit_key(result.org_name)
+        before = reported.get((key, result.assess_year - 1)) or stored.get((key, result.assess_year - 1))
         if before is not None:
             figures, source = before
             result.findings += base_year_findings(result.source, result.assess_year, result.figures,
                                                   result.values, result.cells, figures, source)
-    reported.add(result, store)
+        reported.add(result, store)
+
+
+def check_base_year(result: SubmissionResult, store, reported: Reported) -> None:
+    """check_base_years for one result."""
+    check_base_years([result], store, reported)
 
 
 def load_paths(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",

@@ -25,7 +25,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -48,6 +48,8 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    bindparam,
+    insert,
     select,
     text,
     update,
@@ -790,6 +792,49 @@ def _suffix(path: Path) -> str:
     return suffix if suffix[1:].isalnum() and len(suffix) <= 10 else ""
 
 
+# --- a checked submission, as the store records it --------------------------------------------
+
+@dataclass(frozen=True)
+class Checked:
+    """A checked submission as the store records it: what its unit is found by, and the columns that come
+    from the result alone, ready for the database. A load's workers make it where they check, so the one
+    process that records does no converting (record_many takes a SubmissionResult too)."""
+    source: str
+    org_name: str | None
+    org_category: str | None
+    assess_year: int | None
+    columns: dict = field(repr=False)
+
+
+def checked_for_store(result: SubmissionResult, city: City = CITY) -> Checked:
+    errors, warnings = result.counts
+    return Checked(result.source, result.org_name, result.org_category, result.assess_year, dict(
+        assess_year=result.assess_year,
+        edition=result.edition or city.config.edition_name(result.assess_year),
+        source=_fit(name_text(result.source)),
+        org_name=_fit(result.org_name),
+        org_category=_fit(result.org_category),
+        claimed_total=result.claimed_total,
+        rescored_total=result.rescored_total,
+        evidenced_total=result.evidenced_total,
+        qualifies=bool(result.qualifies),
+        error_count=errors,
+        warning_count=warnings,
+        rules={rid: _rule_json(r) for rid, r in result.rules.items()},
+        figures={n: _cell_json((result.figures or result.values).get(n)) for n in ALL_FIGURE_NAMES},
+        findings=[_jsonable(f.as_dict()) for f in result.findings],
+        named_values={k: _cell_json(v) for k, v in result.values.items()},
+        evidence=_jsonable(result.evidence),
+    ))
+
+
+class _RowValues:
+    """A version row's column values (a dict) read as attributes, as from the row itself."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
 # --- the store -------------------------------------------------------------------------------
 
 def _make_engine(url: str) -> Engine:
@@ -914,10 +959,8 @@ class Store:
 
     def unit_key(self, name: str) -> str:
         """The key a unit is stored under, whatever name it is given by: its roster name when it is on the
-        city's roster, normalised, as every database can hold it."""
-        name = _fit(name) or ""
-        entry = self.city.find_roster_unit(name)
-        return _fit(self._key(entry.name if entry else name), 200)
+        city's roster, normalised, as every database can hold it ("" for no name)."""
+        return self._unit_key(name)[0] or ""
 
     def _district_row(self, row, district: str) -> tuple[str, dict]:
         if isinstance(row, Mapping):
@@ -938,10 +981,7 @@ class Store:
     def _upsert_unit(self, s: Session, key: str, wanted: dict, by: str, source: str) -> int:
         row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
         if row is None:
-            row = UnitRow(name_key=key, created_at=_now(), **wanted)
-            s.add(row)
-            s.flush()
-            self._audit(s, by, "unit_added", f"按{source}新增单位“{row.name}”", unit_id=row.id, after=wanted)
+            self._add_unit(s, key, wanted, by, source)
             return 1
         before = {k: getattr(row, k) for k in wanted}
         if before == wanted:
@@ -951,22 +991,34 @@ class Store:
         self._audit(s, by, "unit_changed", f"按{source}更新单位“{row.name}”", unit_id=row.id, before=before, after=wanted)
         return 1
 
-    def _unit_for(self, s: Session, org_name: str | None, org_category: str | None, by: str,
-                  known: dict[str, UnitRow | None] | None = None) -> UnitRow | None:
-        """The unit a submission belongs to, by normalized name; an unlisted unit is created. A name
-        longer than the column is cut (the version keeps it whole). `known`: units already looked up in
-        this transaction, by key (filled as it goes)."""
+    def _add_unit(self, s: Session, key: str, wanted: dict, by: str, source: str) -> UnitRow:
+        row = UnitRow(name_key=key, created_at=_now(), **wanted)
+        s.add(row)
+        s.flush()
+        self._audit(s, by, "unit_added", f"按{source}新增单位“{row.name}”", unit_id=row.id, after=wanted)
+        return row
+
+    def _unit_key(self, org_name: str | None) -> tuple[str | None, Any]:
+        """The unit key a submission's org_name is filed under, and its roster entry (None when unlisted);
+        (None, None) for no name."""
         org_name = _fit(org_name)
         if not org_name or not str(org_name).strip():
-            return None
-        key = self.unit_key(org_name)
+            return None, None
         entry = self.city.find_roster_unit(org_name)
+        return _fit(self._key(entry.name if entry else org_name), 200), entry
+
+    def _unit_for(self, s: Session, org_name: str | None, org_category: str | None, by: str,
+                  known: dict[str, UnitRow] | None = None) -> UnitRow | None:
+        """The unit a submission belongs to, by normalized name; an unlisted unit is created. A name
+        longer than the column is cut (the version keeps it whole). `known`: every unit of the names
+        being recorded that the store holds, by key (units made here are added to it)."""
+        key, entry = self._unit_key(org_name)
+        if key is None:
+            return None
         if known is not None and key in known:
             return known[key]
-        row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
+        row = s.scalar(select(UnitRow).where(UnitRow.name_key == key)) if known is None else None
         if row is not None:
-            if known is not None:
-                known[key] = row
             return row
         if entry is not None:
             order = self.city.roster.index(entry)
@@ -974,10 +1026,9 @@ class Store:
                           creation_year=entry.year, listed=True, roster_order=order)
         else:
             category = org_category if org_category in self.city.categories.all else self.city.categories.city
-            wanted = dict(name=_fit(str(org_name).strip(), 200), category=category, district=None, group_name="",
+            wanted = dict(name=_fit(str(_fit(org_name)).strip(), 200), category=category, district=None, group_name="",
                           creation_year=None, listed=False, roster_order=None)
-        self._upsert_unit(s, key, wanted, by, "申报材料" if entry is None else "附件4名单")
-        row = s.scalar(select(UnitRow).where(UnitRow.name_key == key))
+        row = self._add_unit(s, key, wanted, by, "申报材料" if entry is None else "附件4名单")
         if known is not None:
             known[key] = row
         return row
@@ -1017,19 +1068,21 @@ class Store:
             raise outcome
         return outcome
 
-    def record_many(self, items: Iterable[tuple[SubmissionResult, str | Path]], *,
+    def record_many(self, items: Iterable[tuple[SubmissionResult | Checked, str | Path]], *,
                     by: str = SYSTEM) -> list[Version | StoreError]:
         """Record a batch in one transaction (a load of 100,000 does not wait for 100,000 commits): each
-        item's Version, or the StoreError that says why that one was not recorded; the others are.
+        item's Version, or the StoreError that says why that one was not recorded; the others are. An item
+        is a checked submission (its result, or the Checked a worker made of it) and its original.
 
-        The originals are kept first, then every row is written in one transaction, each in a savepoint: a
-        kill leaves the store as it was before the batch (kept originals without a row are harmless)."""
+        The originals are kept first, then every row is written in one transaction: a kill leaves the store
+        as it was before the batch (kept originals without a row are harmless)."""
         by = _fit(by, 100)
-        prepared: list[tuple[SubmissionResult, Path, tuple] | StoreError] = []
+        prepared: list[tuple[Checked, Path, tuple] | StoreError] = []
         for result, original in items:
             original = Path(original)
+            checked = result if isinstance(result, Checked) else checked_for_store(result, self.city)
             try:
-                prepared.append((result, original, self._keep_original(original)))
+                prepared.append((checked, original, self._keep_original(original)))
             except UnkeptOriginal as error:
                 prepared.append(error)
         from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
@@ -1048,89 +1101,105 @@ class Store:
                 if isinstance(entry, StoreError):
                     outcomes.append(entry)
                     continue
-                result, original, kept = entry
+                checked, original, kept = entry
                 try:
                     with s.begin_nested():
-                        outcomes.append(self._record_row(s, result, original, kept, by))
+                        outcomes.append(self._record_batch(s, [entry], by)[0])
                 except StatementError as error:
                     if isinstance(error, (OperationalError, InterfaceError)):
                         raise
                     detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
                     outcomes.append(RowRefused(
-                        f"“{_fit(name_text(result.source))}”未能记入数据库（{detail}），其余申报照常记入。"
+                        f"“{_fit(name_text(checked.source))}”未能记入数据库（{detail}），其余申报照常记入。"
                         "请把这份材料交给系统管理员检查。"))
         return outcomes
 
     def _record_batch(self, s: Session, prepared: list, by: str) -> list[Version | StoreError]:
-        """record_many's rows written together, as _record_row writes each: what the batch needs of the
-        store (versions of the same content, units, each unit's current version and last number) is read
-        in one query each, the rows inserted in one flush, then the superseded versions and the audit."""
+        """record_many's rows written together: what the batch needs of the store (versions of the same
+        content, units, each unit's current version and last number) is read in one query each; the rows,
+        the superseded versions and the audit entries are each written in one statement."""
         live = [entry for entry in prepared if not isinstance(entry, StoreError)]
+        table = SubmissionRow.__table__
         hashes = {kept[0] for _, _, kept in live}
-        same_content: dict[str, SubmissionRow] = {
+        same_content: dict[str, Any] = {
             row.content_hash: row for row in s.scalars(select(SubmissionRow).where(SubmissionRow.content_hash.in_(hashes)))
         } if hashes else {}
-        known_units: dict[str, UnitRow | None] = {}
-        units = [self._unit_for(s, result.org_name, result.org_category, by, known_units)
-                 if kept[0] not in same_content else None for result, _, kept in live]
+        new = [(checked, original, kept) for checked, original, kept in live if kept[0] not in same_content]
+        units = self._units_for(s, [(checked.org_name, checked.org_category) for checked, _, _ in new], by)
         unit_ids = {unit.id for unit in units if unit is not None}
         last_number: dict[tuple[int, int | None], int] = {}
-        current: dict[tuple[int, int | None], tuple[int, SubmissionRow | int]] = {}  # (number, row or id)
+        current: dict[tuple[int, int | None], tuple[int, int]] = {}  # (number, version id or -index in batch)
         if unit_ids:
             for unit_id, year, number, version_id, superseded, withdrawn in s.execute(
-                    select(SubmissionRow.unit_id, SubmissionRow.assess_year, SubmissionRow.number, SubmissionRow.id,
-                           SubmissionRow.superseded_by, SubmissionRow.withdrawn_at)
-                    .where(SubmissionRow.unit_id.in_(unit_ids))):
+                    select(table.c.unit_id, table.c.assess_year, table.c.number, table.c.id,
+                           table.c.superseded_by, table.c.withdrawn_at).where(table.c.unit_id.in_(unit_ids))):
                 key = (unit_id, year)
                 last_number[key] = max(last_number.get(key, 0), number or 0)
                 if superseded is None and withdrawn is None and (number or 0) >= current.get(key, (-1, 0))[0]:
                     current[key] = (number or 0, version_id)
-        made: list[tuple[SubmissionRow, Path, SubmissionRow | int | None]] = []  # (row, original, previous)
-        slots: list[SubmissionRow | StoreError] = []
-        live_at = iter(zip(live, units))
+        now = _now()
+        rows: list[dict] = []
+        previous: list[int | None] = []  # per new row: the version it supersedes (an id, or -1 - its index)
+        originals: list[Path] = []
+        for (checked, original, kept), unit in zip(new, units):
+            content_hash, stored_name, kind, size = kept
+            if content_hash in same_content:  # the same content twice in this batch: recorded once
+                continue
+            key = (unit.id, checked.assess_year) if unit is not None else None
+            number = last_number.get(key, 0) + 1 if key else None
+            previous.append(current.get(key, (0, None))[1] if key else None)
+            if key:
+                last_number[key], current[key] = number, (number, -1 - len(rows))
+            same_content[content_hash] = len(rows)
+            originals.append(original)
+            rows.append(dict(
+                checked.columns, unit_id=unit.id if unit else None, number=number, content_hash=content_hash,
+                stored_name=stored_name, original_name=_fit(name_text(original.name), 500), kind=kind, size=size,
+                status=AWAITING_REVIEW, revision=0, recorded_by=by, recorded_at=now, superseded_by=None,
+                withdrawn_at=None, withdrawn_by=None, withdraw_reason=None))
+        ids = s.scalars(insert(SubmissionRow).returning(SubmissionRow.id, sort_by_parameter_order=True),
+                        rows).all() if rows else []
+        for row, row_id in zip(rows, ids):
+            row["id"] = row_id
+        superseding = []
+        for index, before in enumerate(previous):
+            before = ids[-1 - before] if before is not None and before < 0 else before
+            previous[index] = before
+            if before is not None:
+                superseding.append({"old": before, "new": ids[index]})
+        if superseding:
+            s.execute(update(table).where(table.c.id == bindparam("old"))
+                      .values(superseded_by=bindparam("new"), revision=table.c.revision + 1), superseding)
+        unit_names = {unit.id: unit.name for unit in units if unit is not None}
+        made = [self._version_of(_RowValues(row), unit_names.get(row["unit_id"]), created=True) for row in rows]
+        if made:
+            s.execute(insert(AuditRow), [
+                dict(at=now, actor=by, action="recorded", unit_id=version.unit_id, submission_id=version.id,
+                     summary=f"收到{version.label}（{_fit(name_text(original.name))}）",
+                     before={"superseded": before} if before is not None else None,
+                     after={"content_hash": version.content_hash, "rescored_total": _jsonable(version.rescored_total),
+                            "status": version.status})
+                for version, original, before in zip(made, originals, previous)])
+        answers: list[Version | StoreError] = []
+        given: set[int] = set()
         for entry in prepared:
             if isinstance(entry, StoreError):
-                slots.append(entry)
+                answers.append(entry)
                 continue
-            (result, original, kept), unit = next(live_at)
-            row = same_content.get(kept[0])
-            if row is None:
-                key = (unit.id, result.assess_year) if unit is not None else None
-                number = last_number.get(key, 0) + 1 if unit is not None else None
-                row = self._submission_row(result, original, kept, by, unit, number)
-                s.add(row)
-                previous = current.get(key, (0, None))[1] if key else None
-                if key:
-                    last_number[key], current[key] = number, (number, row)
-                made.append((row, original, previous))
-                same_content[kept[0]] = row
-            slots.append(row)
-        s.flush()
-        outcomes: dict[int, Version] = {}
-        for row, original, previous in made:
-            previous_id = previous.id if isinstance(previous, SubmissionRow) else previous
-            if previous_id is not None:
-                s.execute(update(SubmissionRow).where(SubmissionRow.id == previous_id)
-                          .values(superseded_by=row.id, revision=SubmissionRow.revision + 1)
-                          .execution_options(synchronize_session=False))
-            version = outcomes[row.id] = self._version(s, row, created=True)
-            self._audit(s, by, "recorded", f"收到{version.label}（{_fit(name_text(original.name))}）",
-                        unit_id=row.unit_id, version_id=row.id,
-                        before={"superseded": previous_id} if previous_id is not None else None,
-                        after={"content_hash": row.content_hash, "rescored_total": row.rescored_total,
-                               "status": row.status})
-        given: set[int] = set()
-        answers: list[Version | StoreError] = []
-        for slot in slots:
-            if isinstance(slot, StoreError):
-                answers.append(slot)
-            elif slot.id in outcomes and slot.id not in given:  # the same content twice: created once
-                given.add(slot.id)
-                answers.append(outcomes[slot.id])
+            found = same_content[entry[2][0]]
+            if isinstance(found, int):  # made in this batch: created once, the same content again is not
+                answers.append(made[found] if found not in given else replace(made[found], created=False))
+                given.add(found)
             else:
-                answers.append(self._version(s, slot))
-        s.flush()
+                answers.append(self._version(s, found))
         return answers
+
+    def _units_for(self, s: Session, names: list[tuple[str | None, str | None]], by: str) -> list[UnitRow | None]:
+        """_unit_for of each (org_name, org_category), the units already known read in one query."""
+        keys = {key for key, _ in map(self._unit_key, (name for name, _ in names)) if key}
+        known: dict[str, UnitRow | None] = {
+            row.name_key: row for row in s.scalars(select(UnitRow).where(UnitRow.name_key.in_(keys)))} if keys else {}
+        return [self._unit_for(s, name, category, by, known) for name, category in names]
 
     def add_run_findings(self, items: Iterable[tuple[int, Finding]], *, by: str = SYSTEM,
                          batch: int = 200) -> list[int]:
@@ -1140,85 +1209,42 @@ class Store:
         (a reviewer's open page is told it changed) and the audit log says what was added. Returns the ids
         of the versions changed."""
         by = _fit(by, 100)
+        table = SubmissionRow.__table__
         changed: list[int] = []
         items = iter(items)
         while chunk := list(itertools.islice(items, batch)):
             with self._write(lock=True) as s:
+                rows = {row.id: row for row in s.execute(
+                    select(table.c.id, table.c.unit_id, table.c.findings, table.c.error_count, table.c.warning_count)
+                    .where(table.c.id.in_({version_id for version_id, _ in chunk})))}
+                now, audits = _now(), []
+                grown: dict[int, dict] = {}  # version id -> its new findings, counts and how many were added
                 for version_id, found in chunk:
-                    row = s.get(SubmissionRow, version_id)
-                    entry = _jsonable(found.as_dict())
-                    if row is None or any(f.get("code") == entry["code"] and f.get("message") == entry["message"]
-                                          for f in row.findings):
+                    row = rows.get(version_id)
+                    if row is None:
                         continue
-                    row.findings = [*row.findings, entry]
-                    if found.severity == "error":
-                        row.error_count += 1
-                    else:
-                        row.warning_count += 1
-                    row.revision += 1
-                    self._audit(s, by, "finding_added", f"校验提示：{_fit(found.message, 1000)}",
-                                unit_id=row.unit_id, version_id=row.id, after={"finding": entry})
-                    changed.append(version_id)
+                    entry = _jsonable(found.as_dict())
+                    state = grown.get(version_id) or dict(findings=list(row.findings), errors=row.error_count,
+                                                          warnings=row.warning_count, added=0)
+                    if any(f.get("code") == entry["code"] and f.get("message") == entry["message"]
+                           for f in state["findings"]):
+                        continue
+                    grown[version_id] = state
+                    state["findings"].append(entry)
+                    state["errors" if found.severity == "error" else "warnings"] += 1
+                    state["added"] += 1
+                    audits.append(dict(at=now, actor=by, action="finding_added", unit_id=row.unit_id,
+                                       submission_id=version_id, summary=f"校验提示：{_fit(found.message, 1000)}",
+                                       before=None, after={"finding": entry}))
+                if grown:
+                    s.execute(update(table).where(table.c.id == bindparam("version"))
+                              .values(findings=bindparam("grown"), error_count=bindparam("errors"),
+                                      warning_count=bindparam("warnings"), revision=table.c.revision + bindparam("added")),
+                              [dict(version=version_id, grown=state["findings"], errors=state["errors"],
+                                    warnings=state["warnings"], added=state["added"]) for version_id, state in grown.items()])
+                    s.execute(insert(AuditRow), audits)
+                    changed.extend(grown)
         return changed
-
-    def _record_row(self, s: Session, result: SubmissionResult, original: Path, kept: tuple, by: str) -> Version:
-        content_hash, stored_name, kind, size = kept
-        shown_name = name_text(original.name)
-        existing = s.scalar(select(SubmissionRow).where(SubmissionRow.content_hash == content_hash))
-        if existing is not None:
-            return self._version(s, existing)
-        unit = self._unit_for(s, result.org_name, result.org_category, by)
-        previous = self._latest(s, unit.id, result.assess_year) if unit is not None else None
-        last_number = self._last_number(s, unit.id, result.assess_year) if unit is not None else 0
-        row = self._submission_row(result, original, kept, by, unit, last_number + 1 if unit else None)
-        s.add(row)
-        s.flush()
-        if previous is not None:
-            s.execute(update(SubmissionRow).where(SubmissionRow.id == previous.id)
-                      .values(superseded_by=row.id, revision=SubmissionRow.revision + 1)
-                      .execution_options(synchronize_session=False))
-        version = self._version(s, row, created=True)
-        self._audit(s, by, "recorded", f"收到{version.label}（{_fit(shown_name)}）", unit_id=row.unit_id,
-                    version_id=row.id, before={"superseded": previous.id} if previous else None,
-                    after={"content_hash": content_hash, "rescored_total": row.rescored_total,
-                           "status": row.status})
-        return version
-
-    def _submission_row(self, result: SubmissionResult, original: Path, kept: tuple, by: str,
-                        unit: UnitRow | None, number: int | None) -> SubmissionRow:
-        content_hash, stored_name, kind, size = kept
-        shown_name = name_text(original.name)
-        errors, warnings = result.counts
-        row = SubmissionRow(
-            unit_id=unit.id if unit else None,
-            assess_year=result.assess_year,
-            number=number,
-            content_hash=content_hash,
-            edition=result.edition or self.city.config.edition_name(result.assess_year),
-            stored_name=stored_name,
-            original_name=_fit(shown_name, 500),
-            source=_fit(name_text(result.source)),
-            kind=kind,
-            size=size,
-            org_name=_fit(result.org_name),
-            org_category=_fit(result.org_category),
-            claimed_total=result.claimed_total,
-            rescored_total=result.rescored_total,
-            evidenced_total=result.evidenced_total,
-            qualifies=bool(result.qualifies),
-            error_count=errors,
-            warning_count=warnings,
-            rules={rid: _rule_json(r) for rid, r in result.rules.items()},
-            figures={n: _cell_json((result.figures or result.values).get(n)) for n in ALL_FIGURE_NAMES},
-            findings=[_jsonable(f.as_dict()) for f in result.findings],
-            named_values={k: _cell_json(v) for k, v in result.values.items()},
-            evidence=_jsonable(result.evidence),
-            status=AWAITING_REVIEW,
-            revision=0,
-            recorded_by=by,
-            recorded_at=_now(),
-        )
-        return row
 
     def _keep_original(self, original: Path) -> tuple[str, str, str, int]:
         """Copy the original into the data folder under its content hash (a folder as a zip).
@@ -1270,22 +1296,6 @@ class Store:
                 os.replace(tmp, target)  # while its lock is held: a cleaner never takes a live copy
             return content_hash, stored_name, kind, size
 
-    @staticmethod
-    def _latest(s: Session, unit_id: int, year: int | None) -> SubmissionRow | None:
-        """The unit's current version of the year (what a new version supersedes)."""
-        year_is = SubmissionRow.assess_year.is_(None) if year is None else SubmissionRow.assess_year == year
-        return s.scalar(select(SubmissionRow).where(SubmissionRow.unit_id == unit_id, year_is,
-                                                    SubmissionRow.superseded_by.is_(None),
-                                                    SubmissionRow.withdrawn_at.is_(None))
-                        .order_by(SubmissionRow.number.desc()).limit(1))
-
-    @staticmethod
-    def _last_number(s: Session, unit_id: int, year: int | None) -> int:
-        """The highest version number of the unit's year, withdrawn versions included (numbers stay unique)."""
-        year_is = SubmissionRow.assess_year.is_(None) if year is None else SubmissionRow.assess_year == year
-        return s.scalar(select(SubmissionRow.number).where(SubmissionRow.unit_id == unit_id, year_is)
-                        .order_by(SubmissionRow.number.desc()).limit(1)) or 0
-
     def version(self, version_id: int) -> Version:
         with self._read() as s:
             return self._version(s, self._row(s, version_id))
@@ -1322,6 +1332,23 @@ class Store:
         versions = self.versions(unit=unit, year=year, current_only=True)
         return (dict(versions[-1].figures), versions[-1].original_name) if versions else None
 
+    def reported_figures_of(self, wanted: Iterable[tuple[str, int]]) -> dict[tuple[str, int], tuple[dict, str]]:
+        """reported_figures of many (unit name, year) in one query, by (unit_key, year): what a load asks of
+        each batch."""
+        keys = {(self.unit_key(name), year) for name, year in wanted}
+        keys.discard(("", None))
+        if not keys:
+            return {}
+        with self._read() as s:
+            rows = s.execute(
+                select(UnitRow.name_key, SubmissionRow.assess_year, SubmissionRow.figures, SubmissionRow.original_name)
+                .join(UnitRow, UnitRow.id == SubmissionRow.unit_id)
+                .where(UnitRow.name_key.in_({key for key, _ in keys}),
+                       SubmissionRow.assess_year.in_({year for _, year in keys}),
+                       SubmissionRow.superseded_by.is_(None), SubmissionRow.withdrawn_at.is_(None))
+                .order_by(SubmissionRow.number, SubmissionRow.id))  # as versions(): the last one stands
+            return {(key, year): (dict(figures), name) for key, year, figures, name in rows if (key, year) in keys}
+
     def original_path(self, version_id: int) -> Path:
         version_row = self._plain_row(version_id)
         if not version_row.stored_name:
@@ -1345,8 +1372,12 @@ class Store:
 
     def _version(self, s: Session, row: SubmissionRow, created: bool = False) -> Version:
         unit = s.get(UnitRow, row.unit_id) if row.unit_id is not None else None
+        return self._version_of(row, unit.name if unit else None, created)
+
+    @staticmethod
+    def _version_of(row: SubmissionRow | _RowValues, unit_name: str | None, created: bool = False) -> Version:
         return Version(
-            id=row.id, unit_id=row.unit_id, unit_name=unit.name if unit else None, assess_year=row.assess_year,
+            id=row.id, unit_id=row.unit_id, unit_name=unit_name, assess_year=row.assess_year,
             number=row.number, status=row.status, superseded_by=row.superseded_by, revision=row.revision,
             content_hash=row.content_hash, original_name=row.original_name, source=row.source, kind=row.kind,
             edition=row.edition,

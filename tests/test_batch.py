@@ -265,13 +265,20 @@ def assert_each_names_the_other(found):
             assert messages == [], source
 
 
-def test_load_flags_every_version_of_a_unit_sent_twice_the_first_too_and_once(inbox, tmp_path, monkeypatch):
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'r.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+def test_load_flags_every_version_of_a_unit_sent_twice_the_first_too_and_once(inbox, tmp_path, monkeypatch, db_url):
     """As check does: the first of a unit's two versions is flagged too, though its batch was recorded long
     before the second turned up; loading again adds nothing twice."""
     from shared.store import Store
 
     monkeypatch.setattr(batch, "LOAD_BATCH", 2)  # 单位0 and 单位5 land in different batches
-    with Store(f"sqlite:///{tmp_path / 'r.db'}", data_dir=tmp_path / "data") as store:
+    with Store(db_url, data_dir=tmp_path / "data") as store:
         loaded = batch.load_paths(store, [inbox])
         found = duplicate_findings(store)
         assert_each_names_the_other(found)
@@ -279,10 +286,13 @@ def test_load_flags_every_version_of_a_unit_sent_twice_the_first_too_and_once(in
                 for v in loaded} == found  # what load_paths returns is what the store holds
         for version in store.versions():
             assert version.warning_count == sum(f["severity"] == "warning" for f in version.findings)
+            # moved on once for its finding (a reviewer's open page is told), once when a later version came
+            assert version.revision == bool(found[version.source]) + (version.superseded_by is not None)
         added = [a for a in store.audit_log() if a.action == "finding_added"]
         assert len(added) == 4 and all("同一单位" in a.summary for a in added)
         batch.load_paths(store, [inbox])
         assert duplicate_findings(store) == found
+        assert all(v.revision == bool(found[v.source]) + (v.superseded_by is not None) for v in store.versions())
         assert len([a for a in store.audit_log() if a.action == "finding_added"]) == 4
 
 

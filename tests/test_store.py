@@ -251,14 +251,14 @@ def test_a_batch_numbers_supersedes_and_audits_as_one_by_one_would(store, upload
 def test_a_row_the_database_refuses_is_refused_alone_and_the_batch_goes_in(store, upload, monkeypatch):
     """When the database refuses one row of a batch, the batch is written again row by row: only that row is
     refused, in Chinese, and the numbers stay without gaps."""
-    real = Store._submission_row
+    real = store_module.checked_for_store
 
-    def refused_for_finance(self, result, *args):
-        row = real(self, result, *args)
+    def refused_for_finance(result, city):
+        checked = real(result, city)
         if result.org_name == "市财政局":
-            row.kind = None  # a NOT NULL column: the database refuses the row
-        return row
-    monkeypatch.setattr(Store, "_submission_row", refused_for_finance)
+            checked.columns["error_count"] = None  # a NOT NULL column: the database refuses the row
+        return checked
+    monkeypatch.setattr(store_module, "checked_for_store", refused_for_finance)
     outcomes = store.record_many([(make_result(org), upload(org)) for org in ("市委办公室", "市财政局", "市委办公室")])
     first, refused, second = outcomes
     assert isinstance(refused, StoreError) and "未能记入数据库" in str(refused) and "市财政局.zip" in str(refused)
