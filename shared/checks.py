@@ -15,7 +15,8 @@ from .names import (ACHIEVEMENTS_RANGE, ALL_NAMES, BASE_FIGURES, DERIVED, EDITIO
                     REQUIRED_FIELDS, TOTAL)
 from .rubric import CITY, INDICATORS, City, Rubric, Rule, normalize_org_name
 from .numbers import shown
-from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, Rescore, as_number, describe_decline, is_blank,
+from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, Rescore, as_number, benchmark_ratio,
+                      describe_decline, is_blank,
                       parse_year, plain_number, rescore, tally)
 
 
@@ -100,6 +101,7 @@ class Context:
     city: City
     uses: dict[bool, YearUse]  # each year's 能耗折算 (key: base year?)
     energy: EnergyConfig
+    category: str | None = None  # 单位类别: benchmark bands compare with its same-type average
 
     def cell(self, name: str) -> str | None:
         return self.values.address(name)
@@ -160,7 +162,10 @@ def check_claims(ctx: Context) -> Iterator[Finding]:
         judged = ctx.rescore.claims[rule.id]
         if judged.problem in (None, BLANK):
             continue
-        raw = ctx.values.value(rule.score_name)
+        raw = ctx.values.value(rule.claim_name)
+        if rule.deduct is not None:
+            yield from _count_problem(ctx, rule, judged, raw)
+            continue
         common = dict(rule=rule.id, item=rule.item_id, cell=ctx.cell(rule.score_name), where=ctx.where,
                       value=_fmt(raw), allowed=_allowed(rule))
         if judged.problem == TEXT:
@@ -174,6 +179,59 @@ def check_claims(ctx: Context) -> Iterator[Finding]:
             yield finding("cap_exceeded", max=_fmt(rule.points), **common)
 
 
+def _count_problem(ctx: Context, rule: Rule, judged, raw: Any) -> Iterator[Finding]:
+    """A deduction rule's count of what is missing: text, negative, or not a whole number."""
+    common = dict(rule=rule.id, item=rule.item_id, cell=ctx.cell(rule.count_name), where=ctx.where, value=_fmt(raw))
+    if judged.problem == TEXT:
+        yield finding("invalid_value/count_text", **common)
+    elif judged.problem == NEGATIVE:
+        yield finding("invalid_value/count_negative", **common)
+    elif judged.problem == BETWEEN:
+        missing = (rule.points - judged.score) / rule.deduct if judged.score else as_number(raw).to_integral_value(
+            rounding="ROUND_CEILING")
+        yield finding("invalid_value/count_between", missing=_fmt(missing), score=_fmt(judged.score), **common)
+
+
+SKIPPED = "不适用"  # what a unit selects in an item's 不评分 cell
+
+
+def skipped_items(values: Values, rubric: Rubric) -> set[str]:
+    """The items a workbook marks 不适用 (only items that may be left out)."""
+    return {item.id for item in rubric.items if item.may_skip and _skip_mark(values.value(item.skip_name))}
+
+
+def _skip_mark(raw: Any) -> bool:
+    return isinstance(raw, str) and raw.strip() == SKIPPED
+
+
+def check_skips(ctx: Context) -> Iterator[Finding]:
+    for item in ctx.rubric.items:
+        if not item.may_skip:
+            continue
+        raw = ctx.values.value(item.skip_name)
+        if not is_blank(raw) and not _skip_mark(raw):
+            yield finding("invalid_value/skip", item=item.id, cell=ctx.cell(item.skip_name), where=ctx.where,
+                          value=_fmt(raw))
+
+
+def check_outcome(ctx: Context) -> Iterator[Finding]:
+    """What fails a unit besides its score: a gate not met, a ★ item or rule at 0."""
+    card = ctx.rescore.card
+    for rule_id in card.gates_failed:
+        rule = ctx.rubric.rule(rule_id)
+        yield finding("gate_failed", rule=rule.id, item=rule.item_id, cell=ctx.cell(rule.score_name), where=ctx.where,
+                      label=rule.label)
+    for star in card.stars_failed:
+        if star in {i.id for i in ctx.rubric.items}:
+            item = ctx.rubric.item(star)
+            yield finding("star_zero", item=item.id, cell=ctx.cell(item.score_name), where=ctx.where, what="项目",
+                          id=item.id, label=item.name)
+        else:
+            rule = ctx.rubric.rule(star)
+            yield finding("star_zero", rule=rule.id, item=rule.item_id, cell=ctx.cell(rule.score_name),
+                          where=ctx.where, what="规则", id=rule.id, label=rule.label)
+
+
 def _to_float(text: str) -> float | None:
     try:
         return float(text.strip().replace(",", ""))
@@ -183,6 +241,8 @@ def _to_float(text: str) -> float | None:
 
 def check_item_cells(ctx: Context) -> Iterator[Finding]:
     for item in ctx.rubric.items:
+        if item.gate:  # 1 met / 0 not: no cap to exceed
+            continue
         saved = as_number(ctx.values.value(item.score_name))
         if saved is not None and saved > item.cap:
             yield finding("cap_exceeded/item", item=item.id, cell=ctx.cell(item.score_name), where=ctx.where,
@@ -345,6 +405,18 @@ def _whole(value: Fraction) -> str:
     return shown(value, places=0) if value < WHOLE_UP_TO else f"{shown(WHOLE_UP_TO)} 以上"
 
 
+def check_benchmarks(ctx: Context) -> Iterator[Finding]:
+    """A band rule whose same-type average is not configured for the year and 单位类别 scores 0: say so."""
+    for rule in ctx.rubric.computed_rules:
+        if not rule.bands:
+            continue
+        average, _ = ctx.city.config.benchmark(ctx.year, ctx.category, rule.indicator)
+        if average is None:
+            yield finding("energy_data_invalid/benchmark", rule=rule.id, item=rule.item_id, where=ctx.where,
+                          year=_year_text(ctx.year), category=ctx.category or "", label=INDICATORS[rule.indicator].label,
+                          lead=ctx.city.lead_agency)
+
+
 def check_energy_scores(ctx: Context) -> Iterator[Finding]:
     for rule in ctx.rubric.computed_rules:
         raw = ctx.values.value(rule.score_name)
@@ -359,6 +431,13 @@ def check_energy_scores(ctx: Context) -> Iterator[Finding]:
 
 def _energy_reason(ctx: Context, rule: Rule) -> str:
     indicator = INDICATORS[rule.indicator]
+    if rule.bands:
+        ratio = benchmark_ratio(rule, ctx.figures, ctx.year, ctx.category, ctx.city.config)
+        average, source = ctx.city.config.benchmark(ctx.year, ctx.category, rule.indicator)
+        if ratio is None:
+            return f"{indicator.label}所需数据或同类平均值不完整"
+        return (f"{indicator.label}为同类平均值（{_fmt(average)} {indicator.unit}，{source}）的 "
+                f"{shown(ratio, places=4)} 倍")
     fall = ctx.figures.decline(indicator)
     target = ctx.rescore.targets.percent[indicator.key]
     if fall is None:
@@ -413,8 +492,8 @@ def check_evidence(ctx: Context, backed: dict[str, bool], statuses: dict[str, li
         backed[rule_id] = all_ok
 
 
-CHECKS = (check_fields, check_text_lengths, check_claims, check_item_cells, check_total,
-          check_energy_figures, check_energy_scores)
+CHECKS = (check_fields, check_text_lengths, check_claims, check_skips, check_item_cells, check_total,
+          check_energy_figures, check_benchmarks, check_energy_scores, check_outcome)
 
 
 def check_edition(values: Values, where: str, year: int | None, required: Rubric, city: City) -> Iterator[Finding]:
@@ -448,26 +527,27 @@ def check_values(values: Values, where: str, year: int | None = None,
     own_year = parse_year(values.value("assess_year"))
     target_year = own_year if own_year is not None else year
     rubric = city.edition_for(target_year)
-    claims = {r.id: values.value(r.score_name) for r in rubric.rules}
+    claims = {r.id: values.value(r.claim_name) for r in rubric.rules}
     conversion = energy.conversion_for(target_year)  # both years converted alike: see energy.toml
     uses = {base: year_use(values.value, base, conversion) for base in (False, True)}
     view = _FigureView(values, uses)
     figures = Figures(view)
-    judged = rescore(claims, figures, target_year, rubric, city.config)
-    ctx = Context(values, where, target_year, judged, evidence, figures, rubric, city, uses, energy)
+    category = _text_or_none(values.value("org_category"))
+    skipped = skipped_items(values, rubric)
+    judged = rescore(claims, figures, target_year, rubric, city.config, category, skipped)
+    ctx = Context(values, where, target_year, judged, evidence, figures, rubric, city, uses, energy, category)
     findings = list(check_edition(values, where, target_year, rubric, city))
     findings += [f for check in CHECKS for f in check(ctx)]
     backed: dict[str, bool] = {}
     statuses: dict[str, list[dict]] = {}
     findings += check_evidence(ctx, backed, statuses)
     card = judged.card
-    evidenced = tally({rid: s if backed.get(rid) else Decimal(0) for rid, s in card.rules.items()}, rubric)
+    evidenced = tally({rid: s if backed.get(rid) else Decimal(0) for rid, s in card.rules.items()}, rubric, skipped)
     org_name = values.value("org_name")
-    category = values.value("org_category")
     return SubmissionResult(
         source=source or where,
         org_name=_text_or_none(org_name),
-        org_category=_text_or_none(category),
+        org_category=category,
         assess_year=own_year,
         claimed_total=as_number(values.value(TOTAL)),
         rescored_total=card.total,

@@ -203,7 +203,12 @@ def cmd_editions(args: argparse.Namespace) -> int:
     """NAME<TAB>years it applies to<TAB>title, one per line (CONTRACT): plain lines for scripts."""
     from .rubric import CITY
 
-    for name, edition in CITY.editions.items():
+    def first_year(name: str) -> tuple:  # the editions years use, oldest first; then the ones no year uses
+        years = [y for y, e in CITY.config.editions.items() if e == name]
+        return (min(years) if years else 10**6, name)
+
+    for name in sorted(CITY.editions, key=first_year):
+        edition = CITY.editions[name]
         sys.stdout.write(f"{name}\t{CITY.years_of(name)}\t{edition.title}\n")
     return 0
 

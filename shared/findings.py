@@ -53,6 +53,10 @@ _kind("invalid_value/text", ERROR, "{where} › 自评表{cell}（规则 {rule}�
 _kind("invalid_value/number_as_text", ERROR, "{where} › 自评表{cell}（规则 {rule}）：“{value}”是文本格式的数字，按 0 分计。请把单元格格式改为数值后重新输入，或从下拉列表中选择 {allowed}之一。")
 _kind("invalid_value/negative", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分为负数，按 0 分计。请从 {allowed}中选择。")
 _kind("invalid_value/between", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分不是本规则的计分档次，按 {score} 分计。请从 {allowed}中选择。")
+_kind("invalid_value/count_text", ERROR, "{where} › 自评表{cell}（规则 {rule}）：缺项数填报“{value}”不是数值，按 0 分计。请填写缺少的项数（0 表示全部做到）。")
+_kind("invalid_value/count_negative", ERROR, "{where} › 自评表{cell}（规则 {rule}）：缺项数 {value} 为负数，按 0 分计。请填写 0 或正整数。")
+_kind("invalid_value/count_between", ERROR, "{where} › 自评表{cell}（规则 {rule}）：缺项数 {value} 不是整数，按缺 {missing} 项计，得 {score} 分。请填写整数。")
+_kind("invalid_value/skip", ERROR, "{where} › 自评表{cell}（项目 {item}）：“不评分”栏填写为“{value}”，只能选“不适用”或留空；本项目按适用计分。")
 _kind("cap_exceeded", ERROR, "{where} › 自评表{cell}（规则 {rule}）：填报 {value} 分，超过本规则最高 {max} 分，按 {max} 分计。请改为 {allowed}之一。")
 _kind("cap_exceeded/item", ERROR, "{where} › 自评表{cell}（项目 {item}）：项目得分保存为 {value} 分，超过本项目上限 {max} 分。请勿改写项目得分公式，使用模板重新填写。")
 _kind("total_mismatch", ERROR, "{where} › 自评表{cell}（自评分）：保存的自评分为 {claimed}，按评分规则重新计算为 {rescored}。请在 Excel 或 WPS 中打开后重新计算并保存，不要手工改写自评分。")
@@ -69,6 +73,11 @@ _kind("energy_data_invalid/base_year", WARNING, "{where} › {sheet}{cell}（{la
 _kind("energy_data_invalid/magnitude", WARNING, "{where} › 备案表{cell}（{label}）：{value} {unit}，约为同类机关常见水平（{typical}）的 {ratio}，数量级可能有误（{hint}）。请核对计量单位。")
 _kind("energy_data_invalid/jump", WARNING, "{where} › 备案表{cell}（{label}）：本年度 {now}，上年度 {before}，变化 {change}，幅度异常。请核对两个年度的数据口径是否一致。")
 _kind("energy_mismatch", ERROR, "{where} › 自评表{cell}（规则 {rule}）：保存为 {claimed} 分，但按备案表数据{reason}，应得 {score} 分。请核对备案表能耗数据，并在 Excel 或 WPS 中重新计算后保存。")
+
+# What the edition requires besides points (gates, ★). Outcomes rather than mistakes: warnings.
+_kind("gate_failed", WARNING, "{where} › 自评表{cell}（必须完成项 {rule}）：“{label}”未达到。必须完成项未全部达到的，不论得分多少都不能通过。")
+_kind("star_zero", WARNING, "{where} › 自评表{cell}（★ {what} {id}）：“{label}”得 0 分。★ 项得 0 分的，不论总分多少都不能通过。")
+_kind("energy_data_invalid/benchmark", WARNING, "{where}（规则 {rule}）：{year}{category}的{label}同类平均值没有配置，本规则按 0 分计。请{lead}在 targets.toml 的 [benchmarks] 中配置并注明来源。")
 
 # 佐证材料.
 _kind("evidence_missing", ERROR, "{where} › 自评表{cell}（规则 {rule}）：得 {score} 分但未列出佐证材料，该项不计入有佐证得分。请把材料放入“佐证材料”文件夹，并在本单元格写明文件名。")

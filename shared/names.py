@@ -76,6 +76,16 @@ def item_names(rubric: Rubric) -> dict[str, str]:
     return {item.score_name: item.id for item in rubric.items}
 
 
+def count_names(rubric: Rubric) -> dict[str, str]:
+    """A deduction rule's input (how many requirements are missing), by rule id."""
+    return {rule.count_name: rule.id for rule in rubric.rules if rule.deduct is not None}
+
+
+def skip_names(rubric: Rubric) -> dict[str, str]:
+    """The 不适用 cell of each item that may be left out (不评分), by item id."""
+    return {item.skip_name: item.id for item in rubric.items if item.may_skip}
+
+
 # Of the default edition (the latest year's template).
 SCORE_NAMES = score_names(RUBRIC)
 EVIDENCE_NAMES = evidence_names(RUBRIC)
@@ -84,6 +94,8 @@ ITEM_NAMES = item_names(RUBRIC)
 ANY_SCORE_NAMES = {n: r for e in CITY.editions.values() for n, r in score_names(e).items()}
 ANY_EVIDENCE_NAMES = {n: r for e in CITY.editions.values() for n, r in evidence_names(e).items()}
 ANY_ITEM_NAMES = {n: i for e in CITY.editions.values() for n, i in item_names(e).items()}
+ANY_COUNT_NAMES = {n: r for e in CITY.editions.values() for n, r in count_names(e).items()}
+ANY_SKIP_NAMES = {n: i for e in CITY.editions.values() for n, i in skip_names(e).items()}
 
 # The 备案表 fields a submission must fill (field_missing when empty).
 REQUIRED_FIELDS = {**TEXT_FIELDS, **YEAR_FIELD, **LONG_TEXTS}
@@ -103,10 +115,24 @@ LABELS: dict[str, str] = {
     **{name: f"规则 {rid} 分项得分" for name, rid in ANY_SCORE_NAMES.items()},
     **{name: f"规则 {rid} 佐证材料" for name, rid in ANY_EVIDENCE_NAMES.items()},
     **{name: f"项目 {iid} 项目得分" for name, iid in ANY_ITEM_NAMES.items()},
+    **{name: f"规则 {rid} 缺项数" for name, rid in ANY_COUNT_NAMES.items()},
+    **{name: f"项目 {iid} 不评分" for name, iid in ANY_SKIP_NAMES.items()},
 }
 
 # Every name the CONTRACT fixes, for every installed edition. A workbook with none of them is not a 自评表.
 ALL_NAMES: tuple[str, ...] = tuple(LABELS)
+
+
+
+def edition_names(rubric: Rubric) -> tuple[str, ...]:
+    """The CONTRACT's names as one edition's template holds them (ALL_NAMES less other editions' rules)."""
+    own = {**score_names(rubric), **evidence_names(rubric), **item_names(rubric), **count_names(rubric),
+           **skip_names(rubric)}
+    return tuple(n for n in ALL_NAMES if n in own or n not in ANY_RULE_AND_ITEM_NAMES)
+
+
+ANY_RULE_AND_ITEM_NAMES = {**ANY_SCORE_NAMES, **ANY_EVIDENCE_NAMES, **ANY_ITEM_NAMES, **ANY_COUNT_NAMES,
+                           **ANY_SKIP_NAMES}
 
 # Enough of these present means "this is our template" (possibly damaged) rather than foreign.
 CORE_NAMES = (TOTAL, *ANY_SCORE_NAMES)

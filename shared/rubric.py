@@ -26,6 +26,39 @@ class RubricError(ValueError):
 
 
 @dataclass(frozen=True)
+class Grade:
+    name: str  # 优秀, 良好 …
+    at: Decimal  # at least this score (judged as the pass mark is), and the unit qualifies
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A further pass condition: a unit's score at least `at` (运行管理 ≥ 80 in the central scheme)."""
+
+    unit_id: str
+    at: Decimal
+    label: str
+
+
+# How a rule's evidence is checked on site (shown to the 评价小组); an edition may name others.
+METHODS = ("查阅资料", "现场检查", "问卷调查", "座谈访谈", "系统核查")
+
+# Kinds of unit: scored points (the base total), a gate (必须完成项 / 符合性评价: pass or fail, no points),
+# bonus points above the base total (附加分).
+SCORED, GATE, BONUS = "scored", "gate", "bonus"
+UNIT_KINDS = {"": SCORED, "scored": SCORED, "gate": GATE, "bonus": BONUS}
+
+
+@dataclass(frozen=True)
+class Band:
+    """Points by the ratio of a unit's figure to the same-type average: above < ratio <= up_to."""
+
+    above: Decimal | None  # None: from 0
+    up_to: Decimal | None  # None: no upper end
+    points: Decimal
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     unit_id: str
@@ -34,8 +67,20 @@ class Rule:
     text: str
     points: Decimal
     allowed: tuple[Decimal, ...]
-    computed: bool = False
+    computed: bool = False  # scored from the 备案表 figures, not from a claim
     indicator: str | None = None
+    gate: bool = False  # a pass/fail rule of a gate unit: 1 met, 0 not; no points
+    star: bool = False  # ★: the unit fails if this rule scores 0
+    deduct: Decimal | None = None  # 每缺一项扣 deduct 分, down to 0: the claim is the count of what is missing
+    bands: tuple[Band, ...] = ()  # benchmark bands (computed): points by the ratio to the same-type average
+    method: str = ""  # how it is verified (查阅资料 / 现场检查 / 问卷调查 …)
+
+    @property
+    def kind(self) -> str:
+        """claim, energy (a decline against its target), band, or deduction."""
+        if self.computed:
+            return "band" if self.bands else "energy"
+        return "deduction" if self.deduct is not None else "claim"
 
     @cached_property  # names are asked for in every check of every workbook
     def key(self) -> str:
@@ -50,6 +95,16 @@ class Rule:
     def evidence_name(self) -> str:
         return f"evidence_{self.key}"
 
+    @cached_property
+    def count_name(self) -> str:
+        """A deduction rule's input: how many requirements are missing (its score is a formula)."""
+        return f"count_{self.key}"
+
+    @cached_property
+    def claim_name(self) -> str:
+        """The cell a unit fills for this rule: the count for a deduction rule, else the score."""
+        return self.count_name if self.deduct is not None else self.score_name
+
     @property
     def number(self) -> int:
         return int(self.id.rsplit(".", 1)[1])
@@ -63,6 +118,10 @@ class Item:
     cap: Decimal
     rules: tuple[Rule, ...]
     text: str | None = None  # an item-wide 评分规则 (1.1), when its rules share one paragraph
+    star: bool = False  # ★: the unit fails if this item scores 0
+    may_skip: bool = False  # 不评分: a unit may mark it not applicable; the pass mark is judged on what applies
+    method: str = ""  # how it is verified, for rules that do not say
+    kind: str = SCORED  # its unit's kind
 
     @cached_property
     def key(self) -> str:
@@ -72,6 +131,15 @@ class Item:
     def score_name(self) -> str:
         return f"item_{self.key}"
 
+    @cached_property
+    def skip_name(self) -> str:
+        """The cell a unit marks 不适用 when the item does not apply (may_skip items only)."""
+        return f"na_{self.key}"
+
+    @property
+    def gate(self) -> bool:
+        return self.kind == GATE
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -79,6 +147,7 @@ class Unit:
     name: str
     cap: Decimal
     items: tuple[Item, ...]
+    kind: str = SCORED
 
 
 @dataclass(frozen=True)
@@ -94,6 +163,10 @@ class Rubric:
     name: str = ""  # the edition's name (the file's stem), e.g. yiyang-2020
     issued: str = ""  # when it was published
     source: str = ""  # where it comes from
+    example: str = ""  # for an example edition: what it was built from (not an official text)
+    bonus: Decimal = Decimal(0)  # 附加分 above the base total
+    grades: tuple[Grade, ...] = ()  # highest first
+    conditions: tuple[Condition, ...] = ()  # further pass conditions (a unit's score at least …)
 
     @property
     def label(self) -> str:
@@ -103,6 +176,26 @@ class Rubric:
     @cached_property
     def items(self) -> tuple[Item, ...]:
         return tuple(item for unit in self.units for item in unit.items)
+
+    @cached_property
+    def scored_items(self) -> tuple[Item, ...]:
+        """The items whose points count (base and bonus), gates left out."""
+        return tuple(item for item in self.items if not item.gate)
+
+    @cached_property
+    def gate_rules(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.gate)
+
+    @property
+    def maximum(self) -> Decimal:
+        return self.total + self.bonus
+
+    @property
+    def simple(self) -> bool:
+        """Only listed-value claims and energy rules, items with caps, one pass mark: the 2020 附件1's shape."""
+        return not (self.gate_rules or self.bonus or self.grades or self.conditions
+                    or any(i.star or i.may_skip for i in self.items)
+                    or any(r.star or r.kind in ("band", "deduction") for r in self.rules))
 
     @cached_property
     def rules(self) -> tuple[Rule, ...]:
@@ -155,27 +248,28 @@ def load_rubric(path: Path) -> Rubric:
     units = []
     for u in _need(data, "units", file):
         unit_where = f"{file} 单元 {u.get('id', '?')}"
+        kind = UNIT_KINDS.get(str(u.get("kind", "")))
+        if kind is None:
+            raise RubricError(f"{unit_where}：kind = \"{u.get('kind')}\" 不是已知的单元类型（gate、bonus 或不写）。")
         items = []
         for it in _need(u, "items", unit_where):
             item_where = f"{file} 项目 {it.get('id', '?')}"
+            item_method = str(it.get("method", ""))
             rules = []
             for r in _need(it, "rules", item_where):
-                rule_where = f"{file} 规则 {r.get('id', '?')}"
-                rules.append(Rule(
-                    id=str(_need(r, "id", rule_where)),
-                    unit_id=str(u["id"]),
-                    item_id=str(it["id"]),
-                    label=_need(r, "label", rule_where),
-                    text=_need(r, "text", rule_where),
-                    points=_dec(_need(r, "points", rule_where), rule_where),
-                    allowed=tuple(sorted(_dec(a, rule_where) for a in _need(r, "allowed", rule_where))),
-                    computed=bool(r.get("computed", False)),
-                    indicator=r.get("indicator"),
-                ))
+                rules.append(_load_rule(r, u, it, kind, item_method, f"{file} 规则 {r.get('id', '?')}"))
+            cap = Decimal(0) if kind == GATE else _dec(_need(it, "cap", item_where), item_where)
             items.append(Item(str(_need(it, "id", item_where)), str(u["id"]), _need(it, "name", item_where),
-                              _dec(_need(it, "cap", item_where), item_where), tuple(rules), it.get("text")))
-        units.append(Unit(str(_need(u, "id", unit_where)), _need(u, "name", unit_where),
-                          _dec(_need(u, "cap", unit_where), unit_where), tuple(items)))
+                              cap, tuple(rules), it.get("text"), star=bool(it.get("star", False)),
+                              may_skip=bool(it.get("may_skip", False)), method=item_method, kind=kind))
+        cap = Decimal(0) if kind == GATE else _dec(_need(u, "cap", unit_where), unit_where)
+        units.append(Unit(str(_need(u, "id", unit_where)), _need(u, "name", unit_where), cap, tuple(items), kind))
+    grades = tuple(Grade(str(_need(g, "name", f"{file} grades")), _dec(_need(g, "at", f"{file} grades"), f"{file} grades"))
+                   for g in data.get("grades", ()))
+    conditions = tuple(
+        Condition(str(_need(c, "unit", f"{file} conditions")), _dec(_need(c, "at", f"{file} conditions"), f"{file} conditions"),
+                  str(c.get("label", "")))
+        for c in data.get("conditions", ()))
     rubric = Rubric(
         title=_need(data, "title", file),
         total=_dec(_need(data, "total", file), file),
@@ -185,6 +279,10 @@ def load_rubric(path: Path) -> Rubric:
         name=str(data.get("name", path.stem)),
         issued=str(data.get("issued", "")),
         source=str(data.get("source", "")),
+        example=str(data.get("example", "")),
+        bonus=_dec(data.get("bonus", "0"), file),
+        grades=grades,
+        conditions=conditions,
     )
     if rubric.name != path.stem:
         raise RubricError(f"{file}：name = \"{rubric.name}\" 与文件名不符，应为 \"{path.stem}\"。")
@@ -192,34 +290,153 @@ def load_rubric(path: Path) -> Rubric:
     return rubric
 
 
+def _load_rule(r: dict, u: dict, it: dict, kind: str, item_method: str, where: str) -> Rule:
+    computed = bool(r.get("computed", False))
+    bands = tuple(
+        Band(None if b.get("above") is None else _dec(b["above"], where),
+             None if b.get("up_to") is None else _dec(b["up_to"], where),
+             _dec(_need(b, "points", f"{where} 分档"), where))
+        for b in r.get("bands", ()))
+    deduct = None if r.get("deduct") is None else _dec(r["deduct"], where)
+    if kind == GATE:
+        # A pass/fail requirement: 1 met (符合), 0 not (不符合); it earns no points.
+        points, allowed = Decimal(1), (Decimal(0), Decimal(1))
+    else:
+        points = _dec(_need(r, "points", where), where)
+        if bands:
+            allowed = tuple(sorted({b.points for b in bands} | {Decimal(0)}))
+        elif deduct is not None:
+            if deduct <= 0:
+                raise RubricError(f"{where}：每缺一项扣分 deduct = {deduct} 应大于 0。")
+            steps = int(points // deduct)
+            allowed = tuple(sorted({Decimal(0), *(points - deduct * k for k in range(steps + 1))}))
+        elif computed:
+            allowed = (Decimal(0), points)  # an energy target: met or not
+            if "allowed" in r:
+                allowed = tuple(sorted(_dec(a, where) for a in r["allowed"]))
+        else:
+            allowed = tuple(sorted(_dec(a, where) for a in _need(r, "allowed", where)))
+    return Rule(
+        id=str(_need(r, "id", where)),
+        unit_id=str(u["id"]),
+        item_id=str(it["id"]),
+        label=_need(r, "label", where),
+        text=_need(r, "text", where),
+        points=points,
+        allowed=allowed,
+        computed=computed,
+        indicator=r.get("indicator"),
+        gate=kind == GATE,
+        star=bool(r.get("star", False)),
+        deduct=deduct,
+        bands=bands,
+        method=str(r.get("method", "")) or item_method,
+    )
+
+
 def validate_rubric(rubric: Rubric, file: str = "评价指标") -> None:
-    """Refuse data whose numbers do not add up, so a typo in the TOML fails at load, in Chinese."""
+    """Refuse data that contradicts itself, so a typo in the TOML fails at load, in Chinese, naming the item."""
     problems = []
-    if sum(u.cap for u in rubric.units) != rubric.total:
-        problems.append(f"各单元分值之和 {sum(u.cap for u in rubric.units)} 与满分 {rubric.total} 不符")
+    scored = [u for u in rubric.units if u.kind == SCORED]
+    bonus = [u for u in rubric.units if u.kind == BONUS]
+    if sum(u.cap for u in scored) != rubric.total:
+        problems.append(f"各单元分值之和 {sum(u.cap for u in scored)} 与满分 {rubric.total} 不符")
+    if sum(u.cap for u in bonus) != rubric.bonus:
+        problems.append(f"附加分单元分值之和 {sum(u.cap for u in bonus)} 与附加分 bonus = {rubric.bonus} 不符")
+    if not scored:
+        problems.append("没有计分的单元")
     seen = set()
     for unit in rubric.units:
-        if sum(i.cap for i in unit.items) != unit.cap:
+        if unit.kind != GATE and sum(i.cap for i in unit.items) != unit.cap:
             problems.append(f"单元 {unit.id}：各项目上限之和 {sum(i.cap for i in unit.items)} 与单元分值 {unit.cap} 不符")
         for item in unit.items:
-            if not item.id.startswith(unit.id + "."):
-                problems.append(f"项目 {item.id}：编号不在单元 {unit.id} 之下")
-            if sum(r.points for r in item.rules) != item.cap:
-                problems.append(f"项目 {item.id}：各规则最高分之和 {sum(r.points for r in item.rules)} 与项目上限 {item.cap} 不符")
-            for rule in item.rules:
-                if rule.id in seen:
-                    problems.append(f"规则 {rule.id}：编号重复")
-                seen.add(rule.id)
-                if not rule.id.startswith(item.id + "."):
-                    problems.append(f"规则 {rule.id}：编号不在项目 {item.id} 之下")
-                if not rule.allowed or rule.allowed[0] != 0 or rule.allowed[-1] != rule.points:
-                    problems.append(f"规则 {rule.id}：允许分值应从 0 到本规则最高分 {rule.points}")
-                if rule.computed and rule.indicator not in INDICATORS:
-                    problems.append(f"规则 {rule.id}：自动计算的规则须指明已知的能耗指标（{'、'.join(INDICATORS)}）")
+            problems += _item_problems(unit, item, seen)
     if not (0 < rubric.qualify_at <= rubric.total):
         problems.append(f"合格线 qualify_at = {rubric.qualify_at} 不在 0 到满分之间")
+    previous = None
+    for grade in rubric.grades:
+        if not (0 < grade.at <= rubric.maximum):
+            problems.append(f"等级“{grade.name}”的分数线 {grade.at} 不在 0 到最高分 {rubric.maximum} 之间")
+        if previous is not None and grade.at >= previous.at:
+            problems.append(f"等级“{grade.name}”的分数线 {grade.at} 应低于上一等级“{previous.name}”的 {previous.at}"
+                            "（等级按分数线从高到低排列）")
+        previous = grade
+    if rubric.grades and rubric.grades[-1].at < rubric.qualify_at:
+        problems.append(f"最低等级“{rubric.grades[-1].name}”的分数线 {rubric.grades[-1].at} 低于合格线 {rubric.qualify_at}"
+                        "（不合格的单位不评等级）")
+    units = {u.id: u for u in rubric.units}
+    for condition in rubric.conditions:
+        unit = units.get(condition.unit_id)
+        if unit is None or unit.kind == GATE:
+            problems.append(f"合格条件：没有可计分的单元 {condition.unit_id}")
+        elif not (0 < condition.at <= unit.cap):
+            problems.append(f"合格条件：单元 {unit.id} 的分数线 {condition.at} 不在 0 到单元分值 {unit.cap} 之间")
     if problems:
         raise RubricError(f"{file}：" + "；".join(problems) + "。")
+
+
+def _item_problems(unit: Unit, item: Item, seen: set) -> list[str]:
+    problems = []
+    if not item.id.startswith(unit.id + "."):
+        problems.append(f"项目 {item.id}：编号不在单元 {unit.id} 之下")
+    if not item.rules:
+        problems.append(f"项目 {item.id}：没有评分规则")
+    if unit.kind != GATE and sum(r.points for r in item.rules) != item.cap:
+        problems.append(f"项目 {item.id}：各规则最高分之和 {sum(r.points for r in item.rules)} 与项目上限 {item.cap} 不符")
+    if item.may_skip and unit.kind == GATE:
+        problems.append(f"项目 {item.id}：必须完成项不能“不评分”")
+    if item.star and unit.kind == GATE:
+        problems.append(f"项目 {item.id}：必须完成项本身就须全部符合，不能再标 ★")
+    if item.star and item.may_skip:
+        problems.append(f"项目 {item.id}：★ 项目不能“不评分”")
+    for rule in item.rules:
+        where = f"规则 {rule.id}"
+        if rule.id in seen:
+            problems.append(f"{where}：编号重复")
+        seen.add(rule.id)
+        if not rule.id.startswith(item.id + "."):
+            problems.append(f"{where}：编号不在项目 {item.id} 之下")
+        if not rule.allowed or rule.allowed[0] != 0 or rule.allowed[-1] != rule.points:
+            problems.append(f"{where}：允许分值应从 0 到本规则最高分 {rule.points}")
+        if rule.computed and rule.indicator not in INDICATORS:
+            problems.append(f"{where}：自动计算的规则须指明已知的能耗指标（{'、'.join(INDICATORS)}）")
+        if rule.bands and not rule.computed:
+            problems.append(f"{where}：按同类平均值分档的规则须写 computed = true 并指明 indicator")
+        if rule.bands:
+            problems += [f"{where}：{p}" for p in _band_problems(rule)]
+        if rule.deduct is not None and (rule.computed or rule.gate):
+            problems.append(f"{where}：扣分规则（deduct）由单位填写缺项数，不能是自动计算的或必须完成的规则")
+        if rule.star and rule.gate:
+            problems.append(f"{where}：必须完成项本身就须符合，不能再标 ★")
+        if rule.star and rule.bands and min(b.points for b in rule.bands) > 0:
+            problems.append(f"{where}：★ 规则的分档中没有 0 分，★ 永远不会生效")
+        if (rule.star or item.star) and unit.kind == BONUS:
+            problems.append(f"{where}：附加分不能标 ★")
+    return problems
+
+
+def _band_problems(rule: Rule) -> list[str]:
+    """Bands run from 0 upward without a gap or an overlap: each starts where the one before ends."""
+    problems = []
+    bands = rule.bands
+    if bands[0].above not in (None, Decimal(0)):
+        problems.append(f"第一档应从 0 起（above 不写），现为 above = {bands[0].above}")
+    for before, after in zip(bands, bands[1:]):
+        if before.up_to is None:
+            problems.append("只有最后一档可以不写 up_to")
+        elif after.above != before.up_to:
+            gap = "空档" if after.above is None or after.above > before.up_to else "重叠"
+            problems.append(f"分档有{gap}：上一档到 {before.up_to} 为止，下一档从 {after.above} 起")
+    if bands[-1].up_to is not None:
+        problems.append(f"最后一档应不写 up_to（比值大于 {bands[-1].up_to} 的单位也要有分）")
+    for band in bands:
+        if band.above is not None and band.up_to is not None and band.up_to <= band.above:
+            problems.append(f"分档 {band.above}–{band.up_to} 的上限不大于下限")
+        if not (0 <= band.points <= rule.points):
+            problems.append(f"分档分值 {band.points} 不在 0 到本规则最高分 {rule.points} 之间")
+    if max(b.points for b in bands) != rule.points:
+        problems.append(f"分档最高分 {max(b.points for b in bands)} 与本规则最高分 {rule.points} 不符")
+    return problems
 
 
 def load_editions(folder: Path) -> dict[str, Rubric]:
@@ -276,10 +493,34 @@ class RosterUnit:
 
 
 @dataclass(frozen=True)
+class Benchmarks:
+    """Same-type averages of a year (同类型单位平均值), for benchmark bands: by category, by indicator."""
+
+    year: int
+    source: str  # where the averages come from
+    values: dict[str, dict[str, Decimal]]  # category (or "*" for every category) -> indicator -> average
+
+    def average(self, category: str | None, indicator: str) -> Decimal | None:
+        for key in (category, "*"):
+            value = self.values.get(key or "", {}).get(indicator) if key else None
+            if value is not None:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
 class Config:
     energy: dict[int, EnergyTargets]
     creation: dict[int, dict[str, Decimal]]
     editions: dict[int, str] = field(default_factory=dict)  # first year -> edition name
+    benchmarks: dict[int, Benchmarks] = field(default_factory=dict)
+
+    def benchmark(self, year: int | None, category: str | None, indicator: str) -> tuple[Decimal | None, str]:
+        """The same-type average of an indicator in force for a year and 单位类别, and its source."""
+        found = _by_year(self.benchmarks, year)
+        if found is None:
+            return None, ""
+        return found.average(category, indicator), found.source
 
     def edition_name(self, year: int | None) -> str | None:
         """The edition an assessed year is scored under, looked up as the targets are."""
@@ -329,7 +570,22 @@ def load_config(path: Path = DATA_DIR / "targets.toml") -> Config:
     creation = {int(y): {k: _dec(v, f"{file} [creation.{y}] {k}") for k, v in t.items()}
                 for y, t in data.get("creation", {}).items()}
     editions = {int(y): str(name) for y, name in data.get("editions", {}).items()}
-    return Config(energy, creation, editions)
+    benchmarks = {}
+    for year, table in data.get("benchmarks", {}).items():
+        where = f"{file} [benchmarks.{year}]"
+        values = {}
+        for category, averages in table.items():
+            if category == "source":
+                continue
+            if not isinstance(averages, dict) or set(averages) - set(INDICATORS):
+                raise RubricError(f"{where} {category}：应为各能耗指标（{'、'.join(INDICATORS)}）的同类平均值。")
+            values[category] = {k: _dec(v, f"{where} {category}.{k}") for k, v in averages.items()}
+            if any(v <= 0 for v in values[category].values()):
+                raise RubricError(f"{where} {category}：同类平均值应大于 0。")
+        if not str(table.get("source", "")).strip():
+            raise RubricError(f"{where}：请写明同类平均值的来源（source）。")
+        benchmarks[int(year)] = Benchmarks(int(year), str(table["source"]), values)
+    return Config(energy, creation, editions, benchmarks)
 
 
 def load_roster(path: Path = DATA_DIR / "roster.toml", city_name: str = "") -> tuple[RosterUnit, ...]:
@@ -467,6 +723,12 @@ def load_city(path: str | Path = DEFAULT_CITY_FILE) -> City:
     if unknown:
         raise RubricError(f"{_need(files, 'targets', file)} [editions]：没有名为 {'、'.join(unknown)} 的评价指标版本"
                           f"（已安装：{'、'.join(editions)}）。")
+    for year, edition_name in config.editions.items():
+        for rule in editions[edition_name].rules:
+            if rule.bands and config.benchmark(year, None, rule.indicator) == (None, "") and \
+                    _by_year(config.benchmarks, year) is None:
+                raise RubricError(f"{_need(files, 'targets', file)}：{year} 年度的评价指标版本 {edition_name} 按同类平均值"
+                                  f"分档计分（规则 {rule.id}），但没有配置同类平均值 [benchmarks]。")
     city = City(
         name=name,
         action_plan=str(_need(data, "action_plan", file)),

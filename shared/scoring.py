@@ -10,10 +10,10 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from .numbers import round_half_up, shown
-from .rubric import CONFIG, INDICATORS, RUBRIC, Config, EnergyTargets, Indicator, Rubric, Rule
+from .rubric import CONFIG, INDICATORS, RUBRIC, SCORED, Config, EnergyTargets, Indicator, Rubric, Rule
 
 # Why a claim did not score as written. None means it scored exactly what it claimed.
 BLANK = "blank"
@@ -196,28 +196,128 @@ def describe_decline(fall: Fraction, target: Fraction) -> str:
     return f"{word} {shown(abs(percent))}%"
 
 
+# --- benchmark bands and deductions --------------------------------------------------------
+
+def benchmark_ratio(rule: Rule, figures: Mapping[str, object], year: int | None, category: str | None,
+                    config: Config = CONFIG) -> Fraction | None:
+    """This year's indicator over the same-type average (config [benchmarks]); None when either is missing."""
+    value = figures_of(figures).indicator(INDICATORS[rule.indicator])
+    average, _ = config.benchmark(year, category, rule.indicator)
+    if value is None or average is None:
+        return None
+    return value / Fraction(average)
+
+
+def band_points(rule: Rule, ratio: Fraction | None) -> Decimal:
+    """The band the ratio falls in: above < ratio <= up_to, the ratio rounded half up to 10 places as a
+    decline is (the same declared precision, which the template's ROUND reproduces)."""
+    if ratio is None:
+        return Decimal(0)
+    rounded = round_half_up(ratio, DECLINE_PLACES)
+    for band in rule.bands:
+        if (band.above is None or rounded > band.above) and (band.up_to is None or rounded <= band.up_to):
+            return band.points
+    return Decimal(0)
+
+
+def band_rule_score(rule: Rule, figures: Mapping[str, object], year: int | None, category: str | None,
+                    config: Config = CONFIG) -> Decimal:
+    return band_points(rule, benchmark_ratio(rule, figures, year, category, config))
+
+
+def computed_rule_score(rule: Rule, figures: Mapping[str, object], year: int | None, category: str | None,
+                        config: Config = CONFIG) -> Decimal:
+    """A rule scored from the 备案表 figures: a decline against its target, or a band by the same-type average."""
+    if rule.bands:
+        return band_rule_score(rule, figures, year, category, config)
+    return energy_rule_score(rule, figures, year, config)
+
+
+def score_deduction(rule: Rule, raw: object) -> ClaimScore:
+    """每缺一项扣 deduct 分, down to 0: the claim is how many requirements are missing. A count between
+    whole numbers counts the next one up (half a requirement is missing all the same); blank, text or a
+    negative count earns 0, as any claim does."""
+    if is_blank(raw):
+        return ClaimScore(Decimal(0), BLANK)
+    value = as_number(raw)
+    if value is None:
+        return ClaimScore(Decimal(0), TEXT)
+    if value < 0:
+        return ClaimScore(Decimal(0), NEGATIVE)
+    missing = value.to_integral_value(rounding="ROUND_CEILING")
+    score = max(Decimal(0), rule.points - rule.deduct * missing)
+    return ClaimScore(score, None if missing == value else BETWEEN)
+
+
+def judge_claim(rule: Rule, raw: object) -> ClaimScore:
+    return score_deduction(rule, raw) if rule.deduct is not None else score_claim(rule, raw)
+
+
 # --- items and total ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ScoreCard:
     rules: Mapping[str, Decimal]
-    items: Mapping[str, Decimal]
-    total: Decimal
+    items: Mapping[str, Decimal]  # gate items: 1 all met, 0 not; items marked 不适用: 0
+    total: Decimal  # every scored item, bonus included
     qualify_at: Decimal
+    applicable: Decimal | None = None  # base points that apply (the base total less 不评分 items)
+    base_total: Decimal | None = None  # the edition's base total
+    skipped: tuple[str, ...] = ()  # items marked 不适用
+    gates_failed: tuple[str, ...] = ()  # gate rules not met
+    stars_failed: tuple[str, ...] = ()  # ★ items and rules at 0
+    conditions_failed: tuple[str, ...] = ()  # labels of further pass conditions not met
+    grades: tuple = ()  # the edition's grades, highest first
+
+    @property
+    def pass_score(self) -> Fraction:
+        """The score the pass mark is judged on: the total, scaled to the base total when items do not apply."""
+        if self.applicable is None or self.base_total is None or self.applicable == self.base_total:
+            return Fraction(self.total)
+        if self.applicable <= 0:
+            return Fraction(0)
+        return Fraction(self.total) * Fraction(self.base_total) / Fraction(self.applicable)
+
+    @property
+    def reaches_pass_mark(self) -> bool:
+        return self.pass_score >= self.qualify_at
 
     @property
     def qualifies(self) -> bool:
-        return self.total >= self.qualify_at
+        return (self.reaches_pass_mark and not self.gates_failed and not self.stars_failed
+                and not self.conditions_failed)
+
+    @property
+    def grade(self) -> str | None:
+        """The highest grade reached, for a unit that qualifies; None otherwise (or without grades)."""
+        if not self.qualifies:
+            return None
+        return next((g.name for g in self.grades if self.pass_score >= g.at), None)
 
 
-def tally(rule_scores: Mapping[str, Decimal], rubric: Rubric = RUBRIC) -> ScoreCard:
-    """Item score = min(cap, sum of its rules); total = sum of items. Missing rules count 0."""
+def tally(rule_scores: Mapping[str, Decimal], rubric: Rubric = RUBRIC, skipped: Iterable[str] = ()) -> ScoreCard:
+    """Item score = min(cap, sum of its rules) (0 for an item marked 不适用; a gate item is met when every
+    rule of it is); total = sum of the scored items, bonus included. Missing rules count 0."""
     rules = {r.id: Decimal(rule_scores.get(r.id, 0)) for r in rubric.rules}
-    items = {
-        item.id: min(item.cap, sum((rules[r.id] for r in item.rules), Decimal(0)))
-        for item in rubric.items
-    }
-    return ScoreCard(rules, items, sum(items.values(), Decimal(0)), rubric.qualify_at)
+    skipped = tuple(i.id for i in rubric.items if i.may_skip and i.id in set(skipped))
+    items = {}
+    for item in rubric.items:
+        if item.gate:
+            items[item.id] = Decimal(1) if all(rules[r.id] >= 1 for r in item.rules) else Decimal(0)
+        elif item.id in skipped:
+            items[item.id] = Decimal(0)
+        else:
+            items[item.id] = min(item.cap, sum((rules[r.id] for r in item.rules), Decimal(0)))
+    total = sum((items[i.id] for i in rubric.scored_items), Decimal(0))
+    applicable = rubric.total - sum((rubric.item(i).cap for i in skipped if rubric.item(i).kind == SCORED), Decimal(0))
+    stars = tuple(
+        [i.id for i in rubric.items if i.star and i.id not in skipped and items[i.id] == 0]
+        + [r.id for r in rubric.rules if r.star and r.item_id not in skipped and rules[r.id] == 0])
+    units = {u.id: sum((items[i.id] for i in u.items), Decimal(0)) for u in rubric.units}
+    conditions = tuple(c.label or f"单元 {c.unit_id} 得分不低于 {shown(c.at)} 分"
+                       for c in rubric.conditions if units[c.unit_id] < c.at)
+    return ScoreCard(rules, items, total, rubric.qualify_at, applicable, rubric.total, skipped,
+                     tuple(r.id for r in rubric.gate_rules if rules[r.id] < 1), stars, conditions, rubric.grades)
 
 
 @dataclass(frozen=True)
@@ -237,15 +337,46 @@ def rescore(
     year: int | None,
     rubric: Rubric = RUBRIC,
     config: Config = CONFIG,
+    category: str | None = None,
+    skipped: Iterable[str] = (),
 ) -> Rescore:
-    """Re-score one workbook: claims by rule id (raw cell values), 备案表 figures by name."""
-    judged = {r.id: score_claim(r, claims.get(r.id)) for r in rubric.rules}
+    """Re-score one workbook: claims by rule id (raw cell values; a deduction rule's is its count of what is
+    missing), 备案表 figures by name, the 单位类别 (benchmark bands compare with its average) and the items
+    marked 不适用."""
+    judged = {r.id: judge_claim(r, claims.get(r.id)) for r in rubric.rules}
     figures = figures_of(figures)
     scores = {
-        r.id: energy_rule_score(r, figures, year, config) if r.computed else judged[r.id].score
+        r.id: computed_rule_score(r, figures, year, category, config) if r.computed else judged[r.id].score
         for r in rubric.rules
     }
-    return Rescore(tally(scores, rubric), judged, config.energy_targets(year))
+    return Rescore(tally(scores, rubric, skipped), judged, config.energy_targets(year))
+
+
+def verdict_reasons(card: ScoreCard) -> list[str]:
+    """Why a card does not qualify, in Chinese, one reason a line ([] when it qualifies)."""
+    reasons = []
+    if not card.reaches_pass_mark:
+        scaled = "" if card.pass_score == card.total else f"（按适用项目折算为 {shown(card.pass_score, places=2)} 分）"
+        reasons.append(f"得分 {shown(card.total)} 分{scaled}，低于 {shown(card.qualify_at)} 分")
+    if card.gates_failed:
+        reasons.append(f"必须完成项 {'、'.join(card.gates_failed)} 未达到")
+    if card.stars_failed:
+        reasons.append(f"★ 项 {'、'.join(card.stars_failed)} 得 0 分")
+    reasons += list(card.conditions_failed)
+    return reasons
+
+
+def pass_rule_text(rubric: Rubric) -> str:
+    """The edition's pass rule in words: 得分达到 80 分（含）以上, with its gates, ★ and conditions."""
+    parts = []
+    if rubric.gate_rules:
+        parts.append("必须完成项全部达到")
+    parts += [c.label or f"单元 {c.unit_id} 得分不低于 {shown(c.at)} 分" for c in rubric.conditions]
+    judged = "（有不评分项目的，按适用项目折算）" if any(i.may_skip for i in rubric.items) else ""
+    parts.append(f"得分达到 {shown(rubric.qualify_at)} 分（含）以上{judged}")
+    if any(i.star for i in rubric.items) or any(r.star for r in rubric.rules):
+        parts.append("★ 项均不得 0 分")
+    return "、".join(parts)
 
 
 def plain_number(value: Decimal | Fraction | None) -> int | float | None:

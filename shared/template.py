@@ -29,9 +29,9 @@ from openpyxl.writer.excel import ExcelWriter
 from .energy import CARRIERS, ENERGY, EnergyConfig, energy_name, total_name, typed_name
 from .names import (ACHIEVEMENTS_RANGE, DERIVED, EDITION, FIGURES, LONG_TEXTS, ORG_PROFILE_MAX, TEXT_FIELDS, TOTAL,
                     YEAR_FIELD)
-from .rubric import CITY, INDICATORS, City, Config, Rubric, Rule
+from .rubric import BONUS, CITY, GATE, INDICATORS, SCORED, City, Config, Rubric, Rule
 from .numbers import shown
-from .scoring import DECLINE_PLACES
+from .scoring import DECLINE_PLACES, pass_rule_text
 
 FILING = "备案表"
 CONVERSION = "能耗折算"
@@ -83,6 +83,33 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _computed_sentence(rubric: Rubric) -> str:
+    """What the 填表说明 says of the rules worked out from the 备案表 figures."""
+    parts = []
+    for item in rubric.items:
+        rules = [r for r in item.rules if r.computed]
+        if rules:
+            how = "与同类单位平均值比较" if any(r.bands for r in rules) else "按创建年度的下降目标"
+            parts.append(f"“{item.name}”{chinese_count(len(rules))}项由备案表能耗数据{how}自动计算")
+    return ("；".join(parts) + "，不能手工填写。") if parts else ""
+
+
+def chinese_count(n: int) -> str:
+    return "一二三四五六七八九十"[n - 1] if 1 <= n <= 10 else str(n)
+
+
+GATE_FORMAT = '[=1]"符合";[=0]"不符合";General'  # a gate's 1/0 as people read it
+
+
+def _cap_text(part) -> str:
+    """A unit's or item's points under its name: （10分）, （必须完成）, （附加 10 分）."""
+    if part.kind == GATE:
+        return "（必须完成）"
+    if part.kind == BONUS:
+        return f"（附加{_number_text(part.cap)}分）"
+    return f"（{_number_text(part.cap)}分）"
+
+
 def _stacked(name: str, per_line: int = 4) -> str:
     """A unit or item name in lines of four characters, as the printed 附件3 sets them (完善制度/机制)."""
     return "\n".join(name[i:i + per_line] for i in range(0, len(name), per_line))
@@ -96,8 +123,8 @@ def absolute(sheet: str, cell: str) -> str:
 # --- formula pieces (shared by the template and its tests' allow-list) -------------------------
 
 ALLOWED_FUNCTIONS = frozenset(
-    {"IF", "IFERROR", "ISNUMBER", "ISLOGICAL", "AND", "OR", "NOT", "LOOKUP", "MIN", "SUM", "ROUND", "ROUNDDOWN", "LEN",
-     "TRIM"}
+    {"IF", "IFERROR", "ISNUMBER", "ISLOGICAL", "AND", "OR", "NOT", "LOOKUP", "MIN", "MAX", "SUM", "ROUND", "ROUNDDOWN",
+     "INT", "LEN", "TRIM"}
 )
 
 
@@ -194,6 +221,30 @@ def energy_score_formula(rule: Rule, now: str, base: str, target: str) -> str:
     """scoring.energy_rule_score."""
     points = _number_text(rule.points)
     return f"=IFERROR(IF(AND(ISNUMBER({now}),ISNUMBER({base})),IF({target_met(now, base, target)},{points},0),0),0)"
+
+
+def band_formula(rule: Rule, indicator: str, average: str) -> str:
+    """scoring.band_rule_score: the ratio of this year's indicator to the same-type average, rounded as a
+    decline is, falls in a band: above < ratio <= up_to (the bands run on without a gap, validated at load)."""
+    ratio = f"ROUND(ROUND({indicator}/{average},{NOISE_PLACES}),{DECLINE_PLACES})"
+    points = _number_text(rule.bands[-1].points)
+    for band in reversed(rule.bands[:-1]):
+        points = f"IF({ratio}<={_number_text(band.up_to)},{_number_text(band.points)},{points})"
+    usable = f"AND(ISNUMBER({indicator}),ISNUMBER({average}),{average}>0)"
+    return f"=IFERROR(IF({usable},{points},0),0)"
+
+
+def deduction_formula(rule: Rule, count: str) -> str:
+    """scoring.score_deduction: points less deduct per missing requirement, down to 0; a count between whole
+    numbers counts the next one up (-INT(-x) is x rounded up); blank, text or a negative count scores 0."""
+    missing = f"(-INT(-{count}))"
+    return (f"=IF({is_real_number(count)},IF({count}<0,0,"
+            f"MAX(0,{_number_text(rule.points)}-{_number_text(rule.deduct)}*{missing})),0)")
+
+
+def skipped_test(skip_name: str) -> str:
+    """An item marked 不适用 (checks.skipped_items): exactly that text, spaces around it aside."""
+    return f'TRIM({skip_name})="不适用"'
 
 
 def target_formula(year: str, years: str, percents: str, first: str) -> str:
@@ -354,6 +405,7 @@ class _Builder:
         self.build_filing(filing)
         self.build_conversion(conversion)
         self.build_self(self_sheet)
+        self.build_outcome(params)
         self.build_guide(guide)
         wb.active = 0
         props = wb.properties
@@ -393,15 +445,17 @@ class _Builder:
         ws.cell(at + 2, 1, "评价指标版本")
         self.put(ws, f"B{at + 2}", self.rubric.name, fill=FORMULA_FILL, border=False)
         self.name(EDITION, PARAMS, f"B{at + 2}")
-        self.build_coefficient_params(ws, at + 4)
+        self.params_row = self.build_coefficient_params(ws, at + 4)  # the rows below are the edition's
+        self.benchmark_names = self.build_benchmarks(ws)
         ws.column_dimensions["A"].width = 24
         for col in range(2, 2 + max(len(keys), len(CARRIERS))):
             ws.column_dimensions[get_column_letter(col)].width = 26
         ws.protection.sheet = True
 
-    def build_coefficient_params(self, ws, top: int) -> None:
+    def build_coefficient_params(self, ws, top: int) -> int:
         """The yearly 折标准煤系数 (energy.toml): kgce per unit filled in, and the text printed beside each;
-        then the ones in force for the assessed year, and whether each year is filled by carrier."""
+        then the ones in force for the assessed year, and whether each year is filled by carrier. Returns the
+        first row left free below them."""
         ws.cell(top, 1, "折标准煤系数（kgce/填报计量单位）及依据：按创建年度查找，不足首年的用首年")
         ws.cell(top + 1, 1, "年度")
         for col, carrier in enumerate(CARRIERS, start=2):
@@ -439,6 +493,92 @@ class _Builder:
         ws[f"B{at + 4}"] = filled_formula([c.name() for c in CARRIERS])
         self.filled_names = {True: self.name("base_use_filled", PARAMS, f"B{at + 3}"),
                              False: self.name("use_filled", PARAMS, f"B{at + 4}")}
+        return at + 6
+
+    def build_benchmarks(self, ws) -> dict[str, str]:
+        """The same-type averages the edition's benchmark bands compare with (targets.toml [benchmarks]), by year
+        and 单位类别, and for each indicator a named cell with the one in force (as Config.benchmark finds it)."""
+        indicators = list(dict.fromkeys(r.indicator for r in self.rubric.rules if r.bands))
+        if not indicators:
+            return {}
+        row = self.params_row
+        benchmarks = self.config.benchmarks
+        years = sorted(benchmarks) or [min(self.config.energy)]
+        keys = [*self.city.categories.all, "*"]
+        ws.cell(row, 1, "同类单位平均值：按创建年度查找，不足首年的用首年；“*”为各类别通用。来源："
+                + "；".join(f"{y} 年 {benchmarks[y].source}" for y in sorted(benchmarks)))
+        row += 1
+        ws.cell(row, 1, "年度")
+        columns = {}
+        col = 2
+        for indicator in indicators:
+            for key in keys:
+                ws.cell(row, col, f"{key} · {INDICATORS[indicator].label}")
+                columns[(indicator, key)] = get_column_letter(col)
+                col += 1
+        first, last = row + 1, row + len(years)
+        for r, year in enumerate(years, start=first):
+            ws.cell(r, 1, year)
+            table = benchmarks.get(year)
+            for (indicator, key), letter in columns.items():
+                value = table.values.get(key, {}).get(indicator) if table else None
+                if value is not None:
+                    ws[f"{letter}{r}"] = _number(value)
+        at = last + 2
+        ws.cell(at, 1, "本年度适用的同类平均值")
+        names = {}
+        year = "assess_year"
+        for n, indicator in enumerate(indicators):
+            def pick(key: str) -> str:
+                # As the targets are looked up: a year before the first, or none, takes the first year's.
+                letter = columns[(indicator, key)]
+                return target_formula(year, f"$A${first}:$A${last}", f"${letter}${first}:${letter}${last}",
+                                      f"${letter}${first}")[1:]
+            star = pick("*")
+            chosen = star
+            for key in reversed(self.city.categories.all):
+                chosen = f'IF(TRIM(org_category)="{key}",IF({pick(key)}>0,{pick(key)},{star}),{chosen})'
+            cell = f"{get_column_letter(2 + n)}{at}"
+            ws[cell] = f'=IFERROR(IF({chosen}>0,{chosen},""),"")'
+            names[indicator] = self.name(f"benchmark_{indicator}", PARAMS, cell)
+        self.params_row = at + 2
+        return names
+
+    def build_outcome(self, ws) -> None:
+        """What the edition asks besides the total, worked out where the unit does not see the formulas: the
+        points that apply (不评分 items left out), whether the unit qualifies (pass mark, gates, ★, further
+        conditions) and its grade — scoring.ScoreCard.qualifies and .grade."""
+        rubric, row = self.rubric, self.params_row
+        base = _number_text(rubric.total)
+        skips = [f"IF({skipped_test(i.skip_name)},{_number_text(i.cap)},0)" for i in rubric.items
+                 if i.may_skip and i.kind == SCORED]
+        ws.cell(row, 1, "适用的基础分（不评分项目不计）")
+        ws[f"B{row}"] = f"={base}-SUM({','.join(skips)})" if skips else f"={base}"
+        applicable = self.name("applicable_points", PARAMS, f"B{row}")
+
+        def reaches(at: Decimal) -> str:  # total × base ≥ at × applicable: the pass mark judged on what applies
+            return f"ROUND({TOTAL}*{base},6)>=ROUND({_number_text(at)}*{applicable},6)"
+
+        tests = [f"{applicable}>0", reaches(rubric.qualify_at)]
+        tests += [f"{i.score_name}=1" for i in rubric.items if i.gate]
+        tests += [f"{i.score_name}>0" for i in rubric.items if i.star]
+        for rule in rubric.rules:
+            if rule.star:
+                item = rubric.item(rule.item_id)
+                score = self.rule_cells[rule.id]
+                tests.append(f"OR({skipped_test(item.skip_name)},{score}>0)" if item.may_skip else f"{score}>0")
+        for condition in rubric.conditions:
+            unit = next(u for u in rubric.units if u.id == condition.unit_id)
+            tests.append(f"ROUND(SUM({','.join(i.score_name for i in unit.items)}),6)>={_number_text(condition.at)}")
+        ws.cell(row + 1, 1, "是否符合申报条件（1 是，0 否）")
+        ws[f"B{row + 1}"] = f"=IFERROR(IF(AND({','.join(tests)}),1,0),0)"
+        qualifies = self.name("qualifies", PARAMS, f"B{row + 1}")
+        grade = '""'
+        for g in reversed(rubric.grades):
+            grade = f'IF({reaches(g.at)},"{g.name}",{grade})'
+        ws.cell(row + 2, 1, "等级")
+        ws[f"B{row + 2}"] = f'=IFERROR(IF({qualifies}=1,{grade},""),"")'
+        self.name("grade", PARAMS, f"B{row + 2}")
 
     # 备案表 (附件2)
     def build_filing(self, ws) -> None:
@@ -740,9 +880,14 @@ class _Builder:
         self.name(TOTAL, SELF, "G2")
         ws.row_dimensions[2].height = 30
         qualify = _number_text(rubric.qualify_at)
-        put(ws, "A3", f'=IF({TOTAL}>={qualify},"自评分达到 {qualify} 分（含）以上，符合节约型机关申报条件",'
-                      f'"自评分未达到 {qualify} 分，暂不符合节约型机关申报条件")',
-            font=bold, align=_align("left"), border=False)
+        if rubric.simple:
+            verdict = (f'=IF(qualifies=1,"自评分达到 {qualify} 分（含）以上，符合节约型机关申报条件",'
+                       f'"自评分未达到 {qualify} 分，暂不符合节约型机关申报条件")')
+        else:  # the whole rule, and the grade reached
+            rule_text = pass_rule_text(rubric)
+            verdict = (f'=IF(qualifies=1,"符合申报条件"&IF(LEN(grade)>0,"（"&grade&"）","")&"：{rule_text}",'
+                       f'"未达到申报条件：须{rule_text}")')
+        put(ws, "A3", verdict, font=bold, align=_align("left"), border=False)
         merge(ws, "A3:G3", border=False)
         ws.row_dimensions[3].height = 24
 
@@ -760,26 +905,42 @@ class _Builder:
         item_names = []
         blocks = []  # each item's rows: pages break only between items
         units = []
+        self.rule_cells: dict[str, str] = {}  # rule id -> its score as the item sums it ('自评表'!$H$n)
         for unit in rubric.units:
             unit_first = row
             for item in unit.items:
                 item_first = row
+                if item.may_skip:
+                    self.skip_row(ws, row, item)
+                    row += 1
+                rule_rows = []
                 for rule in item.rules:
                     self.rule_row(ws, row, rule)
+                    rule_rows.append(row)
                     row += 1
+                    if rule.deduct is not None:
+                        self.count_row(ws, row, rule)
+                        row += 1
                 last = row - 1
                 blocks.append((item_first, last))
-                put(ws, f"C{item_first}", f"{_stacked(item.name)}\n（{_number_text(item.cap)}分）")
-                put(ws, f"F{item_first}", f"=MIN({_number_text(item.cap)},SUM($H${item_first}:$H${last}))",
-                    font=bold, fill=FORMULA_FILL)
+                put(ws, f"C{item_first}", f"{'★' if item.star else ''}{_stacked(item.name)}\n{_cap_text(item)}")
+                summed = f"SUM($H${item_first}:$H${last})"
+                if item.gate:  # met (1) when every rule of it is
+                    formula = f"=IF(AND({','.join(f'$H${r}>=1' for r in rule_rows)}),1,0)"
+                elif item.may_skip:
+                    formula = f"=IF({skipped_test(item.skip_name)},0,MIN({_number_text(item.cap)},{summed}))"
+                else:
+                    formula = f"=MIN({_number_text(item.cap)},{summed})"
+                put(ws, f"F{item_first}", formula, font=bold, fill=FORMULA_FILL, fmt=GATE_FORMAT if item.gate else None)
                 self.name(item.score_name, SELF, f"F{item_first}")
-                item_names.append(item.score_name)
+                if not item.gate:
+                    item_names.append(item.score_name)
                 if last > item_first:
                     merge(ws, f"C{item_first}:C{last}")
                     merge(ws, f"F{item_first}:F{last}")
                 self.fit_merged_height(ws, f"C{item_first}", item_first, last)
             put(ws, f"A{unit_first}", int(unit.id) if unit.id.isdigit() else unit.id)
-            put(ws, f"B{unit_first}", f"{_stacked(unit.name)}\n（{_number_text(unit.cap)}分）")
+            put(ws, f"B{unit_first}", f"{_stacked(unit.name)}\n{_cap_text(unit)}")
             units.append((unit_first, row - 1, "AB"))  # merged page by page, once the pages are known
         ws["G2"].value = "=SUM(" + ",".join(item_names) + ")"
 
@@ -794,8 +955,11 @@ class _Builder:
         merge(ws, f"A{row}:G{row}", border=False)
         ws.row_dimensions[row].height = 24
         row += 1
-        note = (f"注：分项得分只能选填评分规则允许的分值；“{rubric.items[0].name}”各项由备案表能耗数据自动计算；"
+        computed = "、".join(f"“{i.name}”" for i in rubric.items if any(r.computed for r in i.rules))
+        note = (f"注：分项得分只能选填评分规则允许的分值；{computed}各项由备案表能耗数据自动计算；"
                 f"项目得分、自评分自动计算。佐证材料填写“{EVIDENCE_FOLDER}”文件夹中的文件路径，每行一个。")
+        if not rubric.simple:
+            note += f"申报条件：{pass_rule_text(rubric)}。"
         put(ws, f"A{row}", note, font=_font(SMALL_PT), align=_align("left", "top"), border=False)
         merge(ws, f"A{row}:G{row}", border=False)
         fit_row_height(ws, ws[f"A{row}"])
@@ -812,21 +976,32 @@ class _Builder:
     def rule_row(self, ws, row: int, rule: Rule) -> None:
         put = self.put
         allowed = "、".join(_number_text(a) for a in rule.allowed)
-        if rule.computed:
+        shape = GATE_FORMAT if rule.gate else None
+        star = "★" if rule.star else ""
+        if rule.computed and rule.bands:
             indicator = INDICATORS[rule.indicator]
-            text = f"{rule.number}.{rule.text}（由备案表数据自动计算）"
+            text = f"{star}{rule.number}.{rule.text}（由备案表数据与同类平均值自动计算）"
+            put(ws, f"E{row}", band_formula(rule, indicator.key, self.benchmark_names[rule.indicator]),
+                fill=FORMULA_FILL)
+        elif rule.computed:
+            indicator = INDICATORS[rule.indicator]
+            text = f"{star}{rule.number}.{rule.text}（由备案表数据自动计算）"
             formula = energy_score_formula(rule, indicator.key, f"base_{indicator.key}",
                                            self.target_names[indicator.key])
-            put(ws, f"E{row}", formula, fill=FORMULA_FILL)
+            put(ws, f"E{row}", formula, fill=FORMULA_FILL, fmt=shape)
+        elif rule.deduct is not None:
+            text = f"{star}{rule.text}（按下一行所填缺项数自动计算）"
+            put(ws, f"E{row}", deduction_formula(rule, rule.count_name), fill=FORMULA_FILL)
         else:
-            text = rule.text
-            put(ws, f"E{row}", None, fill=INPUT_FILL, locked=False)  # General: see build_filing
+            text = star + (f"{rule.text}（符合填 1，不符合填 0）" if rule.gate else rule.text)
+            put(ws, f"E{row}", None, fill=INPUT_FILL, locked=False)  # General, gates too: see build_filing
             dv = DataValidation(type="list", formula1=f'"{",".join(_number_text(a) for a in rule.allowed)}"',
                                 allow_blank=True, showErrorMessage=True, showInputMessage=True)
-            dv.promptTitle = f"规则 {rule.id} 分项得分"
-            dv.prompt = f"请选择 {allowed} 分之一"
-            dv.errorTitle = "分项得分不正确"
-            dv.error = f"规则 {rule.id} 只能填写 {allowed} 分之一（最高 {_number_text(rule.points)} 分）。"
+            dv.promptTitle = f"规则 {rule.id} {'是否符合' if rule.gate else '分项得分'}"
+            dv.prompt = "1 = 符合，0 = 不符合" if rule.gate else f"请选择 {allowed} 分之一"
+            dv.errorTitle = "填写不正确"
+            dv.error = ("必须完成项只能填 1（符合）或 0（不符合）。" if rule.gate
+                        else f"规则 {rule.id} 只能填写 {allowed} 分之一（最高 {_number_text(rule.points)} 分）。")
             dv.add(f"E{row}")
             ws.add_data_validation(dv)
             values = ",".join(f"E{row}<>{_number_text(a)}" for a in rule.allowed)
@@ -837,7 +1012,40 @@ class _Builder:
         put(ws, f"G{row}", None, font=_font(SMALL_PT), align=_align("left", "top"), fill=INPUT_FILL, locked=False)
         self.name(rule.evidence_name, SELF, f"G{row}")
         put(ws, f"H{row}", claim_score_formula(rule, rule.score_name), font=_font(SMALL_PT), border=False)
+        self.rule_cells[rule.id] = absolute(SELF, f"H{row}")
         fit_row_height(ws, ws[f"D{row}"], minimum=lines_height(2, BODY_PT))
+
+    def count_row(self, ws, row: int, rule: Rule) -> None:
+        """A deduction rule's input, under its row: how many requirements are missing."""
+        put = self.put
+        put(ws, f"D{row}", f"　缺项数（每缺一项扣 {_number_text(rule.deduct)} 分，扣完为止；全部做到填 0）",
+            align=_align("left", "center"), font=_font(SMALL_PT))
+        put(ws, f"E{row}", None, fill=INPUT_FILL, locked=False)
+        self.name(rule.count_name, SELF, f"E{row}")
+        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                            showErrorMessage=True, showInputMessage=True)
+        dv.promptTitle, dv.prompt = f"规则 {rule.id} 缺项数", "请填写缺少的项数（0 或正整数）"
+        dv.errorTitle, dv.error = "缺项数不正确", "缺项数应为 0 或正整数。"
+        dv.add(f"E{row}")
+        ws.add_data_validation(dv)
+        put(ws, f"G{row}", None, border=True)
+        fit_row_height(ws, ws[f"D{row}"], minimum=lines_height(1, BODY_PT))
+
+    def skip_row(self, ws, row: int, item) -> None:
+        """An item that may not apply: the unit selects 不适用 and it is left out of the points that apply."""
+        put = self.put
+        put(ws, f"D{row}", "本项目不适用的，请选择“不适用”（不评分，按适用项目折算得分）",
+            align=_align("left", "center"), font=_font(SMALL_PT))
+        put(ws, f"E{row}", None, fill=INPUT_FILL, locked=False, font=_font(SMALL_PT))
+        self.name(item.skip_name, SELF, f"E{row}")
+        dv = DataValidation(type="list", formula1='"不适用"', allow_blank=True, showErrorMessage=True,
+                            showInputMessage=True)
+        dv.promptTitle, dv.prompt = f"项目 {item.id} 不评分", "本项目不适用时选择“不适用”，适用时留空"
+        dv.errorTitle, dv.error = "填写不正确", "只能选择“不适用”或留空。"
+        dv.add(f"E{row}")
+        ws.add_data_validation(dv)
+        put(ws, f"G{row}", None, border=True)
+        fit_row_height(ws, ws[f"D{row}"], minimum=lines_height(2, SMALL_PT))
 
     def fit_merged_height(self, ws, cell: str, first: int, last: int) -> bool:
         """A label merged down rows first..last: if they are too short together, grow the last one (True)."""
@@ -909,8 +1117,9 @@ class _Builder:
              "表中实时显示已填字数，超出范围时字数提示变红。"),
             ("四、自评表", "“分项得分”按评分规则下拉选择允许的分值，不得填写其他数值、文字或带“分”字；"
              "填写了不允许的分值时单元格变红，核定时按不超过所填分值的最高允许分值计分，文字计 0 分。"
-             f"“{rubric.items[0].name}”三项由备案表能耗数据按创建年度的下降目标自动计算，不能手工填写。"
-             f"项目得分、自评分自动计算；自评分达到 {_number_text(rubric.qualify_at)} 分（含）以上方可申报。"),
+             f"{_computed_sentence(rubric)}项目得分、自评分自动计算；{pass_rule_text(rubric)}方可申报。"
+             + ("必须完成项填 1（符合）或 0（不符合）；扣分规则填写缺项数；不适用的项目选择“不适用”。"
+                if not rubric.simple else "")),
             ("五、佐证材料", f"把佐证材料放在与本表同一文件夹下的“{EVIDENCE_FOLDER}”文件夹中；"
              f"每条评分规则的“佐证材料”单元格填写文件相对于“{EVIDENCE_FOLDER}”文件夹的路径，每行一个"
              "（同一单元格内换行：Alt+Enter），文件夹之间用 / 或 \\ 分隔，例如：\n"

@@ -342,7 +342,9 @@ def test_editions_lists_name_years_and_title_one_per_line(capsys):
     """CONTRACT: `jyjg editions` prints NAME<TAB>years it applies to<TAB>title, one per line."""
     assert main(["editions"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines == ["yiyang-2020\t2020-\t益阳市节约型机关评价指标"]
+    assert lines == ["yiyang-2020\t2020-\t益阳市节约型机关评价指标",  # years' editions first, then the examples
+                     "central-2024-example\t—\t节约型机关评价标准（两段式示例）",
+                     "model-unit-example\t—\t节约型公共机构示范单位评价标准（示例）"]
 
 
 def test_template_writes_the_default_or_the_named_edition_and_refuses_an_unknown_one(tmp_path, capsys):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.rubric import CITY, CONFIG, RUBRIC, ROSTER, RubricError, find_roster_unit, load_rubric, normalize_org_name
+from shared.rubric import CITY, CONFIG, RUBRIC, ROSTER, RubricError, find_roster_unit, load_city, load_rubric, normalize_org_name
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_790868998bb09aae.txt"
 
@@ -124,3 +124,76 @@ def test_unknown_names_are_not_on_the_roster():
     assert find_roster_unit("市某某局") is None
     assert find_roster_unit("") is None
     assert normalize_org_name("（市）") == normalize_org_name("(市)")
+
+
+# --- the constructs of other schemes (issue 15), each refused in Chinese when it contradicts itself ------
+
+EDITIONS = Path(__file__).resolve().parents[1] / "shared" / "editions"
+MADE_UP = Path(__file__).resolve().parent / "data" / "made_up" / "editions" / "made-up-2099.toml"
+
+
+@pytest.mark.parametrize("source, change, message", [
+    (MADE_UP, ('{above = "0.8", up_to = "1.0", points = "12"}', '{above = "0.85", up_to = "1.0", points = "12"}'),
+     "规则 3.1.1：分档有空档：上一档到 0.8 为止，下一档从 0.85 起"),
+    (MADE_UP, ('{above = "0.8", up_to = "1.0", points = "12"}', '{above = "0.7", up_to = "1.0", points = "12"}'),
+     "规则 3.1.1：分档有重叠"),
+    (MADE_UP, ('{above = "1.25", points = "0"}]', '{above = "1.25", up_to = "2", points = "0"}]'),
+     "最后一档应不写 up_to"),
+    (MADE_UP, ('{above = "1.25", points = "0"}]', '{above = "1.25", points = "3"}]\n    star = true'),
+     "规则 3.1.1：★ 规则的分档中没有 0 分，★ 永远不会生效"),
+    (MADE_UP, ('bonus = "5"', 'bonus = "10"'), "附加分单元分值之和 5 与附加分 bonus = 10 不符"),
+    (MADE_UP, ('name = "乙等"\nat = "80"', 'name = "乙等"\nat = "95"'), "等级“乙等”的分数线 95 应低于上一等级“甲等”的 90"),
+    (MADE_UP, ('unit = "3"', 'unit = "9"'), "合格条件：没有可计分的单元 9"),
+    (MADE_UP, ('kind = "gate"', 'kind = "gates"'), "不是已知的单元类型"),
+    (MADE_UP, ('deduct = "5"', 'deduct = "0"'), "每缺一项扣分 deduct = 0 应大于 0"),
+    (MADE_UP, ('  star = true\n  method = "查阅资料"', '  star = true\n  may_skip = true\n  method = "查阅资料"'),
+     "项目 2.1：★ 项目不能“不评分”"),
+    (EDITIONS / "central-2024-example.toml", ('  name = "年度节能目标"', '  name = "年度节能目标"\n  may_skip = true'),
+     "项目 1.1：必须完成项不能“不评分”"),
+    (EDITIONS / "model-unit-example.toml", ('cap = "12"\n  star = true', 'cap = "13"\n  star = true'),
+     "单元 1：各项目上限之和 21 与单元分值 20 不符"),
+])
+def test_a_construct_that_contradicts_itself_is_refused_naming_file_item_and_problem(tmp_path, source, change, message):
+    broken = tmp_path / source.name
+    text = source.read_text(encoding="utf-8")
+    assert change[0] in text
+    broken.write_text(text.replace(*change, 1), encoding="utf-8")
+    with pytest.raises(RubricError) as refused:
+        load_rubric(broken)
+    assert message in str(refused.value) and source.name in str(refused.value)
+
+
+@pytest.mark.parametrize("path", [*sorted(EDITIONS.glob("*.toml")), MADE_UP], ids=lambda p: p.stem)
+def test_every_shipped_edition_and_the_made_up_one_hold_together(path):
+    edition = load_rubric(path)
+    assert sum(u.cap for u in edition.units if u.kind == "scored") == edition.total
+    assert sum(u.cap for u in edition.units if u.kind == "bonus") == edition.bonus
+    for item in edition.scored_items:
+        assert sum(r.points for r in item.rules) == item.cap, item.id
+    ids = [r.id for r in edition.rules]
+    assert len(ids) == len(set(ids))
+    if edition.name != "yiyang-2020":  # the examples say what they are
+        assert "不是" in edition.example and "正式" in edition.example
+    assert all(r.method for r in edition.rules) or edition.name == "yiyang-2020"
+
+
+def test_the_examples_hold_the_constructs_they_are_examples_of():
+    central = load_rubric(EDITIONS / "central-2024-example.toml")
+    assert [u.kind for u in central.units] == ["gate", "scored"] and len(central.units[1].items) == 6
+    assert "反食品浪费" in [i.name for i in central.units[1].items] and central.qualify_at == 80
+    model = load_rubric(EDITIONS / "model-unit-example.toml")
+    assert model.bonus == 10 and model.maximum == 110 and model.qualify_at == 85
+    assert any(i.star for i in model.items) and any(r.bands for r in model.rules)
+    assert [g.name for g in model.grades] == ["优秀", "良好"]
+
+
+def test_a_year_scored_by_bands_needs_its_same_type_averages(tmp_path):
+    import shutil
+
+    folder = tmp_path / "city"
+    shutil.copytree(MADE_UP.parents[1], folder)
+    targets = folder / "targets.toml"
+    text = targets.read_text(encoding="utf-8")
+    targets.write_text(text[:text.index("[benchmarks.2020]")], encoding="utf-8")
+    with pytest.raises(RubricError, match="按同类平均值分档计分（规则 3.1.1），但没有配置同类平均值"):
+        load_city(folder / "city.toml")

@@ -241,3 +241,83 @@ def test_rescore_matches_a_plain_computation(claims, f, year):
         total += expect
     assert Fraction(str(card.total)) == total
     assert card.qualifies == (total >= 80)
+
+
+# --- the constructs of other schemes (issue 15), on the made-up edition (tests/data/made_up) ------------
+
+from pathlib import Path  # noqa: E402
+
+from shared.rubric import load_city  # noqa: E402
+from shared.scoring import band_points, pass_rule_text, score_deduction, verdict_reasons  # noqa: E402
+
+MADE_UP_CITY = load_city(Path(__file__).resolve().parent / "data" / "made_up" / "city.toml")
+MADE_UP = MADE_UP_CITY.default_edition
+
+
+def made_up(claims=None, figures_=None, skipped=(), category="市直机关", year=2020):
+    """Everything met: gates 1, all claims at their maximum, nothing missing, figures 25 % under the same-type
+    average of 20 kgce/m² (band 20 points) with water down 5 %."""
+    full = {"1.1.2": 1, "2.1.1": 10, "2.1.2": 10, "2.2.1": 20, "2.3.1": 0, "4.1.1": 5, **(claims or {})}
+    f = {**dict(floor_area_m2=1000, headcount=50, energy_tce=15, water_t=950, base_floor_area_m2=1000,
+                base_headcount=50, base_energy_tce=16, base_water_t=1000), **(figures_ or {})}
+    return rescore(full, f, year, MADE_UP, MADE_UP_CITY.config, category, skipped).card
+
+
+def test_every_construct_met_gives_the_top_grade():
+    card = made_up()
+    assert card.items["1.1"] == 1 and card.rules["3.1.1"] == 20 and card.rules["3.1.2"] == 20
+    assert card.total == 105 and card.qualifies and card.grade == "甲等"  # 100 + 5 bonus
+
+
+def test_a_gate_not_met_fails_whatever_the_total():
+    card = made_up({"1.1.2": 0})
+    assert card.total == 105 and not card.qualifies and card.gates_failed == ("1.1.2",) and card.grade is None
+    assert verdict_reasons(card) == ["必须完成项 1.1.2 未达到"]
+    rising = made_up(figures_={"energy_tce": 17})  # the computed gate: energy per person up, not down 2 %
+    assert rising.rules["1.1.1"] == 0 and rising.gates_failed == ("1.1.1",)
+
+
+def test_a_star_at_zero_fails_with_a_total_above_the_pass_mark():
+    card = made_up({"2.1.1": 0, "2.1.2": 0})  # ★ item 2.1 at 0
+    assert card.total == 85 and card.reaches_pass_mark and not card.qualifies and card.stars_failed == ("2.1",)
+    card = made_up({"2.3.1": 4})  # ★ rule 2.3.1: four missing of 5 points each
+    assert card.rules["2.3.1"] == 0 and card.stars_failed == ("2.3.1",)
+
+
+def test_an_item_not_applicable_is_left_out_of_the_points_that_apply():
+    card = made_up({"2.1.1": 0, "2.1.2": 10, "4.1.1": 0}, skipped={"2.2"})
+    # 10 + 0 (2.2 left out) + 20 + 40 = 70 of the 80 that apply: 87.5 on the 100 scale
+    assert card.items["2.2"] == 0 and card.total == 70 and card.applicable == 80
+    assert card.pass_score == Fraction(175, 2) and card.qualifies and card.grade == "乙等"
+    assert made_up({"2.1.1": 0, "2.1.2": 10, "4.1.1": 0}).total == 90  # the same claims when it applies
+
+
+@pytest.mark.parametrize("count, score, problem", [
+    (0, 20, None), (1, 15, None), (3, 5, None), (4, 0, None), (9, 0, None), (1.5, 10, "between"),
+    (None, 0, "blank"), ("两项", 0, "text"), (-1, 0, "negative"), (True, 0, "text"),
+])
+def test_a_deduction_rule_takes_the_count_of_what_is_missing(count, score, problem):
+    judged = score_deduction(MADE_UP.rule("2.3.1"), count)
+    assert judged.score == score and judged.problem == problem
+
+
+@pytest.mark.parametrize("ratio, points", [
+    (Fraction(8, 10), 20), (Fraction(8, 10) + Fraction(1, 10**11), 20),  # rounds back onto the edge: in
+    (Fraction(8, 10) + Fraction(1, 10**9), 12), (1, 12), (Fraction(5, 4), 6), (Fraction(126, 100), 0), (None, 0),
+])
+def test_band_edges_belong_to_the_lower_band(ratio, points):
+    assert band_points(MADE_UP.rule("3.1.1"), ratio) == points
+
+
+def test_bands_use_the_category_average_else_the_common_one():
+    assert made_up(figures_={"energy_tce": 20}).rules["3.1.1"] == 12  # 20 of 20: ratio 1
+    assert made_up(figures_={"energy_tce": 20}, category="区县机关").rules["3.1.1"] == 20  # of "*" 25: 0.8
+
+
+def test_a_further_condition_and_the_pass_rule_in_words():
+    card = made_up(figures_={"energy_tce": 30, "water_t": 1000})  # 1.5× the average, water flat: unit 3 at 0
+    assert card.rules["3.1.1"] == 0 and card.rules["3.1.2"] == 0
+    assert "能耗水平得分不低于 12 分" in card.conditions_failed and not card.qualifies
+    assert pass_rule_text(MADE_UP) == ("必须完成项全部达到、能耗水平得分不低于 12 分、"
+                                       "得分达到 70 分（含）以上（有不评分项目的，按适用项目折算）、★ 项均不得 0 分")
+    assert pass_rule_text(RUBRIC) == "得分达到 80 分（含）以上"

@@ -9,12 +9,13 @@ import openpyxl
 import pytest
 
 from paging import assert_units_named_on_every_page
-from shared.names import ALL_NAMES, BASE_USES, EDITION, EVIDENCE_NAMES, ITEM_NAMES, SCORE_NAMES, TOTAL, USES
+from shared.names import BASE_USES, EDITION, EVIDENCE_NAMES, ITEM_NAMES, SCORE_NAMES, TOTAL, USES, edition_names
 from shared.rubric import CATEGORIES, CITY, CONFIG, RUBRIC
 from shared.scoring import parse_year
 from shared.template import (ALLOWED_FUNCTIONS, CONVERSION, FILING, PARAMS, SELF, YEAR_MAX, YEAR_MIN, build_template, named_cell,
                              workbook_bytes, write_named_values, write_template)
 
+ALL_NAMES = edition_names(RUBRIC)  # the names of the default edition's template
 COMMITTED = Path(__file__).resolve().parents[1] / "templates" / "自评表.xlsx"
 SELF_NAMES = {TOTAL, *SCORE_NAMES, *EVIDENCE_NAMES, *ITEM_NAMES}
 CONVERSION_NAMES = {*USES, *BASE_USES}
