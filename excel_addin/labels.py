@@ -41,6 +41,8 @@ EVIDENCE_UNKNOWN = "未核对（工作簿尚未保存到本机）"
 QUALIFIES = "重新计算得分达到 {threshold} 分，符合节约型机关创建要求。"
 NOT_QUALIFIES = "重新计算得分未达到 {threshold} 分，还差 {short} 分。"
 EVIDENCE_SHORT = "注意：有佐证材料支撑的得分未达到 {threshold} 分，请补齐佐证材料。"
+# An edition judged on more than its total (必须完成项, ★ 项, further conditions, grades).
+JUDGED = "重新计算结果：{verdict}。\n通过条件：{rule}。"
 
 ATTACHED = "已为规则 {rule} 添加 {count} 个佐证材料：\n{paths}"
 NEED_SAVED = "请先把工作簿保存到本机文件夹（.xlsx），再{action}。佐证材料会放在工作簿旁的“佐证材料”文件夹中。"

@@ -21,13 +21,13 @@ import xlwings as xw
 from openpyxl.utils import get_column_letter
 
 from shared.batch import check_paths
-from shared.checks import SubmissionResult, check_roster, check_values
+from shared.checks import SubmissionResult, card_of, check_roster, check_values
 from shared.filenames import safe_file_name
 from shared.findings import ERROR, Finding
 from shared.names import ALL_NAMES, ANY_EVIDENCE_NAMES, ANY_SCORE_NAMES, EDITION
 from shared.numbers import shown
 from shared.rubric import CITY, Rubric
-from shared.scoring import parse_year
+from shared.scoring import parse_year, pass_rule_text, verdict_text
 from shared.submission import EVIDENCE_DIR, Submission, is_junk
 
 from . import labels
@@ -253,7 +253,10 @@ def score_summary(result: SubmissionResult, evidence_checked: bool) -> Scores:
     # The pass mark of the edition the book was scored under (its year's).
     edition = CITY.edition(result.edition) if result.edition in CITY.editions else CITY.edition_for(result.assess_year)
     qualify_at = edition.qualify_at
-    if result.qualifies:
+    if not edition.simple and result.rescored_total is not None:
+        verdict = labels.JUDGED.format(verdict=verdict_text(card_of(result.rules, result.values, edition)),
+                                       rule=pass_rule_text(edition))
+    elif result.qualifies:
         verdict = labels.QUALIFIES.format(threshold=qualify_at)
         if evidenced is not None and evidenced < qualify_at:
             verdict += "\n" + labels.EVIDENCE_SHORT.format(threshold=qualify_at)

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .checks import Duplicates, SubmissionResult, check_duplicates, check_roster, check_values
 from .findings import finding
+from .names import city_names
 from .rubric import CITY, City
 from .submission import PackageError, Submission, discover, iter_discover
 from .workbook import WorkbookError, read_named_values
@@ -40,7 +41,7 @@ def check_submission(sub: Submission, year: int | None = None, city: City | None
     city = city or CITY
     try:
         inner_name, data = sub.workbook()
-        values = read_named_values(data)
+        values = read_named_values(data, city_names(city))
     except (WorkbookError, PackageError) as error:
         return _failed(sub, error.kind, error.fields)
     except Exception as error:  # a reader bug must not stop the batch; say what happened

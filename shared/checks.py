@@ -11,11 +11,11 @@ from typing import Any, Iterable, Iterator, Protocol
 from .energy import (ENERGY, NEGATIVE as CARRIER_NEGATIVE, EnergyConfig, YearUse, adopted_energy, energy_name,
                      total_name, typed_name, year_use)
 from .findings import Finding, count_by_severity, finding
-from .names import (ACHIEVEMENTS_RANGE, ALL_NAMES, BASE_FIGURES, DERIVED, EDITION, FIGURES, LABELS, ORG_PROFILE_MAX,
-                    REQUIRED_FIELDS, TOTAL)
+from .names import (ACHIEVEMENTS_RANGE, BASE_FIGURES, DERIVED, EDITION, FIGURES, LABELS, ORG_PROFILE_MAX,
+                    REQUIRED_FIELDS, TOTAL, city_names)
 from .rubric import CITY, INDICATORS, City, Rubric, Rule, normalize_org_name
 from .numbers import shown
-from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, Rescore, as_number, benchmark_ratio,
+from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, Rescore, ScoreCard, as_number, benchmark_ratio,
                       describe_decline, is_blank,
                       parse_year, plain_number, rescore, tally)
 
@@ -198,6 +198,19 @@ SKIPPED = "不适用"  # what a unit selects in an item's 不评分 cell
 def skipped_items(values: Values, rubric: Rubric) -> set[str]:
     """The items a workbook marks 不适用 (only items that may be left out)."""
     return {item.id for item in rubric.items if item.may_skip and _skip_mark(values.value(item.skip_name))}
+
+
+def skipped_of(named: dict[str, Any], rubric: Rubric) -> set[str]:
+    """The same from named values as stored (a version's), for re-tallying it."""
+    return {item.id for item in rubric.items if item.may_skip and _skip_mark(named.get(item.skip_name))}
+
+
+def card_of(rules: dict[str, Any], named: dict[str, Any], rubric: Rubric) -> ScoreCard:
+    """A re-score as a card from what a result or a stored version keeps (rule id -> {"score"}, the named values):
+    items, gates, ★ items, the pass rule and the grade, under the edition it was scored under."""
+    scores = {rid: Decimal(str(e["score"])) for rid, e in (rules or {}).items()
+              if isinstance(e, dict) and e.get("score") is not None}
+    return tally(scores, rubric, skipped_of(named or {}, rubric))
 
 
 def _skip_mark(raw: Any) -> bool:
@@ -557,9 +570,9 @@ def check_values(values: Values, where: str, year: int | None = None,
                for r in rubric.rules},
         items=dict(card.items),
         findings=findings,
-        values={n: values.value(n) for n in ALL_NAMES},
+        values={n: values.value(n) for n in city_names(city)},
         figures={n: view.get(n) for n in ALL_FIGURES},
-        cells={n: a for n in ALL_NAMES if (a := values.address(n))},
+        cells={n: a for n in city_names(city) if (a := values.address(n))},
         evidence=statuses,
         edition=rubric.name,
     )

@@ -7,6 +7,7 @@ zipped the way Windows Explorer, WinRAR, 7-Zip, WPS and macOS Finder zip them.
 from __future__ import annotations
 
 import io
+import math
 import random
 import shutil
 import unicodedata
@@ -18,6 +19,7 @@ from typing import Any, Callable
 
 from .energy import ENERGY, scored_energy
 from .rubric import CATEGORY_CITY, CATEGORY_COUNTY, CITY, INDICATORS, ROSTER, Config, RosterUnit, Rubric
+from .checks import skipped_of
 from .scoring import indicator_value, parse_year, rescore
 
 DEMO_YEAR = 2020
@@ -48,7 +50,8 @@ _SENTENCES = (
     "下一步，我们将持续巩固创建成果，进一步完善长效机制，努力把节约型机关创建工作不断引向深入。",
 )
 
-# What each rule's evidence is called, by item.
+# What each rule's evidence is called, by item of the 2020 附件1.
+_EVIDENCE_EDITION = "yiyang-2020"
 _EVIDENCE_NAMES = {
     "2.1": ("领导小组成立文件.pdf", "岗位职责与创建专干任命.pdf"),
     "2.2": ("专题会议纪要.pdf", "物业服务合同节能条款.pdf", "计量器具台账.xlsx", "能耗统计报表.pdf", "节约能源资源管理制度汇编.docx"),
@@ -125,11 +128,14 @@ def _evidence_for(rng: random.Random, org: str) -> tuple[dict[str, str], dict[st
     """Evidence cell text by rule id, and the files by path under 佐证材料/."""
     cells, files = {}, {}
     for item in RUBRIC.items:
-        names = _EVIDENCE_NAMES.get(item.id)
+        claimed = [r for r in item.rules if not r.computed]  # the figures are the computed rules' evidence
+        # 附件1's items have their files' real names; another edition's rules are named after their labels.
+        names = _EVIDENCE_NAMES.get(item.id) if RUBRIC.name == _EVIDENCE_EDITION else None
+        names = names or tuple(f"{r.label}.pdf" for r in claimed)
         if not names:
             continue
         folder = f"{item.id} {item.name}"
-        for rule, file_name in zip(item.rules, names):
+        for rule, file_name in zip(claimed, names):
             path = f"{folder}/{file_name}"
             cells[rule.id] = path
             files[path] = make_evidence_file(file_name, f"{org}\n{rule.id} {rule.label}", rng)
@@ -200,7 +206,9 @@ def _base_values(rng: random.Random, org: str, category: str, meet_energy: bool 
         "org_profile": profile[:300], "achievements": _achievements(rng, org), **figures,
     }
     for rule in RUBRIC.rules:
-        if not rule.computed:
+        if rule.deduct is not None:
+            values[rule.claim_name] = 0  # nothing missing
+        elif not rule.computed:
             values[rule.score_name] = float(rule.points) if float(rule.points) != int(rule.points) else int(rule.points)
     return values
 
@@ -213,7 +221,7 @@ def _drop_rules(rng: random.Random, values: dict[str, Any], evidence: dict[str, 
     for rule in rules:
         if lost >= points:
             break
-        values[rule.score_name] = 0
+        values[rule.claim_name] = math.ceil(rule.points / rule.deduct) if rule.deduct is not None else 0  # all missing
         evidence.pop(rule.id, None)
         lost += float(rule.points)
 
@@ -264,13 +272,25 @@ def _county_case(rng: random.Random, name: str, index: int) -> DemoCase:
 
 # --- the problems a real inbox holds, one function each -------------------------------------------
 
+def _claim_rules(*preferred: str, steps: int = 2) -> list:
+    """The rules a problem is put on: 附件1's own when the edition has them all, else the edition's first rules
+    scored by a claim among listed values (at least `steps` of them), so that every edition's demo has it."""
+    ids = {r.id for r in RUBRIC.rules}
+    if all(p in ids for p in preferred):
+        return [RUBRIC.rule(p) for p in preferred]
+    found = [r for r in RUBRIC.rules if r.kind == "claim" and not r.gate and len(r.allowed) >= steps]
+    return (found * len(preferred))[:len(preferred)]
+
+
 def _over_cap(case: DemoCase, rng: random.Random) -> None:
-    case.values["score_2_2_5"] = 6
+    rule, = _claim_rules("2.2.5")
+    case.values[rule.score_name] = _num(rule.points + 2)
 
 
 def _invalid_values(case: DemoCase, rng: random.Random) -> None:
-    case.values["score_2_2_3"] = 5
-    case.values["score_3_1_2"] = "满分"
+    between, text = _claim_rules("2.2.3", "3.1.2", steps=3)
+    case.values[between.score_name] = _num((between.allowed[-2] + between.allowed[-1]) / 2)  # between two steps
+    case.values[text.score_name] = "满分"
 
 
 def _hand_total(case: DemoCase, rng: random.Random) -> None:
@@ -283,7 +303,10 @@ def _bad_headcount(case: DemoCase, rng: random.Random) -> None:
 
 def _energy_claim(case: DemoCase, rng: random.Random) -> None:
     case.values["energy_tce"] = round(case.values["base_energy_tce"] * 1.01, 2)
-    case.tamper = lambda saved: saved.update(score_1_1_1=4, score_1_1_3=3)
+    # The unit saved full marks on the energy targets its figures miss.
+    claimed = {r.score_name: _num(r.points) for r in RUBRIC.computed_rules
+               if not r.bands and not r.gate and r.indicator in ("energy_per_capita", "energy_per_area")}
+    case.tamper = lambda saved: saved.update(claimed)
 
 
 def _tce_as_kgce(case: DemoCase, rng: random.Random) -> None:
@@ -291,25 +314,35 @@ def _tce_as_kgce(case: DemoCase, rng: random.Random) -> None:
     case.values["base_energy_tce"] = round(case.values["base_energy_tce"] * 1000)
 
 
+def _evidenced_rules(case: DemoCase, *preferred: str) -> list[str]:
+    """The rules an evidence problem is put on: 附件1's own when the edition has them, else its first ones."""
+    cells = case.extra["evidence_cells"]
+    if all(p in cells for p in preferred):
+        return list(preferred)
+    return list(cells)[:len(preferred)]
+
+
 def _no_evidence(case: DemoCase, rng: random.Random) -> None:
-    for rid in ("2.1.1", "2.1.2", "5.1.3"):
+    for rid in _evidenced_rules(case, "2.1.1", "2.1.2", "5.1.3"):
         case.extra["evidence_cells"].pop(rid)
         case.values[RUBRIC.rule(rid).evidence_name] = None
 
 
 def _missing_file(case: DemoCase, rng: random.Random) -> None:
-    path = case.extra["evidence_cells"]["2.2.1"]
-    case.evidence.pop(path)
+    rid, = _evidenced_rules(case, "2.2.1")
+    case.evidence.pop(case.extra["evidence_cells"][rid])
 
 
 def _unsafe_path(case: DemoCase, rng: random.Random) -> None:
-    case.extra["evidence_cells"]["3.2.1"] = "../../财务/采购清单.pdf"
+    rid, = _evidenced_rules(case, "3.2.1")
+    case.extra["evidence_cells"][rid] = "../../财务/采购清单.pdf"
 
 
 def _broken_files(case: DemoCase, rng: random.Random) -> None:
     cells = case.extra["evidence_cells"]
-    case.evidence[cells["4.2.1"]] = b"\xff\xd8\xff\xe0 not really a photo"
-    case.evidence[cells["2.2.4"]] = b""
+    photo, table = _evidenced_rules(case, "4.2.1", "2.2.4")
+    case.evidence[cells[photo]] = b"\xff\xd8\xff\xe0 not really a photo"
+    case.evidence[cells[table]] = b""
 
 
 def _long_texts(case: DemoCase, rng: random.Random) -> None:
@@ -378,12 +411,16 @@ def saved_formula_values(values: dict[str, Any], rubric: Rubric = RUBRIC, config
     year = parse_year(values.get("assess_year"))
     energy = scored_energy(values.get, ENERGY.conversion_for(year))
     values = {**values, **energy}
-    card = rescore({r.id: values.get(r.score_name) for r in rubric.rules}, values, year, rubric, config).card
+    card = rescore({r.id: values.get(r.claim_name) for r in rubric.rules}, values, year, rubric, config,
+                   values.get("org_category"), skipped_of(values, rubric)).card
     saved: dict[str, Any] = {"total_score": _num(card.total)}
     saved.update({name: float(value) if isinstance(value, Decimal) else (value if value is not None else "")
                   for name, value in energy.items()})
     saved.update({item.score_name: _num(card.items[item.id]) for item in rubric.items})
-    saved.update({rule.score_name: _num(card.rules[rule.id]) for rule in rubric.computed_rules})
+    # Formula cells of rules: computed from the figures, or a deduction from its count of what is missing.
+    saved.update({rule.score_name: _num(card.rules[rule.id]) for rule in rubric.rules
+                  if rule.computed or rule.deduct is not None})
+    saved.update({"applicable_points": _num(card.applicable), "qualifies": int(card.qualifies), "grade": card.grade or ""})
     for key, indicator in INDICATORS.items():
         value = indicator_value(values, indicator)
         saved[key] = float(value) if value is not None else ""

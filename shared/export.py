@@ -22,12 +22,12 @@ from openpyxl.utils import get_column_letter
 from .numbers import shown
 from .roster_import import read_unit_rows  # noqa: F401 - `jyjg roster import` finds it here too
 from .rubric import CITY, City, Rubric, normalize_org_name
-from .scoring import plain_number, tally
+from .scoring import item_shown, pass_rule_text, plain_number, verdict_text
 from .store import (
     CHINA_TIME, FAILED, NOT_SUBMITTED, PASSED, RETURNED, STAGE_REVIEW, STAGE_SITE, Decision,
-    StoredUnit, Store, UnitState, Version,
+    StoredUnit, Store, UnitState, Version, rescored_card,
 )
-from .template import BODY_PT, SMALL_PT, TITLE_PT, _align, _Builder, _font, fit_row_height, set_cell_value
+from .template import BODY_PT, SMALL_PT, TITLE_PT, _align, _Builder, _cap_text, _font, fit_row_height, set_cell_value
 
 ALL_CITY = "全市"  # targets.toml's key for the overall target (方案: 到2022年底全市70%左右)
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -138,6 +138,7 @@ class UnitLine:
     carried_from: int | None = None
     rectification: str | None = None
     in_year_list: bool = False  # listed for this year, submitted this year, or carried over
+    grade: str | None = None  # under an edition with grades: the grade of a passed unit's verified score
 
     def opinion(self, stage: str) -> str:
         shown = [d for d in self.decisions if d.stage == stage]
@@ -212,6 +213,8 @@ def gather(store: Store, year: int) -> YearData:
             line.carried_from, line.rectification = state.carried_from, state.rectification
             if state.version_id:
                 line.decisions = store.decisions(state.version_id)
+            if line.state == PASSED and line.version is not None and store.edition_of(line.version).grades:
+                line.grade = store.verified_card(line.version.id).card.grade
         lines.append(line)
     roster_order = store.roster_order()
     lines.sort(key=lambda line: _line_order(line, roster_order, store.city.name))
@@ -237,15 +240,22 @@ LIST_HEADER = ["序号", "单位名称", "创建年度", "本年度状态", "自
 LIST_WIDTHS = [5, 24, 7, 9.5, 6.5, 6.5, 6.5, 22, 26, 8, 22]
 
 
+def _graded(data: YearData) -> bool:
+    """Whether the year's list shows grades: its edition, or a passed unit's, has them."""
+    return bool(data.edition.grades) or any(x.grade for x in data.lines)
+
+
 def build_list(book: Sheets, data: YearData) -> None:
     ws = book.wb.create_sheet("名单")
-    last = len(LIST_HEADER)
-    book.widths(ws, LIST_WIDTHS)
+    graded = _graded(data)
+    header = LIST_HEADER[:7] + ["等级"] * graded + LIST_HEADER[7:]
+    last = len(header)
+    book.widths(ws, LIST_WIDTHS[:7] + [6] * graded + LIST_WIDTHS[7:])
     book.title(ws, 1, f"{data.place.name}{data.year}年度节约型机关创建名单及评审情况", last)
     book.note(ws, 2, f"按《{data.place.roster_title}》（附件4）分组排列，区县（市）单位按区县列后。"
                      f"自评分为单位所填，重算得分按评分规则重新计算，核定得分为评价小组实地核定。"
                      f"导出时间：{datetime.now(CHINA_TIME):%Y-%m-%d %H:%M}", last)
-    book.header(ws, 3, LIST_HEADER)
+    book.header(ws, 3, header)
     ws.row_dimensions[3].height = 30
     row = 4
     number = 0
@@ -257,10 +267,10 @@ def build_list(book: Sheets, data: YearData) -> None:
         v = line.version
         values = [number, line.unit.name, line.unit.creation_year, line.state,
                   v.claimed_total if v else None, v.rescored_total if v else None, line.verified_total,
-                  line.opinion(STAGE_REVIEW), line.opinion(STAGE_SITE),
+                  *[line.grade or ""] * graded, line.opinion(STAGE_REVIEW), line.opinion(STAGE_SITE),
                   f"{line.built_in}年" if line.built_in else "", line.remark(data.year)]
         for col, value in enumerate(values, start=1):
-            h = "left" if col in (2, 8, 9, 11) else "center"
+            h = "left" if header[col - 1] in ("单位名称", "初审意见", "实地验收意见", "备注") else "center"
             fill = STATE_FILLS.get(line.state) if col == 4 else None
             book.cell(ws, row, col, value, size=SMALL_PT, h=h, fill=fill)
         book.fit_row(ws, row, last)
@@ -411,13 +421,6 @@ SCORE_HEADER = ["序号", "单位名称", "版本", "状态", "自评分", "重�
 SCORE_WIDTHS = [5, 22, 5, 9, 6.5, 6.5, 7, 6.5, 5, 5]
 
 
-def item_scores(version: Version, edition: Rubric) -> dict[str, Decimal]:
-    """The version's re-scored item scores (from its recorded rule scores), under its own edition."""
-    scores = {rid: Decimal(str(e["score"])) for rid, e in (version.rules or {}).items()
-              if isinstance(e, dict) and e.get("score") is not None}
-    return dict(tally(scores, edition).items) if scores else {}
-
-
 def _item_key(item) -> tuple:
     return (item.id, item.name, item.cap)
 
@@ -429,13 +432,21 @@ def build_scores(book: Sheets, store: Store, data: YearData) -> None:
     editions = {v.id: store.edition_of(v) for v in data.versions}
     items = list({_item_key(i): i for e in [data.edition, *editions.values()] for i in e.items}.values())
     column_of = {key: n for n, key in enumerate(_item_key(i) for i in items)}
-    header = SCORE_HEADER + [f"{i.id}\n{i.name}\n（{shown(i.cap)}）" for i in items]
+    # Editions that judge more than a total (gates, ★, conditions) get each version's verdict, and its grade.
+    judged = [e for e in {e.name: e for e in [data.edition, *editions.values()]}.values() if not e.simple]
+    graded = any(e.grades for e in judged)
+    extra = ["重算结论", "核定结论"] * bool(judged) + ["等级"] * graded
+    header = (SCORE_HEADER + extra
+              + [f"{i.id}\n{'★' if i.star else ''}{i.name}\n{_cap_text(i)}" for i in items])
     last = len(header)
-    book.widths(ws, SCORE_WIDTHS + [7] * len(items))
+    book.widths(ws, SCORE_WIDTHS + [14, 14] * bool(judged) + [6] * graded + [7] * len(items))
     book.title(ws, 1, f"{data.place.name}{data.year}年度节约型机关创建申报评分", last)
     book.note(ws, 2, "每个申报版本一行（被新版本替代的版本注明“已替代”）。自评分为表中所填总分；重算得分按评分规则重新计算；"
                      "佐证支撑得分只计佐证材料齐全的规则；核定得分为评价小组核定（未核定的规则按重算分计）；"
-                     "各项目得分为重算得分。", last)
+                     "各项目得分为重算得分。"
+                     + (f"重算结论、核定结论按通过条件（{'；'.join(pass_rule_text(e) for e in judged)}）判定，"
+                        "不符合的注明原因" + ("，等级按核定结论评定" if graded else "") + "。" if judged else ""),
+              last)
     book.header(ws, 3, header)
     row = 4
     for number, v in enumerate(data.versions, start=1):
@@ -445,8 +456,16 @@ def build_scores(book: Sheets, store: Store, data: YearData) -> None:
         state = v.status if v.current else f"{v.status}（已替代）"
         values = [number, v.unit_name or v.org_name or v.original_name, v.number, state, v.claimed_total,
                   v.rescored_total, v.evidenced_total, verified, v.error_count, v.warning_count]
-        items_now = item_scores(v, editions[v.id])
-        by_column = {column_of[_item_key(i)]: items_now.get(i.id) for i in editions[v.id].items}
+        edition = editions[v.id]
+        rescored = rescored_card(v, edition)
+        if judged:
+            values.append("—" if rescored is None else verdict_text(rescored))
+            values.append("—" if card is None or verified is None else verdict_text(card.card))
+        if graded:
+            values.append((card.card.grade if card is not None and verified is not None else None) or "—")
+        items_now = dict(rescored.items) if rescored is not None else {}
+        skipped = rescored.skipped if rescored is not None else ()
+        by_column = {column_of[_item_key(i)]: item_shown(i, items_now.get(i.id), skipped) for i in edition.items}
         values += [by_column.get(n) for n in range(len(items))]
         for col, value in enumerate(values, start=1):
             book.cell(ws, row, col, value, size=SMALL_PT, h="left" if col == 2 else "center",
@@ -506,7 +525,8 @@ def build_sample(book: Sheets, store: Store, data: YearData) -> None:
         row += 1
     row += 1
     header_row = row
-    book.header(ws, row, [f"达到{shown(data.edition.qualify_at)}分" if h == "达到合格分" else h for h in SAMPLE_HEADER])
+    passes = f"达到{shown(data.edition.qualify_at)}分" if data.edition.simple else "符合通过条件"
+    book.header(ws, row, [passes if h == "达到合格分" else h for h in SAMPLE_HEADER])
     ws.row_dimensions[row].height = 24
     row += 1
     for number, e in enumerate(entries, start=1):

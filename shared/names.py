@@ -100,28 +100,46 @@ ANY_SKIP_NAMES = {n: i for e in CITY.editions.values() for n, i in skip_names(e)
 # The 备案表 fields a submission must fill (field_missing when empty).
 REQUIRED_FIELDS = {**TEXT_FIELDS, **YEAR_FIELD, **LONG_TEXTS}
 
-LABELS: dict[str, str] = {
-    **TEXT_FIELDS,
-    **YEAR_FIELD,
-    **FIGURES,
-    **BASE_FIGURES,
-    **TYPED_ENERGY,
-    **USES,
-    **BASE_USES,
-    **DERIVED,
-    **LONG_TEXTS,
-    TOTAL: "自评分",
-    EDITION: "评价指标版本",
-    **{name: f"规则 {rid} 分项得分" for name, rid in ANY_SCORE_NAMES.items()},
-    **{name: f"规则 {rid} 佐证材料" for name, rid in ANY_EVIDENCE_NAMES.items()},
-    **{name: f"项目 {iid} 项目得分" for name, iid in ANY_ITEM_NAMES.items()},
-    **{name: f"规则 {rid} 缺项数" for name, rid in ANY_COUNT_NAMES.items()},
-    **{name: f"项目 {iid} 不评分" for name, iid in ANY_SKIP_NAMES.items()},
-}
+def labels_for(editions) -> dict[str, str]:
+    """Every name of the CONTRACT a workbook of any of these editions may hold, with its Chinese label."""
+    editions = tuple(editions)
+    return {
+        **TEXT_FIELDS,
+        **YEAR_FIELD,
+        **FIGURES,
+        **BASE_FIGURES,
+        **TYPED_ENERGY,
+        **USES,
+        **BASE_USES,
+        **DERIVED,
+        **LONG_TEXTS,
+        TOTAL: "自评分",
+        EDITION: "评价指标版本",
+        **{name: f"规则 {rid} 分项得分" for e in editions for name, rid in score_names(e).items()},
+        **{name: f"规则 {rid} 佐证材料" for e in editions for name, rid in evidence_names(e).items()},
+        **{name: f"项目 {iid} 项目得分" for e in editions for name, iid in item_names(e).items()},
+        **{name: f"规则 {rid} 缺项数" for e in editions for name, rid in count_names(e).items()},
+        **{name: f"项目 {iid} 不评分" for e in editions for name, iid in skip_names(e).items()},
+    }
+
+
+LABELS: dict[str, str] = labels_for(CITY.editions.values())
 
 # Every name the CONTRACT fixes, for every installed edition. A workbook with none of them is not a 自评表.
 ALL_NAMES: tuple[str, ...] = tuple(LABELS)
 
+_CITY_NAMES: dict[int, tuple[object, tuple[str, ...]]] = {}
+
+
+def city_names(city) -> tuple[str, ...]:
+    """ALL_NAMES for another city's editions (a city checked in this process besides the configured one: its
+    editions' rules may have names no installed edition has)."""
+    if city is None or city is CITY:
+        return ALL_NAMES
+    found = _CITY_NAMES.get(id(city))
+    if found is None or found[0] is not city:
+        found = _CITY_NAMES[id(city)] = (city, tuple(labels_for(city.editions.values())))
+    return found[1]
 
 
 def edition_names(rubric: Rubric) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .export import YearData, chinese_numeral, gather, group_heading, progress
 from .numbers import shown
+from .scoring import pass_rule_text
 from .store import CHINA_TIME, FAILED, PASSED, Store
 
 TITLE_FONT, HEADING_FONT, BODY_FONT = "方正小标宋简体", "黑体", "仿宋_GB2312"
@@ -83,6 +84,17 @@ def progress_sentences(data: YearData) -> list[str]:
     return sentences
 
 
+def grade_sentences(passed, edition) -> list[str]:
+    """Under an edition with grades, the passed units by the grade of their verified score (export.gather's)."""
+    if not edition.grades:
+        return []
+    by_grade: dict[str, list[str]] = {g.name: [] for g in edition.grades}
+    for line in passed:
+        if line.grade in by_grade:
+            by_grade[line.grade].append(line.unit.name)
+    return [f"其中评为“{grade}”的{len(names)}家：{'、'.join(names)}。" for grade, names in by_grade.items() if names]
+
+
 def build_notice(store: Store, year: int, issued: date | None = None) -> Document:
     data = gather(store, year)
     passed = [x for x in data.lines if x.state == PASSED]
@@ -102,8 +114,10 @@ def build_notice(store: Store, year: int, issued: date | None = None) -> Documen
     city, edition = data.place, data.edition
     _paragraph(doc, city.recipients, indent=False)
     qualify = shown(edition.qualify_at)
+    reached = (f"评价得分达到{qualify}分（含）以上" if edition.simple
+               else f"达到评价标准（{pass_rule_text(edition)}）")
     _paragraph(doc, f"根据《{city.action_plan}》，{year}年度各创建单位对照《{edition.title}》开展自评并申报，"
-                    f"经初审、实地验收和抽查，{len(passed)}家单位评价得分达到{qualify}分（含）以上，"
+                    f"经初审、实地验收和抽查，{len(passed)}家单位{reached}，"
                     f"确定为{year}年度节约型机关，现予以通报。")
     _paragraph(doc, "一、创建进展情况", font=HEADING_FONT)
     for sentence in progress_sentences(data):
@@ -120,6 +134,8 @@ def build_notice(store: Store, year: int, issued: date | None = None) -> Documen
         for group, names in groups:
             text = "、".join(names)
             _paragraph(doc, f"{group}：{text}" if group else text)
+    for sentence in grade_sentences(passed, edition):
+        _paragraph(doc, sentence)
     _paragraph(doc, "三、工作要求", font=HEADING_FONT)
     _paragraph(doc, "希望获评单位珍惜荣誉，持续巩固创建成果，发挥示范引领作用；尚未建成的单位要对照评价指标补齐短板，"
                     "确保按期完成创建目标任务。")

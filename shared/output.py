@@ -32,6 +32,16 @@ ALL_ROWS_UP_TO = 200  # up to this many submissions the summary lists every one;
 WORST_SHOWN = 30
 
 
+JUDGED = "judged"  # the pass mark of an edition that judges more than its total: its 通过条件
+
+
+def _pass_mark(edition_name: str | None) -> int | float | str | None:
+    if edition_name not in CITY.editions:
+        return None
+    edition = CITY.edition(edition_name)
+    return plain_number(edition.qualify_at) if edition.simple else JUDGED
+
+
 class Brief(NamedTuple):
     """One submission as the summary shows it."""
     source: str
@@ -43,7 +53,7 @@ class Brief(NamedTuple):
     errors: int
     warnings: int
     problems: tuple[tuple[str, str], ...]  # (severity, message) of its first findings
-    pass_mark: int | float | None = None  # of the rubric edition it was scored under
+    pass_mark: int | float | str | None = None  # of the rubric edition it was scored under (JUDGED: more than a mark)
 
     @property
     def name(self) -> str:
@@ -56,7 +66,7 @@ class Brief(NamedTuple):
                    plain_number(result.rescored_total), plain_number(result.evidenced_total),
                    bool(result.qualifies) and result.rescored_total is not None, errors, warnings,
                    tuple((f.severity, f.message) for f in result.findings[:SHOWN_PER_SUBMISSION]),
-                   plain_number(CITY.edition(result.edition).qualify_at) if result.edition in CITY.editions else None)
+                   _pass_mark(result.edition))
 
     @classmethod
     def from_json(cls, text: bytes | str) -> Brief:
@@ -257,8 +267,13 @@ class Summary:
 
     @property
     def reached_label(self) -> str:
-        """达到<pass mark>分 when every submission was scored under one pass mark, else 达到合格分."""
-        return f"达到{numbers.shown(next(iter(self.pass_marks)))}分" if len(self.pass_marks) == 1 else "达到合格分"
+        """达到<pass mark>分 when every submission was scored under one pass mark; 符合通过条件 when every one was
+        scored under editions that judge more than a mark (gates, ★ items, conditions); else 达到合格分."""
+        if self.pass_marks == {JUDGED}:
+            return "符合通过条件"
+        if len(self.pass_marks) == 1:
+            return f"达到{numbers.shown(next(iter(self.pass_marks)))}分"
+        return "达到合格分"
 
     @property
     def complete(self) -> bool:

@@ -18,9 +18,11 @@ from .export import HEAD_FILL, STATE_FILLS, Sheets, shown_date
 from .names import BASE_FIGURES, FIGURES
 from .office import to_pdf
 from .rubric import INDICATORS, Config
-from .scoring import decline, describe_decline, meets_target, plain_number, tally
+from .numbers import round_half_up, shown
+from .scoring import (as_number, benchmark_ratio, decline, describe_decline, item_shown, meets_target, pass_rule_text, plain_number,
+                      tally, verdict_text)
 from .store import FINAL_STATES, STAGE_REVIEW, STAGE_SITE, Store, StoreError, VerifiedCard, Version
-from .template import BODY_PT, SMALL_PT, _align, _number_text, _stacked, fit_row_height, lines_height
+from .template import BODY_PT, SMALL_PT, _align, _cap_text, _number_text, _stacked, fit_row_height, lines_height
 
 SHEET = "验收评分表"
 FIGURES_SHEET = "能耗数据核定"
@@ -80,7 +82,8 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     ws.row_dimensions[4].height = 22
     ws.row_dimensions[5].height = 22
 
-    claimed_items = tally({rid: v.claimed for rid, v in card.rules.items()}).items
+    claimed_card = tally({rid: v.claimed for rid, v in card.rules.items()}, rubric, card.card.skipped)
+    claimed_items = claimed_card.items
     blocks = []  # (first row, last row) of each item: a page break never splits one
     units = []
     row = 6
@@ -93,20 +96,21 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
                 row += 1
             last = row - 1
             blocks.append((item_first, last))
-            book.cell(ws, item_first, 3, f"{_stacked(item.name)}\n（{_number_text(item.cap)}分）", size=SMALL_PT)
-            book.cell(ws, item_first, 6, claimed_items[item.id], bold=True)
+            book.cell(ws, item_first, 3, f"{'★' if item.star else ''}{_stacked(item.name)}\n{_cap_text(item)}",
+                      size=SMALL_PT)
+            book.cell(ws, item_first, 6, item_shown(item, claimed_items[item.id], claimed_card.skipped), bold=True)
             verified_item = card.card.items[item.id]
-            book.cell(ws, item_first, 8, verified_item, bold=True,
+            book.cell(ws, item_first, 8, item_shown(item, verified_item, card.card.skipped), bold=True,
                       fill=STATE_FILLS["验收未通过"] if verified_item < claimed_items[item.id] else None)
             if last > item_first:
                 for col in "CFH":
                     merge(ws, f"{col}{item_first}:{col}{last}")
             book.fit_merged_height(ws, f"C{item_first}", item_first, last)
         book.cell(ws, unit_first, 1, int(unit.id) if unit.id.isdigit() else unit.id)
-        book.cell(ws, unit_first, 2, f"{_stacked(unit.name)}\n（{_number_text(unit.cap)}分）", size=SMALL_PT)
+        book.cell(ws, unit_first, 2, f"{_stacked(unit.name)}\n{_cap_text(unit)}", size=SMALL_PT)
         units.append((unit_first, row - 1, "AB"))  # merged page by page, once the pages are known
 
-    claimed_total = tally({rid: v.claimed for rid, v in card.rules.items()}).total
+    claimed_total = claimed_card.total
     book.cell(ws, row, 1, "合计", bold=True)
     merge(ws, f"A{row}:D{row}")
     book.cell(ws, row, 5, claimed_total, bold=True)
@@ -114,15 +118,19 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     book.cell(ws, row, 7, card.total, bold=True)
     merge(ws, f"G{row}:H{row}")
     qualify = _number_text(rubric.qualify_at)
-    verdict = (f"核定总分{'达到' if card.card.qualifies else '未达到'} {qualify} 分"
-               + (f"；尚有 {len(card.pending)} 条规则未核定" if card.pending else ""))
+    if rubric.simple:
+        verdict = f"核定总分{'达到' if card.card.qualifies else '未达到'} {qualify} 分"
+    else:
+        verdict = "核定结果" + verdict_text(card.card)
+    verdict += f"；尚有 {len(card.pending)} 条规则未核定" if card.pending else ""
     book.cell(ws, row, 9, verdict, size=SMALL_PT, h="left")
     merge(ws, f"I{row}:{LAST_COL}{row}")
     book.fit_row(ws, row, LAST, minimum=26)
     saved = "" if version.claimed_total is None else f"；表中所填自评分 {_number_text(version.claimed_total)} 分"
     row += 1
     book.note(ws, row, f"注：自评得分为单位所填分值按评分规则计分的结果{saved}。"
-                       f"“{rubric.items[0].name}”由备案表能耗数据计算，评价小组更正数据后按更正值计算（见下表）。", LAST)
+                       f"{computed_items(rubric)}由备案表能耗数据计算，评价小组更正数据后按更正值计算（见下表）。"
+                       + ("" if rubric.simple else f"通过条件：{pass_rule_text(rubric)}。"), LAST)
     tail = row - 1  # 合计 and its note stay with the last item
     blocks[-1] = (blocks[-1][0], tail + 1)
     row += 1
@@ -146,23 +154,44 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     book.merge(figures, f"E2:{LAST_COL}2", border=False)
     figures.row_dimensions[2].height = 24
     row = figures_block(book, figures, 3, version, card, store.city.config)
-    book.note(figures, row, f"注：下降率 =（上年度 − 创建年度）÷ 上年度，四舍五入到小数点后 10 位（即百分比的 8 位小数）后达到或超过当年目标即完成，"
-                            f"完成人均综合能耗、人均用水量、单位建筑面积能耗目标分别计 "
-                            f"{'、'.join(_number_text(r.points) for r in rubric.items[0].rules)} 分。"
-                            f"评分依据：{rubric.label}。", LAST)
+    declines = ("下降率 =（上年度 − 创建年度）÷ 上年度，四舍五入到小数点后 10 位（即百分比的 8 位小数）后达到或超过当年目标即完成。"
+                if any(not r.bands for r in rubric.computed_rules) else "")
+    ratios = ("与同类平均值之比 = 创建年度指标 ÷ 同类单位平均值，同样四舍五入到小数点后 10 位后分档。"
+              if any(r.bands for r in rubric.computed_rules) else "")
+    book.note(figures, row, f"注：{declines}{ratios}{_computed_points(rubric)}评分依据：{rubric.label}。", LAST)
     row = signature_block(book, figures, row + 2)
     book.print_setup(figures, LAST, row - 1, None, landscape=False)
     return book.wb
+
+
+def _computed_points(rubric) -> str:
+    """What the figures earn under the edition: 完成人均综合能耗下降目标计 4 分 …, or the bands."""
+    parts = []
+    for rule in rubric.computed_rules:
+        label = INDICATORS[rule.indicator].label
+        if rule.bands:
+            parts.append(f"{label}按与同类平均值之比分档计 0–{_number_text(rule.points)} 分")
+        elif rule.gate:
+            parts.append(f"{label}下降目标为必须完成项")
+        else:
+            parts.append(f"完成{label}下降目标计 {_number_text(rule.points)} 分")
+    return "；".join(parts) + "。" if parts else ""
+
+
+def computed_items(rubric) -> str:
+    return "、".join(f"“{i.name}”" for i in rubric.items if any(r.computed for r in i.rules))
 
 
 def rule_row(book: Sheets, ws, row: int, rule, version: Version, card: VerifiedCard) -> None:
     verdict = card.rules[rule.id]
     # 1.1's rules share one paragraph in 附件1, so their texts carry no number of their own.
     text = f"{rule.number}.{rule.text}（由备案表数据计算）" if rule.computed else rule.text
+    text = ("★" if rule.star else "") + text + (f"（核查方式：{rule.method}）" if rule.method else "")
     book.cell(ws, row, 4, text, size=SMALL_PT, h="left")
-    book.cell(ws, row, 5, verdict.claimed)
+    book.cell(ws, row, 5, _rule_value(rule, verdict.claimed))
     verified = verdict.score if (rule.computed or verdict.verified is not None) else None
-    book.cell(ws, row, 7, verified, fill=STATE_FILLS["验收未通过"] if verified is not None and verified < verdict.claimed else None)
+    book.cell(ws, row, 7, _rule_value(rule, verified),
+              fill=STATE_FILLS["验收未通过"] if verified is not None and verified < verdict.claimed else None)
     if rule.computed:
         seen = "—"
         reason = "按更正后的能耗数据计算" if card.corrections else "按备案表能耗数据计算"
@@ -170,11 +199,23 @@ def rule_row(book: Sheets, ws, row: int, rule, version: Version, card: VerifiedC
         seen = "" if verdict.evidence_seen is None else ("是" if verdict.evidence_seen else "否")
         reason = verdict.reason if verdict.verified is not None else "（未核定）"
         raw = (version.rules.get(rule.id) or {}).get("claimed")
-        if raw is not None and str(raw) != str(plain_number(verdict.claimed)) and not _same_number(raw, verdict.claimed):
+        if rule.deduct is not None:  # the unit fills how many requirements are missing, not a score
+            number = as_number(raw)
+            count = _number_text(number) if number is not None else f"“{raw}”" if raw not in (None, "") else None
+            reason = (f"单位填报缺 {count} 项，计 {_number_text(verdict.claimed)} 分。" if count
+                      else "单位未填缺项数，计 0 分。") + reason
+        elif raw is not None and str(raw) != str(plain_number(verdict.claimed)) and not _same_number(raw, verdict.claimed):
             reason = f"单位填报“{raw}”，按规则计 {_number_text(verdict.claimed)} 分。{reason}"
     book.cell(ws, row, 9, seen, size=SMALL_PT)
     book.cell(ws, row, 10, reason, size=SMALL_PT, h="left")
     book.fit_row(ws, row, LAST, minimum=22)
+
+
+def _rule_value(rule, value: Decimal | None):
+    """A rule's score as the table shows it: 符合 / 不符合 for a gate rule (1 / 0), else the score."""
+    if value is None or not rule.gate:
+        return value
+    return "符合" if value >= 1 else "不符合"
 
 
 def _same_number(raw, value: Decimal) -> bool:
@@ -200,7 +241,12 @@ def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCa
         _figure_row(book, ws, row, values)
         row += 1
     targets = config.energy_targets(version.assess_year)
+    edition = card.edition
+    # The declines the edition's energy rules judge (all three in 附件1), then its bands' ratios.
+    judged = {r.indicator for r in edition.computed_rules if not r.bands}
     for key, indicator in INDICATORS.items():
+        if key not in judged:
+            continue
         target = targets.percent[key]
         now = decline(card.figures, indicator)
         met = meets_target(now, targets.share[key])
@@ -210,7 +256,31 @@ def figures_block(book: Sheets, ws, row: int, version: Version, card: VerifiedCa
                   (9, "完成目标" if met else "未完成目标")]
         _figure_row(book, ws, row, values, lines=2)
         row += 1
+    for rule in edition.computed_rules:
+        if rule.bands:
+            _figure_row(book, ws, row, band_row(rule, version, card, config), lines=2)
+            row += 1
     return row
+
+
+def band_row(rule, version: Version, card: VerifiedCard, config: Config) -> list[tuple[int, object]]:
+    """A band rule's line: the indicator over the same-type average (configuration, with its source),
+    declared and verified, and the points of the band it falls in."""
+    indicator = INDICATORS[rule.indicator]
+    year, category = version.assess_year, version.org_category
+    average, source = config.benchmark(year, category, rule.indicator)
+    if average is None:
+        label = f"{indicator.label}与同类平均值之比（未配置同类平均值）"
+    else:
+        label = f"{indicator.label}与同类平均值（{_number_text(average)} {indicator.unit}，{source}）之比"
+
+    def ratio_text(figures) -> str:
+        ratio = benchmark_ratio(rule, figures, year, category, config)
+        return "无法计算" if ratio is None else f"{shown(round_half_up(ratio, 4))} 倍"
+
+    points = card.rules[rule.id].score
+    return [(1, f"{rule.id} {label}"), (5, ratio_text(version.figures or {})), (7, ratio_text(card.figures)),
+            (9, f"计 {_number_text(points)} 分（满分 {_number_text(rule.points)} 分）")]
 
 
 def _figure_row(book: Sheets, ws, row: int, values: list[tuple[int, object]], lines: int = 1) -> None:

@@ -33,7 +33,7 @@ class Grade:
 
 @dataclass(frozen=True)
 class Condition:
-    """A further pass condition: a unit's score at least `at` (运行管理 ≥ 80 in the central scheme)."""
+    """A further pass condition: a unit's score at least `at` (运行管理 at least its mark in the central scheme)."""
 
     unit_id: str
     at: Decimal

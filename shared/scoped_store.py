@@ -134,6 +134,15 @@ class ScopedStore:
         self._on_version(Action.VIEW, version_id)
         return self.store.history(version_id)
 
+    @property
+    def city(self):
+        """The store's city: its editions and configuration (data, not a unit's: no scope)."""
+        return self.store.city
+
+    def edition_of(self, version: Version):
+        """The rubric edition a version was scored under: the city's data, not a unit's, so no scope to check."""
+        return self.store.edition_of(version)
+
     def decisions(self, version_id: int) -> list[Decision]:
         return self.history(version_id).decisions
 

@@ -366,8 +366,31 @@ def verdict_reasons(card: ScoreCard) -> list[str]:
     return reasons
 
 
+def verdict_text(card: ScoreCard) -> str:
+    """The verdict of an edition that judges more than a total: 符合通过条件（等级：优秀）, or 不符合 with why."""
+    if card.qualifies:
+        scaled = [] if card.pass_score == card.total else [f"按适用项目折算 {shown(card.pass_score, places=2)} 分"]
+        notes = scaled + ([f"等级：{card.grade}"] if card.grade else [])
+        return "符合通过条件" + (f"（{'，'.join(notes)}）" if notes else "")
+    return "不符合通过条件：" + "；".join(verdict_reasons(card))
+
+
+# How an item reads where its score would stand: a gate item is met or not, an item marked 不评分 does not apply.
+GATE_MET, GATE_NOT_MET, NOT_APPLICABLE = "符合", "不符合", "不适用"
+
+
+def item_shown(item, value: Decimal | None, skipped: Iterable[str]) -> Decimal | str | None:
+    """An item's score as a table shows it: 符合 / 不符合 for a gate item, 不适用 for an item marked so, else the
+    score itself (None stays None: no score recorded)."""
+    if value is None:
+        return None
+    if item.gate:
+        return GATE_MET if value >= 1 else GATE_NOT_MET
+    return NOT_APPLICABLE if item.id in set(skipped) else value
+
+
 def pass_rule_text(rubric: Rubric) -> str:
-    """The edition's pass rule in words: 得分达到 80 分（含）以上, with its gates, ★ and conditions."""
+    """The edition's pass rule in words: 得分达到 N 分（含）以上, with its gates, ★ and conditions."""
     parts = []
     if rubric.gate_rules:
         parts.append("必须完成项全部达到")

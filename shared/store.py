@@ -58,13 +58,14 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 
-from .checks import SubmissionResult, json_value
+from .checks import SubmissionResult, card_of, json_value, skipped_of
 from .findings import Finding
 from .files import FileRefused, name_text, open_regular, reason_for
 from .names import LABELS
 from .numbers import shown
 from .rubric import CITY, City, Rubric, normalize_org_name
-from .scoring import BASE_FIGURE_NAMES, FIGURE_NAMES, ScoreCard, as_number, energy_rule_score, tally
+from .scoring import (BASE_FIGURE_NAMES, FIGURE_NAMES, ScoreCard, as_number, computed_rule_score, pass_rule_text, tally,
+                      verdict_reasons, verdict_text)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_DB_URL = "sqlite:///jyjg.db"
@@ -450,6 +451,12 @@ class RuleVerdict:
         return self.claimed if self.verified is None else self.verified
 
 
+def rescored_card(version: Version, edition: Rubric) -> ScoreCard | None:
+    """A version's re-score as a card (its recorded rule scores and the items it marked 不适用, under its own
+    edition): its items, gates, ★ items and grade. None for a version with no scores (unreadable)."""
+    return None if version.rescored_total is None else card_of(version.rules, version.values, edition)
+
+
 @dataclass(frozen=True)
 class VerifiedCard:
     version_id: int
@@ -536,11 +543,16 @@ def check_decision(version: Version, stage: str, outcome: str, opinion: str, rev
     if stage == STAGE_REVIEW and outcome == APPROVE:
         if version.rescored_total is None:
             raise InvalidDecision(f"{version.label}无法读取或不是本系统的自评表，不能初审通过，请退回补正。")
-        if version.rescored_total < edition.qualify_at:
+        if edition.simple and version.rescored_total < edition.qualify_at:
             raise InvalidDecision(
                 f"{version.label}按评分规则重新计算的自评分为 {_shown(version.rescored_total)} 分，"
                 f"低于 {_shown(edition.qualify_at)} 分，不符合申报条件（自评达 {_shown(edition.qualify_at)} 分以上方可申报），"
                 "请退回补正。")
+        card_now = rescored_card(version, edition)
+        if not edition.simple and card_now is not None and not card_now.qualifies:
+            raise InvalidDecision(
+                f"{version.label}按评分规则重新计算，{'；'.join(verdict_reasons(card_now))}，不符合申报条件"
+                f"（须{pass_rule_text(edition)}），请退回补正。")
     if stage == STAGE_REVIEW and outcome == RETURN and not opinion:
         raise InvalidDecision("退回补正须填写意见，写明需要补正的内容。")
     if stage == STAGE_SITE:
@@ -551,9 +563,9 @@ def check_decision(version: Version, stage: str, outcome: str, opinion: str, rev
                 "请在“核定”中核定这些规则后再作实地验收结论。")
     if stage == STAGE_SITE and outcome == APPROVE:
         if not card.card.qualifies:
-            raise InvalidDecision(
-                f"核定总分为 {_shown(card.total)} 分，低于 {_shown(edition.qualify_at)} 分，不能验收通过。"
-                "请核对核定得分，或作“不通过”结论并提出整改意见。")
+            why = (f"核定总分为 {_shown(card.total)} 分，低于 {_shown(edition.qualify_at)} 分" if edition.simple
+                   else f"核定结果{'；'.join(verdict_reasons(card.card))}")
+            raise InvalidDecision(f"{why}，不能验收通过。请核对核定得分，或作“不通过”结论并提出整改意见。")
     if stage == STAGE_SITE and outcome == REJECT and not opinion:
         assert card is not None
         opinion = rectification_draft(card)
@@ -581,14 +593,20 @@ def _wrong_state_message(version: Version, stage: str) -> str:
 
 def rectification_draft(card: VerifiedCard) -> str:
     """The 整改意见 a 不通过 starts from: the verified total and every rule marked down."""
-    lines = [f"核定总分 {_shown(card.total)} 分（达到 {_shown(card.edition.qualify_at)} 分方可通过）。"]
+    if card.edition.simple:
+        lines = [f"核定总分 {_shown(card.total)} 分（达到 {_shown(card.edition.qualify_at)} 分方可通过）。"]
+    else:  # gates, ★ items, further conditions: say which are not met, and what passing takes
+        lines = [f"核定总分 {_shown(card.total)} 分，{verdict_text(card.card)}。"]
     if card.marked_down:
         lines.append("以下规则核减，请整改：")
     for rule_id in card.marked_down:
         verdict = card.rules[rule_id]
         rule = card.edition.rule(rule_id)
         reason = f"：{verdict.reason}" if verdict.reason else ""
-        lines.append(f"{rule_id} {rule.label}（自评 {_shown(verdict.claimed)} 分，核定 {_shown(verdict.score)} 分）{reason}")
+        if rule.gate:  # a requirement is met or not: no points
+            lines.append(f"{rule_id} {rule.label}（自评符合，核定不符合）{reason}")
+        else:
+            lines.append(f"{rule_id} {rule.label}（自评 {_shown(verdict.claimed)} 分，核定 {_shown(verdict.score)} 分）{reason}")
     return "\n".join(lines)
 
 
@@ -1717,14 +1735,14 @@ class Store:
         for rule in edition.rules:
             claimed = claims.get(rule.id, Decimal(0))
             if rule.computed:
-                verdicts[rule.id] = RuleVerdict(rule.id, claimed,
-                                                energy_rule_score(rule, figures, row.assess_year, self.city.config),
-                                                None, "", None, True)
+                score = computed_rule_score(rule, figures, row.assess_year, row.org_category, self.city.config)
+                verdicts[rule.id] = RuleVerdict(rule.id, claimed, score, None, "", None, True)
             else:
                 v = verified.get(rule.id)
                 verdicts[rule.id] = RuleVerdict(rule.id, claimed, v.score if v else None, v.evidence_seen if v else None,
                                                 v.reason if v else "", v.reviewer if v else None, False)
-        card = tally({rid: v.score for rid, v in verdicts.items()}, edition)
+        # Items the unit marked 不适用 stay left out: the group verifies the rules of the items that apply.
+        card = tally({rid: v.score for rid, v in verdicts.items()}, edition, skipped_of(row.named_values or {}, edition))
         return VerifiedCard(
             version_id=row.id, revision=row.revision, edition=edition, card=card, rules=verdicts, figures=figures,
             corrections={n: (row.figures.get(n), c.value) for n, c in corrections.items()},

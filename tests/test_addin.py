@@ -29,7 +29,7 @@ from excel_addin.payload import apply_actions, book_payload  # noqa: E402
 from shared.batch import check_paths  # noqa: E402
 from shared.demo import demo_cases, workbook_bytes  # noqa: E402
 from shared.findings import ERROR  # noqa: E402
-from shared.names import ALL_NAMES, EVIDENCE_NAMES  # noqa: E402
+from shared.names import EVIDENCE_NAMES, edition_names  # noqa: E402
 from shared.rubric import RUBRIC  # noqa: E402
 from shared.template import SELF, build_template, named_cell  # noqa: E402
 
@@ -146,7 +146,7 @@ def test_offending_cells_are_coloured_and_the_others_keep_the_template_fill(prob
     marked = {f.cell: f.severity for f in report.result.findings if f.cell}
     assert "自评表!E15" in marked  # score_2_2_5
     template = build_template()
-    for name in ALL_NAMES:
+    for name in edition_names(RUBRIC):  # the names of the book's own edition (ALL_NAMES holds every edition's)
         cell = named_cell(wb, name)
         address = f"{cell.parent.title}!{cell.coordinate}"
         fill = cell.fill.fgColor.rgb[-6:].upper() if cell.fill.fill_type == "solid" else None
@@ -615,3 +615,25 @@ def test_every_score_input_has_list_validation_of_its_allowed_values():
         assert dv.type == "list" and [float(v) for v in listed] == [float(a) for a in rule.allowed], rule.id
         assert dv.showErrorMessage, rule.id
     assert set(EVIDENCE_NAMES) and all(rule.evidence_name in EVIDENCE_NAMES for rule in RUBRIC.rules)
+
+
+def test_score_under_an_edition_with_stars_and_grades_gives_its_verdict_not_a_shortfall():
+    """The 示范单位 example: a ★ rule at 0 fails a unit above the pass mark, and a unit that passes hears its
+    grade (on main: “未达到 85 分，还差 -10 分”)."""
+    from decimal import Decimal
+
+    from shared.checks import SubmissionResult
+    from shared.rubric import CITY
+    edition = CITY.edition("model-unit-example")
+    full = {r.id: {"claimed": r.points, "score": r.points} for r in edition.rules}
+    star = {**full, "1.2.1": {"claimed": 0, "score": 0}}
+
+    def summary(rules, total, qualifies):
+        result = SubmissionResult(source="示范.xlsx", claimed_total=total, rescored_total=total, evidenced_total=total,
+                                  qualifies=qualifies, rules=rules, edition=edition.name)
+        return scripts.score_summary(result, evidence_checked=True).message
+
+    failed = summary(star, Decimal(102), False)
+    assert "重新计算结果：不符合通过条件：★ 项 1.2.1 得 0 分。" in failed and "还差" not in failed
+    assert "通过条件：得分达到 85 分（含）以上、★ 项均不得 0 分。" in failed
+    assert "重新计算结果：符合通过条件（等级：优秀）。" in summary(full, Decimal(110), True)

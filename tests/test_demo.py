@@ -92,3 +92,50 @@ def test_finding_and_receiving_submissions_makes_no_reference_cycles(demo):
     finally:
         gc.enable()
     assert len(received) == len(again) > 150 and leftover == 0
+
+
+# --- the demo under each shipped example edition (issue 15) ------------------------------------------------
+
+EXAMPLE_AVERAGES = """
+[benchmarks.2020]
+source = "演示用同类单位平均值"
+"*" = { energy_per_capita = "400", energy_per_area = "16", water_per_capita = "25" }
+"""
+
+
+@pytest.mark.parametrize("edition", ["central-2024-example", "model-unit-example"])
+def test_jyjg_demo_runs_under_each_example_edition(tmp_path, edition):
+    """The city's own data with 2020 scored under the example (and same-type averages for its bands): `jyjg demo`
+    builds the inbox on the example's template, checks, records, exports and drafts the 通报 under it."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import openpyxl
+
+    from shared.rubric import DATA_DIR
+    city = tmp_path / "city"
+    shutil.copytree(DATA_DIR / "editions", city / "editions")
+    for name in ("city.toml", "roster.toml"):
+        shutil.copy(DATA_DIR / name, city / name)
+    targets = (DATA_DIR / "targets.toml").read_text(encoding="utf-8")
+    (city / "targets.toml").write_text(targets.replace('2020 = "yiyang-2020"', f'2020 = "{edition}"')
+                                       + EXAMPLE_AVERAGES, encoding="utf-8")
+    env = {**os.environ, "JYJG_CITY": str(city / "city.toml"), "PYTHONIOENCODING": "utf-8"}
+    out = tmp_path / "demo"
+    done = subprocess.run([sys.executable, "-m", "shared.cli", "demo", "--out", str(out),
+                           "--db", f"sqlite:///{tmp_path / 'demo.db'}"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "重算符合通过条件：" in done.stdout and "Traceback" not in done.stderr
+    sheets = openpyxl.load_workbook(next(out.glob("*汇总.xlsx")))
+    header = [c.value for c in sheets["评分"][3]]
+    assert "重算结论" in header and "核定结论" in header
+    verdicts = {sheets["评分"].cell(r, header.index("重算结论") + 1).value for r in range(4, sheets["评分"].max_row + 1)}
+    assert any(str(v).startswith("符合通过条件") for v in verdicts)
+    assert any(str(v).startswith("不符合通过条件") for v in verdicts)
+    from shared.template import named_cell
+    books = [openpyxl.load_workbook(p) for p in (out / "收件箱").glob("*.xlsx")]
+    named = [named_cell(b, "rubric_edition").value for b in books if "rubric_edition" in b.defined_names]
+    assert named and set(named) == {edition}  # filled on the example's own template

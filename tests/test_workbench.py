@@ -603,3 +603,57 @@ def test_a_wrong_upload_is_withdrawn_with_a_reason_and_leaves_the_lists(bench, s
     assert "已撤回" in bench.screen("detail").current_box.value and decide.withdraw_box.layout.display == "none"
     again = _upload(bench, "随机字节.zip", bytes(range(256)) * 40)  # the same file once more
     assert "此前已收到并已撤回" in again and "误传：不是申报包" in again
+
+
+# --- an edition with gates, ★ items, 不评分 and grades (issue 15): the made-up one, in a store of its city ------
+
+@pytest.fixture
+def made_up_bench(tmp_path):
+    from made_up_year import MADE_UP_CITY, write_workbooks
+    from shared.batch import load_paths
+    from workbench.app import Workbench
+    store = Store(f"sqlite:///{tmp_path / 'made_up.db'}", data_dir=tmp_path / "data", city=MADE_UP_CITY)
+    load_paths(store, write_workbooks(tmp_path / "inbox"))
+    yield Workbench(ScopedStore(store, local_account("我"))), store
+    store.close()
+
+
+def test_the_detail_shows_the_verdict_grade_gates_stars_and_skipped_items(made_up_bench):
+    from made_up_year import SKIPPED, STAR_ZERO
+    bench, _ = made_up_bench
+    _open(bench, SKIPPED)
+    detail = bench.screen("detail")
+    assert "通过条件" in detail.header.value and "符合通过条件（按适用项目折算 87.5 分，等级：乙等）" in detail.header.value
+    assert "达到 70 分" not in detail.header.value
+    rules = detail.body.value
+    assert "前提（必须完成）" in rules and "食堂（上限 20 分）" in rules and "创新（附加 5 分）" in rules
+    assert '<td class="num">不适用</td>' in rules and '<td class="num">符合</td>' in rules  # 2.2 left out; gate met
+    assert "★</span>制度" in rules and "★</span>计量器具" in rules and "核查方式：现场检查" in rules
+    assert "每缺一项扣 5 分，最高 20 分（填缺项数）" in rules and "按与同类平均值之比分档，最高 20 分" in rules
+    assert "缺 0 项" in rules and "同类对标" in rules and "测试用虚构数据" in rules
+    assert '<td class="num">0.75 倍</td><td class="num">20 / 20</td>' in rules  # 15 kgce/m² against 20
+    _open(bench, STAR_ZERO)
+    assert "不符合通过条件：★ 项 2.3.1 得 0 分" in bench.screen("detail").header.value
+
+
+def test_verification_judges_gates_and_the_pass_rule_of_the_edition(made_up_bench):
+    from made_up_year import GATE_FOUND_NOT_MET
+    bench, store = made_up_bench
+    vid = _approved(bench, store, GATE_FOUND_NOT_MET)
+    verify = bench.screen("verification")
+    pick, seen, reason = verify.controls["1.1.2"]
+    assert [label for label, _ in pick.options] == ["未核定", "不符合", "符合"]
+    assert "符合通过条件（等级：甲等），可以验收通过" in verify.tally.value
+    pick.value, reason.value = "0", "发现违规使用公物"
+    assert "不符合通过条件：必须完成项 1.1.2 未达到，不能验收通过" in verify.tally.value
+    assert '<td>1.1</td><td>前提</td><td class="num">符合</td><td class="num">不符合</td>' in verify.tally.value
+    assert "（不符合通过条件：必须完成项 1.1.2 未达到）" in verify.total_line.value
+    verify.save_button.click()
+    assert "核定总分 105 分，不符合通过条件：必须完成项 1.1.2 未达到，不能验收通过" in verify.message.value
+    for item in ("2.1", "2.2", "2.3", "4.1"):
+        verify.confirm_buttons[item].click()
+    decide = bench.screen("decisions")
+    decide.site_outcome.value = APPROVE
+    decide.site_save.click()
+    assert "核定结果必须完成项 1.1.2 未达到，不能验收通过" in decide.message.value
+    assert store.version(vid).status == AWAITING_SITE

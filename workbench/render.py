@@ -14,9 +14,12 @@ from typing import Iterable, Mapping, Sequence
 from shared.names import FIGURES
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, CITY, CONFIG, INDICATORS, Rubric
 from shared.numbers import shown
-from shared.scoring import as_number, decline, describe_decline, indicator_value, meets_target, tally
+from shared.rubric import GATE, BONUS
+from shared.numbers import round_half_up
+from shared.scoring import (ScoreCard, as_number, band_points, benchmark_ratio, decline, describe_decline, indicator_value, item_shown,
+                            meets_target, tally, verdict_text)
 from shared.store import (AWAITING_REVIEW, AWAITING_SITE, CHINA_TIME, PASSED, RETURNED, STATES,
-                          History, StoredUnit, UnitState, Version)
+                          History, StoredUnit, UnitState, Version, rescored_card)
 
 from .listing import TEXT_CELL, UNKNOWN_UNIT, action_link, score, state_badge, text, typed_cell
 
@@ -129,14 +132,15 @@ def render_progress(bars: Sequence[Progress], year: int) -> str:
 # --- 详情 ------------------------------------------------------------------------------------
 
 def edition_of(version: Version) -> Rubric:
-    """The rubric edition the version was scored under: its rules, caps and pass mark are shown."""
+    """The rubric edition the version was scored under: its rules, caps and pass mark are shown. (The screens
+    pass the store's own, Store.edition_of, which knows the store's city.)"""
     return CITY.edition(version.edition)
 
 
-def evidence_paths(version: Version, package_files: Sequence[str] = ()) -> list[str]:
+def evidence_paths(version: Version, package_files: Sequence[str] = (), edition: Rubric | None = None) -> list[str]:
     """Every evidence file the workbook names that can be opened (rule order), then the package's other files."""
     paths: list[str] = []
-    for rule in edition_of(version).rules:
+    for rule in (edition or edition_of(version)).rules:
         for entry in version.evidence.get(rule.id, []) or []:
             path = entry.get("path")
             if path and entry.get("status") == "ok" and path not in paths:
@@ -146,7 +150,47 @@ def evidence_paths(version: Version, package_files: Sequence[str] = ()) -> list[
     return paths
 
 
-def render_header(version: Version, unit: StoredUnit | None) -> str:
+def verdict_html(card: ScoreCard | None, edition: Rubric) -> tuple[str, str]:
+    """(label, value) of a card's verdict: 达到 N 分 是/否 for an edition judged on its total alone, else the
+    通过条件 met (with the grade) or not (with why)."""
+    if edition.simple:
+        return (f"达到 {score(edition.qualify_at)} 分", "—" if card is None else ("是" if card.qualifies else "否"))
+    if card is None:
+        return "通过条件", "—"
+    # <em>, not <span>: a fact's label spans keep to one line, and the verdict with its reasons may need two.
+    return "通过条件", f'<em class="jyjg-{"ok" if card.qualifies else "err"} jyjg-verdict">{text(verdict_text(card))}</em>'
+
+
+def _points(item) -> str:
+    """An item's or rule's points as its heading shows them: 上限 20 分, 必须完成, 附加 5 分."""
+    if item.kind == GATE:
+        return "必须完成"
+    return f"{'附加' if item.kind == BONUS else '上限'} {score(item.cap)} 分"
+
+
+def _item_text(item, value: Decimal, skipped: Iterable[str]) -> str:
+    """scoring.item_shown as HTML: 符合 / 不符合 / 不适用, or the score."""
+    shown_item = item_shown(item, value, skipped)
+    return text(shown_item) if isinstance(shown_item, str) else score(shown_item)
+
+
+def item_heading(item) -> str:
+    """An item as a heading of the 核定 grid: ★ 制度（上限 20 分）, 前提（必须完成）."""
+    return f"{_star(item)}{text(item.name)}（{_points(item)}）"
+
+
+def rule_heading(rule) -> str:
+    """A rule as the 核定 grid names it: ★ for a ★ rule, and how it is verified when the edition says."""
+    method = f'<div class="jyjg-muted">核查方式：{text(rule.method)}</div>' if rule.method else ""
+    return f"{_star(rule)}{text(rule.label)}{method}"
+
+
+def _star(part) -> str:
+    return '<span class="jyjg-err" title="★ 项：得 0 分的不能通过">★</span>' if part.star else ""
+
+
+def render_header(version: Version, unit: StoredUnit | None, edition: Rubric | None = None) -> str:
+    edition = edition or edition_of(version)
     name = version.unit_name or version.org_name or UNKNOWN_UNIT
     where = ""
     if unit is not None:
@@ -158,9 +202,8 @@ def render_header(version: Version, unit: StoredUnit | None) -> str:
         ("申报文件", text(version.original_name)), ("收到时间", when(version.recorded_at)),
         ("自评分", score(version.claimed_total)), ("重算得分", score(version.rescored_total)),
         ("有佐证得分", score(version.evidenced_total)),
-        (f"达到 {score(edition_of(version).qualify_at)} 分",
-         "—" if version.rescored_total is None else ("是" if version.qualifies else "否")),
-        ("评价指标", text(edition_of(version).label)),
+        verdict_html(rescored_card(version, edition), edition),
+        ("评价指标", text(edition.label)),
         ("错误 / 警告", f"{version.error_count} / {version.warning_count}"),
     ]
     cells = "".join(f'<div class="jyjg-fact"><span class="jyjg-muted">{k}</span><b{TEXT_CELL}>{v}</b></div>'
@@ -174,12 +217,19 @@ def render_header(version: Version, unit: StoredUnit | None) -> str:
     return f'<div class="jyjg-facts">{cells}</div>{stale}'
 
 
-def _claimed(entry: Mapping | None) -> str:
+def claimed_html(entry: Mapping | None, rule=None) -> str:
+    """What the unit filled for a rule: a score; 符合 / 不符合 for a gate rule; 缺 N 项 for a deduction rule."""
     raw = (entry or {}).get("claimed")
     if raw is None or raw == "":
         return '<span class="jyjg-muted">未填</span>'
     number = as_number(raw)
-    return text(score(number) if number is not None else f"“{raw}”")
+    if number is None:
+        return text(f"“{raw}”")
+    if rule is not None and rule.gate and number in (0, 1):
+        return "符合" if number == 1 else "不符合"
+    if rule is not None and rule.deduct is not None:
+        return text(f"缺 {score(number)} 项")
+    return text(score(number))
 
 
 def _evidence_cell(version: Version, rule_id: str, computed: bool, index: Mapping[str, int]) -> str:
@@ -207,19 +257,44 @@ def _stored_score(entry: Mapping | None) -> Decimal:
     return Decimal(str(stored)) if stored is not None else Decimal(0)
 
 
-def render_rules(version: Version, index: Mapping[str, int]) -> str:
-    """Rule by rule: what was claimed, the re-score, the evidence and every finding on the rule."""
+def _rule_points(rule) -> str:
+    """What a rule can earn, as its row says it."""
+    if rule.gate:
+        return "必须完成：符合 / 不符合"
+    if rule.deduct is not None:
+        return f"每缺一项扣 {score(rule.deduct)} 分，最高 {score(rule.points)} 分（填缺项数）"
+    if rule.bands:
+        return f"按与同类平均值之比分档，最高 {score(rule.points)} 分"
+    return f"最高 {score(rule.points)} 分"
+
+
+def _rule_score(rule, value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    if rule.gate:
+        return "符合" if value >= 1 else '<span class="jyjg-err">不符合</span>'
+    return score(value)
+
+
+def render_rules(version: Version, index: Mapping[str, int], edition: Rubric | None = None) -> str:
+    """Rule by rule: what was claimed, the re-score, the evidence and every finding on the rule; each item with
+    its score (符合 / 不符合 for a gate, 不适用 for an item the unit marked so), ★ items and rules marked."""
     by_rule: dict[str, list[dict]] = {}
     for f in version.findings:
         if f.get("rule"):
             by_rule.setdefault(f["rule"], []).append(f)
     rows = []
     rescored = {rid: _stored_score(e) for rid, e in version.rules.items()}
-    edition = edition_of(version)
-    card = tally(rescored, edition)
+    edition = edition or edition_of(version)
+    card = rescored_card(version, edition) or tally(rescored, edition)
     for item in edition.items:
-        rows.append(f'<tr class="jyjg-item"><td>{item.id}</td><td colspan="2">{text(item.name)}</td>'
-                    f'<td class="num">{score(card.items[item.id])} / {score(item.cap)}</td><td colspan="2"></td></tr>')
+        value = _item_text(item, card.items[item.id], card.skipped)
+        if not (item.gate or item.id in card.skipped):
+            value += f" / {score(item.cap)}"
+        method = f'<div class="jyjg-muted">核查方式：{text(item.method)}</div>' if item.method else ""
+        rows.append(f'<tr class="jyjg-item"><td>{item.id}</td><td colspan="2">{_star(item)}{text(item.name)}'
+                    f'（{_points(item)}）{method}</td>'
+                    f'<td class="num">{value}</td><td colspan="2"></td></tr>')
         for rule in item.rules:
             entry = version.rules.get(rule.id)
             problems = "".join(
@@ -228,9 +303,10 @@ def render_rules(version: Version, index: Mapping[str, int]) -> str:
             backed = (entry or {}).get("evidenced")
             flag = "" if rule.computed else ('<span class="jyjg-ok">✓</span>' if backed else '<span class="jyjg-err">✗</span>')
             rows.append(
-                f'<tr><td>{rule.id}</td><td>{text(rule.label)}<div class="jyjg-muted">最高 {score(rule.points)} 分</div></td>'
-                f'<td class="num">{_claimed(entry)}</td>'
-                f'<td class="num">{score(rescored.get(rule.id)) if entry else "—"}</td>'
+                f'<tr><td>{rule.id}</td><td>{_star(rule)}{text(rule.label)}<div class="jyjg-muted">{_rule_points(rule)}'
+                f'{"；核查方式：" + text(rule.method) if rule.method and rule.method != item.method else ""}</div></td>'
+                f'<td class="num">{claimed_html(entry, rule)}</td>'
+                f'<td class="num">{_rule_score(rule, rescored.get(rule.id)) if entry else "—"}</td>'
                 f"<td>{flag} {_evidence_cell(version, rule.id, rule.computed, index)}</td><td>{problems}</td></tr>")
     return ('<table class="jyjg-table jyjg-rules"><thead><tr><th>规则</th><th>内容</th><th class="num">自评</th>'
             '<th class="num">重算</th><th>佐证材料</th><th>问题</th></tr></thead>'
@@ -259,14 +335,18 @@ def _raw_figure(raw: object) -> str:
     return '<span class="jyjg-muted">未填</span>' if raw in (None, "") else text(f"“{raw}”")
 
 
-def render_figures(version: Version, figures: Mapping[str, object] | None = None) -> str:
-    """The 备案表 figures (this year and last), the derived indicators and the decline against target."""
+def render_figures(version: Version, figures: Mapping[str, object] | None = None, edition: Rubric | None = None,
+                   config=None) -> str:
+    """The 备案表 figures (this year and last), the derived indicators and the decline against target; for an
+    edition with benchmark bands, each band rule's ratio to the same-type average (configuration, with its
+    source) and the points it earns."""
     figures = version.figures if figures is None else figures
+    config = config or CONFIG
     rows = []
     for name, label in FIGURES.items():
         rows.append(f"<tr><td>{text(label)}</td><td class=\"num\">{_raw_figure(figures.get(name))}</td>"
                     f"<td class=\"num\">{_raw_figure(figures.get('base_' + name))}</td></tr>")
-    targets = CONFIG.energy_targets(version.assess_year)
+    targets = config.energy_targets(version.assess_year)
     derived = []
     for key, indicator in INDICATORS.items():
         now = indicator_value(figures, indicator)
@@ -283,7 +363,27 @@ def render_figures(version: Version, figures: Mapping[str, object] | None = None
             f'<th class="num">上年度</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
             '<table class="jyjg-table jyjg-figures"><thead><tr><th>折算指标</th><th class="num">本年度</th>'
             '<th class="num">上年度</th><th class="num">较上年</th><th class="num">目标</th><th>结果</th></tr></thead>'
-            f'<tbody>{"".join(derived)}</tbody></table>')
+            f'<tbody>{"".join(derived)}</tbody></table>' + _render_bands(version, figures, edition, config))
+
+
+def _render_bands(version: Version, figures: Mapping[str, object], edition: Rubric | None, config) -> str:
+    bands = [r for r in (edition.computed_rules if edition else ()) if r.bands]
+    if not bands:
+        return ""
+    rows = []
+    for rule in bands:
+        indicator = INDICATORS[rule.indicator]
+        average, source = config.benchmark(version.assess_year, version.org_category, rule.indicator)
+        ratio = benchmark_ratio(rule, figures, version.assess_year, version.org_category, config)
+        shown_ratio = "—" if ratio is None else f"{shown(round_half_up(ratio, 4))} 倍"
+        rows.append(f"<tr><td>{rule.id} {text(indicator.label)}（{text(indicator.unit)}）</td>"
+                    f'<td class="num">{_fmt(indicator_value(figures, indicator))}</td>'
+                    f'<td class="num">{"未配置" if average is None else shown(average)}</td><td>{text(source)}</td>'
+                    f'<td class="num">{shown_ratio}</td><td class="num">{score(band_points(rule, ratio))} / '
+                    f"{score(rule.points)}</td></tr>")
+    return ('<table class="jyjg-table jyjg-figures jyjg-bands"><thead><tr><th>同类对标</th><th class="num">本年度</th>'
+            '<th class="num">同类平均值</th><th>来源</th><th class="num">比值</th><th class="num">得分</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 def render_texts(version: Version) -> str:
@@ -346,23 +446,32 @@ def render_history(history: History) -> str:
 
 # --- 核定 ------------------------------------------------------------------------------------
 
-def render_tally(scores: Mapping[str, Decimal], claimed: Mapping[str, Decimal], edition: Rubric) -> str:
+def render_tally(scores: Mapping[str, Decimal], claimed: Mapping[str, Decimal], edition: Rubric,
+                 skipped: Iterable[str] = ()) -> str:
     """The running verified total with each item against its cap (item = min(cap, sum of rules)), under the
-    version's edition."""
-    card = tally(scores, edition)
-    claimed_card = tally(claimed, edition)
+    version's edition: gate items 符合 / 不符合, items the unit marked 不适用 left out, and the verdict — the pass
+    mark alone, or every 通过条件 of the edition with the grade."""
+    card = tally(scores, edition, skipped)
+    claimed_card = tally(claimed, edition, skipped)
     cells = []
     for item in edition.items:
         raw_sum = sum((scores.get(r.id, Decimal(0)) for r in item.rules), Decimal(0))
-        capped = ' <span class="jyjg-warn">（超出上限，按上限计）</span>' if raw_sum > item.cap else ""
+        capped = (' <span class="jyjg-warn">（超出上限，按上限计）</span>'
+                  if raw_sum > item.cap and not item.gate and item.id not in card.skipped else "")
         down = card.items[item.id] < claimed_card.items[item.id]
         css = ' class="jyjg-down"' if down else ""
-        cells.append(f"<tr{css}><td>{item.id}</td><td>{text(item.name)}</td>"
-                     f'<td class="num">{score(claimed_card.items[item.id])}</td>'
-                     f'<td class="num"><b>{score(card.items[item.id])}</b> / {score(item.cap)}{capped}</td></tr>')
-    qualify = score(edition.qualify_at)
-    verdict = (f'<span class="jyjg-ok">达到 {qualify} 分，可以验收通过</span>' if card.qualifies
-               else f'<span class="jyjg-err">低于 {qualify} 分，不能验收通过</span>')
+        now = _item_text(item, card.items[item.id], card.skipped)
+        now = now if item.gate or item.id in card.skipped else f"<b>{now}</b> / {score(item.cap)}"
+        cells.append(f"<tr{css}><td>{item.id}</td><td>{_star(item)}{text(item.name)}</td>"
+                     f'<td class="num">{_item_text(item, claimed_card.items[item.id], card.skipped)}</td>'
+                     f'<td class="num">{now}{capped}</td></tr>')
+    if edition.simple:
+        qualify = score(edition.qualify_at)
+        verdict = (f'<span class="jyjg-ok">达到 {qualify} 分，可以验收通过</span>' if card.qualifies
+                   else f'<span class="jyjg-err">低于 {qualify} 分，不能验收通过</span>')
+    else:
+        verdict = (f'<span class="jyjg-{"ok" if card.qualifies else "err"}">{text(verdict_text(card))}，'
+                   f'{"可以" if card.qualifies else "不能"}验收通过</span>')
     return (f'<div class="jyjg-total">核定总分 <b class="jyjg-total-n">{score(card.total)}</b> 分'
             f'（自评重算 {score(claimed_card.total)} 分）：{verdict}</div>'
             '<table class="jyjg-table jyjg-tally"><thead><tr><th>项目</th><th>名称</th><th class="num">重算</th>'

@@ -52,6 +52,8 @@ CSS = """
 .jyjg-fact { display: flex; gap: 8px; align-items: baseline; }
 .jyjg-fact span { white-space: nowrap; }
 .jyjg-fact b { font-weight: 600; word-break: break-all; }
+.jyjg-fact em.jyjg-verdict { font-style: normal; }
+.jyjg-fact:has(em.jyjg-verdict) { grid-column: span 2; }  /* the verdict and its reasons: two columns wide */
 .jyjg-prose { white-space: pre-wrap; word-break: break-word; }
 .jyjg-findings li { margin: 3px 0; }
 .jyjg-msg { padding: 6px 10px; border-radius: 4px; margin: 4px 0; white-space: pre-wrap; }

@@ -60,16 +60,17 @@ class DetailScreen(Screen):
         except (StoreError, PackageError, OSError):
             log.exception("读取申报原件失败")
             package_files = []
-        self.evidence = render.evidence_paths(version, package_files)
+        edition = self.store.edition_of(version)
+        self.evidence = render.evidence_paths(version, package_files, edition)
         self.evidence_pick.options = self.evidence
         self.evidence_pick.value = self.evidence[0] if self.evidence else None
         self.evidence_pick.disabled = self.evidence_open.disabled = not self.evidence
         self.evidence_pick.description = "佐证材料" if self.evidence else "无可打开的佐证材料"
         index = {p: i for i, p in enumerate(self.evidence)}
-        self.header.value = render.render_header(version, unit)
-        self.body.value = (render.render_findings(version) + "<h4>逐条评分</h4>" + render.render_rules(version, index)
-                           + "<h4>备案表能耗数据</h4>" + render.render_figures(version) + self._years(version)
-                           + render.render_texts(version))
+        self.header.value = render.render_header(version, unit, edition)
+        self.body.value = (render.render_findings(version) + "<h4>逐条评分</h4>" + render.render_rules(version, index, edition)
+                           + "<h4>备案表能耗数据</h4>" + render.render_figures(version, edition=edition, config=self.store.city.config)
+                           + self._years(version) + render.render_texts(version))
 
     def _years(self, version: Version) -> str:
         """The unit's figures across every year it submitted (shared/yearly.py, workbench/yearly.py)."""

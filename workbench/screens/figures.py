@@ -81,7 +81,7 @@ class FigureScreen(Screen):
             for n, (before, after) in card.corrections.items())
         self.result.value = (
             (f"<h4>已更正的数据</h4><ul>{corrections}</ul>" if corrections else "")
-            + "<h4>按现行数据计算</h4>" + render.render_figures(version, card.figures)
+            + "<h4>按现行数据计算</h4>" + render.render_figures(version, card.figures, card.edition, self.store.city.config)
             + '<table class="jyjg-table"><thead><tr><th>规则</th><th>内容</th><th class="num">按申报数据</th>'
               f'<th class="num">按现行数据</th></tr></thead><tbody>{rules}</tbody></table>')
 

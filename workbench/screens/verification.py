@@ -19,7 +19,7 @@ import ipywidgets as w
 
 from shared.rubric import RUBRIC, Rubric
 from shared.scope import Action
-from shared.scoring import plain_number, tally
+from shared.scoring import ScoreCard, plain_number, tally, verdict_text
 from shared.store import AWAITING_SITE, FINAL_STATES, StaleWrite, VerifiedCard, Version
 
 from .. import listing, render
@@ -52,6 +52,27 @@ def differing_rules(base: VerifiedCard, now: VerifiedCard, typed: dict[str, Entr
     """The rules someone else changed since `base` to something other than what this reviewer typed."""
     return [rid for rid, mine in typed.items()
             if stored_entry(now, rid) != stored_entry(base, rid) and stored_entry(now, rid) != mine]
+
+
+def score_label(rule, value: Decimal) -> str:
+    """A choice of the score picker: 符合 / 不符合 for a gate rule (1 / 0), else the score."""
+    if rule.gate:
+        return "符合" if value >= 1 else "不符合"
+    return listing.score(value)
+
+
+def verdict_note(card: ScoreCard, edition: Rubric) -> str:
+    """Beside the running total: （低于 N 分）, or what an edition with gates, ★ and grades makes of it."""
+    if edition.simple:
+        return "" if card.qualifies else f"（低于 {listing.score(edition.qualify_at)} 分）"
+    return f"（{verdict_text(card)}）"
+
+
+def saved_verdict(card: ScoreCard, edition: Rubric) -> str:
+    if edition.simple:
+        return (f"，达到 {listing.score(edition.qualify_at)} 分" if card.qualifies
+                else f"，低于 {listing.score(edition.qualify_at)} 分，不能验收通过")
+    return f"，{verdict_text(card)}" + ("" if card.qualifies else "，不能验收通过")
 
 
 def _shown_entry(entry: Entry) -> str:
@@ -92,7 +113,7 @@ class VerificationScreen(Screen):
                  for h in ("规则", "内容", "自评 / 重算", "佐证材料", "核定得分", "已查看佐证", "理由（与自评不同时必填）")]
         for item in edition.items:
             cells.append(w.HTML(f'<div class="jyjg-verify-item">{item.id}</div>'))
-            cells.append(w.HTML(f'<div class="jyjg-verify-item">{text(item.name)}（上限 {listing.score(item.cap)} 分）</div>'))
+            cells.append(w.HTML(f'<div class="jyjg-verify-item">{render.item_heading(item)}</div>'))
             cells.append(w.HTML('<div class="jyjg-verify-item">&nbsp;</div>'))
             if any(not r.computed for r in item.rules):
                 confirm = w.Button(description="本项佐证已查看：未核定的按自评确认", icon="check-square-o",
@@ -111,14 +132,14 @@ class VerificationScreen(Screen):
                 self.claims[rule.id] = claim
                 self.claims[rule.id + "/evidence"] = evidence
                 cells += [w.HTML(f'<div class="jyjg-verify-cell">{rule.id}</div>'),
-                          w.HTML(f'<div class="jyjg-verify-cell">{text(rule.label)}</div>'), claim, evidence]
+                          w.HTML(f'<div class="jyjg-verify-cell">{render.rule_heading(rule)}</div>'), claim, evidence]
                 if rule.computed:
                     computed = w.HTML()
                     self.claims[rule.id + "/computed"] = computed
                     cells += [computed, w.HTML('<div class="jyjg-verify-cell jyjg-muted">按备案表数据</div>'),
                               w.HTML('<div class="jyjg-verify-cell jyjg-muted">由能耗数据计算；数据有误请用“能耗数据更正”</div>')]
                     continue
-                pick = w.Dropdown(options=[(UNSET_LABEL, UNSET)] + [(listing.score(a), str(a)) for a in rule.allowed],
+                pick = w.Dropdown(options=[(UNSET_LABEL, UNSET)] + [(score_label(rule, a), str(a)) for a in rule.allowed],
                                   layout=w.Layout(width="90px"))
                 seen = w.Checkbox(indent=False, layout=w.Layout(width="40px"))
                 reason = w.Text(placeholder="理由", layout=w.Layout(width="auto"))
@@ -213,17 +234,15 @@ class VerificationScreen(Screen):
         for rule in card.edition.rules:
             verdict = card.rules[rule.id]
             entry = version.rules.get(rule.id) or {}
-            raw = entry.get("claimed")
-            claimed = "未填" if raw in (None, "") else raw
-            self.claims[rule.id].value = (f'<div class="jyjg-verify-cell">{text(claimed)} / '
-                                          f"<b>{listing.score(verdict.claimed)}</b></div>")
+            self.claims[rule.id].value = (f'<div class="jyjg-verify-cell">{render.claimed_html(entry, rule)} / '
+                                          f"<b>{score_label(rule, verdict.claimed)}</b></div>")
             statuses = version.evidence.get(rule.id) or []
             shown = "、".join(render.EVIDENCE_STATUS.get(e.get("status"), "") + "：" + (e.get("path") or "")
                              for e in statuses) or ("—" if rule.computed else "未列出")
             self.claims[rule.id + "/evidence"].value = f'<div class="jyjg-verify-cell">{text(shown)}</div>'
             if rule.computed:
                 self.claims[rule.id + "/computed"].value = (
-                    f'<div class="jyjg-verify-cell"><b>{listing.score(verdict.score)}</b></div>')
+                    f'<div class="jyjg-verify-cell"><b>{score_label(rule, verdict.score)}</b></div>')
                 continue
             self._put(rule.id, keep.get(rule.id) or stored_entry(card, rule.id))
         self._on_edit()
@@ -275,11 +294,11 @@ class VerificationScreen(Screen):
         scores, claims, unset = self._scores()
         waiting = (f'<div class="jyjg-warn">尚有 {unset} 条规则未核定（按自评计入上面的合计）。</div>' if unset else "")
         edition = self.base.edition
-        self.tally.value = render.render_tally(scores, claims, edition) + waiting
-        total = tally(scores, edition).total
-        self.total_line.value = (f'<div class="jyjg-total">&nbsp;核定总分 <b>{listing.score(total)}</b> 分'
-                                 f'{"" if total >= edition.qualify_at else f"（低于 {listing.score(edition.qualify_at)} 分）"}'
-                                 f'{f"，未核定 {unset} 条" if unset else ""}</div>')
+        skipped = self.base.card.skipped
+        self.tally.value = render.render_tally(scores, claims, edition, skipped) + waiting
+        card = tally(scores, edition, skipped)
+        self.total_line.value = (f'<div class="jyjg-total">&nbsp;核定总分 <b>{listing.score(card.total)}</b> 分'
+                                 f'{verdict_note(card, edition)}{f"，未核定 {unset} 条" if unset else ""}</div>')
 
     # --- saving ----------------------------------------------------------------------------------------
 
@@ -311,8 +330,7 @@ class VerificationScreen(Screen):
         left = f"，尚未核定 {len(card.pending)} 条" if card.pending else "，全部规则已核定"
         self.message.value = message_html(
             "ok", f"已保存 {len(entries)} 条规则的核定：核定总分 {listing.score(card.total)} 分"
-                  + (f"，达到 {listing.score(card.edition.qualify_at)} 分" if card.card.qualifies
-                     else f"，低于 {listing.score(card.edition.qualify_at)} 分，不能验收通过") + left + "。")
+                  + saved_verdict(card.card, card.edition) + left + "。")
 
     def _conflict(self, stale: StaleWrite, typed: dict[str, Entry]) -> None:
         """Someone saved first: keep the grid as typed, say which rules really differ, offer to re-apply."""
