@@ -1,7 +1,7 @@
 """A new scheme by one data file (issue 15's done-when): the made-up edition (tests/data/made_up) goes through
 its template, the checker, the store's decisions, the annual export, the 验收评分表 and the 通报 with no code
 knowing it. Its gates, ★ items, 不评分 item, band and grades show wherever a score or a verdict does.
-(tests/engine/test_made_up_edition.py runs the same workbooks through LibreOffice first.)"""
+(tests/engine/test_made_up_edition_in_libreoffice.py runs the same workbooks through LibreOffice first.)"""
 from __future__ import annotations
 
 from decimal import Decimal
