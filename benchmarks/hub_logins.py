@@ -159,16 +159,39 @@ KINDS = (("jupyterhub", "Hub"), ("configurable-http-proxy", "代理"), ("workben
          ("ipykernel", "内核"), ("chromium", "浏览器"), ("postgres", "PostgreSQL"))
 
 
+# The throwaway PostgreSQL server's folder (main sets it): its processes are ours, though not our children.
+OUR_PG_DIR: Path | None = None
+
+
+def our_processes() -> list:
+    """This run's processes only — the machine may be shared: everything started from here (the Hub, the
+    proxy, each account's server and kernels, Playwright's Chromium) and the throwaway PostgreSQL server."""
+    import psutil
+
+    ours = psutil.Process().children(recursive=True)
+    if OUR_PG_DIR is not None:
+        for proc in psutil.process_iter(["cmdline"]):
+            try:
+                if str(OUR_PG_DIR) in " ".join(proc.info["cmdline"] or []):
+                    ours += [proc] + proc.children(recursive=True)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+    return ours
+
+
 def cpu_by_kind() -> dict[str, float]:
-    """CPU seconds (user + system) used so far by the processes of each kind, this machine's others apart."""
+    """CPU seconds (user + system) used so far by this run's processes of each kind, the machine's others apart."""
     import psutil
 
     used: dict[str, float] = {}
-    for proc in psutil.process_iter(["cmdline", "cpu_times"]):
-        line = " ".join(proc.info["cmdline"] or [])
-        kind = next((name for needle, name in KINDS if needle in line), None)
-        if kind and proc.info["cpu_times"] is not None:
-            used[kind] = used.get(kind, 0.0) + sum(proc.info["cpu_times"][:2])
+    for proc in our_processes():
+        try:
+            line = " ".join(proc.cmdline())
+            kind = next((name for needle, name in KINDS if needle in line), None)
+            if kind:
+                used[kind] = used.get(kind, 0.0) + sum(proc.cpu_times()[:2])
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
     return used
 
 
@@ -182,9 +205,9 @@ def account_memory() -> dict[str, tuple[float, int, float, float]]:
     import psutil
 
     found: dict[str, tuple[float, int, float, float]] = {}
-    for proc in psutil.process_iter(["pid", "cmdline"]):
+    for proc in our_processes():
         try:
-            if "workbench.hub_server" not in " ".join(proc.info["cmdline"] or []):
+            if "workbench.hub_server" not in " ".join(proc.cmdline()):
                 continue
             login = proc.environ().get("JUPYTERHUB_USER")
             tree = [proc] + proc.children(recursive=True)
@@ -211,6 +234,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="jyjg-hub-bench-") as tmp:
         work = Path(tmp)
         pg_dir = Path(tempfile.mkdtemp(prefix="jyjg-pg-"))  # its own folder: PostgreSQL runs as `postgres`
+        global OUR_PG_DIR
+        OUR_PG_DIR = pg_dir
         url = os.environ.get("JYJG_TEST_PG_URL") or _start_throwaway_server(pg_dir)
         server = PgServer(url)
         db_url = server.new_database()
