@@ -148,7 +148,7 @@ def openpyxl_blobs(scratch: Path) -> list[tuple[str, bytes]]:
     out = []
     for i, case in enumerate([c for c in demo_cases(1) if c.raw is None][:DISTINCT]):
         path = write_named_values(template, scratch / f"openpyxl{i:02d}.xlsx", case.values)
-        out.append((case.org, path.read_bytes()))
+        out.append((str(case.values.get("org_name") or case.org), path.read_bytes()))  # the name as written
     return out
 
 
