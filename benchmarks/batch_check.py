@@ -23,6 +23,7 @@ import io
 import json
 import os
 import re
+import resource
 import threading
 import random
 import shutil
@@ -330,6 +331,10 @@ class TreeMemory:
 
 
 def timed_command(label: str, argv: list[str], cwd: Path) -> tuple[float, TreeMemory]:
+    """Runs a command; prints its wall time, its CPU time (user + system of it and its workers: steadier than
+    wall time on a shared machine, and CPU / cores is the wall time an idle machine would give at best) and
+    its peak memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     child = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -337,10 +342,13 @@ def timed_command(label: str, argv: list[str], cwd: Path) -> tuple[float, TreeMe
     _, err = child.communicate()
     seconds = time.perf_counter() - start
     memory.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if child.returncode != 0:
         raise SystemExit(f"{label} failed ({child.returncode}): {err[-2000:]}")
-    print(f"  {label:<34} {seconds:8.1f} s  peak {memory.peak_pss / 1024:6.0f} MB "
-          f"(all processes, PSS; the main process alone {memory.peak_rss_parent / 1024:.0f} MB RSS)")
+    print(f"  {label:<34} {seconds:8.1f} s  CPU {cpu:7.1f} s (/{os.cpu_count()} cores = {cpu / (os.cpu_count() or 1):.1f} s)"
+          f"  peak {memory.peak_pss / 1024:6.0f} MB (all processes, PSS; the main process alone "
+          f"{memory.peak_rss_parent / 1024:.0f} MB RSS); load average {os.getloadavg()[0]:.1f}")
     return seconds, memory
 
 
