@@ -820,6 +820,19 @@ def test_a_copy_killed_half_way_is_cleaned_at_the_next_start(tmp_path):
     assert not list((data / "incoming").glob("copy-*"))
 
 
+def test_text_for_json_columns_loses_only_what_no_database_holds():
+    """The fast paths for usual text (ASCII, Chinese with full-width punctuation) change nothing; a NUL is
+    dropped and a lone surrogate replaced wherever it sits, keys included."""
+    from shared.store import _cell_json, _fit, _jsonable
+
+    value = {"code\x00": ["市\x00商务局", "x\ud800y", "（全角：标点）", "plain", 1, None, True, Decimal("1.50"), 2.5],
+             "名称": {"键\udc00": ("a", "b\x00")}}
+    assert _jsonable(value) == {"code": ["市商务局", "x?y", "（全角：标点）", "plain", 1, None, True, "1.50", 2.5],
+                                "名称": {"键?": ["a", "b"]}}
+    assert [_cell_json(raw) for raw in ("a\x00b", "ok", "市\ud800", float("nan"))] == ["ab", "ok", "市?", "nan"]
+    assert _fit("益阳市财政局", 4) == "益阳市…" and _fit("abc", 4) == "abc"
+
+
 def test_text_any_database_can_hold_and_one_bad_entry_never_stops_a_load(db_url, tmp_path):
     """PostgreSQL refused a NUL (Excel's _x0000_) and names over 200 characters, and stopped the load there."""
     from shared.batch import load_paths
