@@ -32,6 +32,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Iterator, NamedTuple
@@ -393,6 +394,49 @@ class Submission:
             if data is not None:
                 return data
         raise PackageError("evidence_not_found", "在申报包中找不到", path_text)
+
+    def evidence_member(self, path_text: str) -> str | None:
+        """The package file (as evidence_files() names it) an evidence path refers to; None when the path
+        is unsafe or names nothing in the package. Only zips (how the store keeps every package)."""
+        text = path_text.strip().strip("\"'“”‘’").strip()
+        if self.kind != "zip" or _unsafe_text(text):
+            return None
+        parts = _components(text)
+        if not parts:
+            return None
+        try:
+            package = self._package()
+        except PackageError:
+            return None
+        for candidate in ([parts, parts[1:]] if parts[0] == EVIDENCE_DIR and len(parts) > 1 else [parts]):
+            inner = package._find(candidate)
+            if inner is not None:
+                return inner[len(EVIDENCE_DIR) + 1:]
+        return None
+
+    @contextmanager
+    def evidence_stream(self, member: str) -> Iterator[tuple[int, IO[bytes]]]:
+        """(size, stream) of one evidence file of a zip package, named as evidence_files() names it,
+        inflated as it is read: for serving a large scan in chunks. The package is opened on its own
+        handle, so the stream may be read from another thread. Raises PackageError."""
+        if self.kind != "zip":
+            raise PackageError("evidence_not_found", "在申报包中找不到", member)
+        package = _ZipPackage(self.path)
+        try:
+            inner = f"{EVIDENCE_DIR}/{member}"
+            info = package.files.get(inner)
+            if info is None:
+                raise PackageError("evidence_not_found", "在申报包中找不到", member)
+            if info.flag_bits & 0x1:
+                raise PackageError("unreadable/encrypted", "在压缩包中设置了密码，无法打开", member)
+            try:
+                stream = package.zf.open(info)
+            except _INFLATE_ERRORS as error:
+                raise PackageError("unreadable", f"压缩包中的“{member}”已损坏，无法解压", member) from error
+            with stream:
+                yield info.file_size, stream
+        finally:
+            package.close()
 
     def _package(self) -> "_ZipPackage":
         return _open_zip_package(self.path)

@@ -375,6 +375,28 @@ def test_evidence_statuses_in_a_zip(tmp_path, workbook_bytes):
         sub.open_evidence("没有.pdf")
 
 
+def test_evidence_is_found_as_written_and_streamed_from_the_package(tmp_path, workbook_bytes):
+    """What the server's file route serves: a path as the unit wrote it → the package's own file →
+    its bytes in chunks; anything that would leave the package names nothing."""
+    big = bytes(range(256)) * 8192  # 2 MiB
+    entries = {**package_entries(workbook_bytes, top="包"), "包/佐证材料/扫描/大文件.pdf": big}
+    sub = Submission("p.zip", write_zip(tmp_path / "p.zip", entries), "zip")
+    assert sub.evidence_member("佐证材料\\扫描\\大文件.pdf") == "扫描/大文件.pdf"
+    assert sub.evidence_member(" “制度/节水管理制度.PDF” ") == "制度/节水管理制度.pdf"  # case as Windows shows it
+    for hostile in ("../自评表.xlsx", "/etc/passwd", "扫描/../../自评表.xlsx", "C:\\a.pdf", "没有.pdf", ""):
+        assert sub.evidence_member(hostile) is None
+    assert sub.evidence_member("扫描/大文件.pdf") in sub.evidence_files()
+    with sub.evidence_stream("扫描/大文件.pdf") as (size, stream):
+        chunks = iter(lambda: stream.read(1 << 16), b"")
+        assert size == len(big) and b"".join(chunks) == big
+    for missing in ("../自评表.xlsx", "没有.pdf", "自评表.xlsx"):
+        with pytest.raises(PackageError):
+            with sub.evidence_stream(missing):
+                pass
+    bare = Submission("a.xlsx", write_zip(tmp_path / "a.xlsx", {"自评表.xlsx": workbook_bytes}), "xlsx")
+    assert bare.evidence_member("制度/节水管理制度.pdf") is None
+
+
 def test_folder_package_does_not_follow_links(tmp_path, workbook_bytes):
     outside = tmp_path / "outside"
     outside.mkdir()
