@@ -657,3 +657,29 @@ def test_verification_judges_gates_and_the_pass_rule_of_the_edition(made_up_benc
     decide.site_save.click()
     assert "核定结果必须完成项 1.1.2 未达到，不能验收通过" in decide.message.value
     assert store.version(vid).status == AWAITING_SITE
+
+
+# --- serving: culling, --ip, the file route's headers ------------------------------------------------
+
+def test_kernels_of_vanished_pages_are_culled_within_minutes_and_open_pages_never():
+    config = server.voila_config(8866, "tok")
+    cull = config["MappingKernelManager"]
+    assert cull["cull_idle_timeout"] + cull["cull_interval"] <= 5 * 60 and cull["cull_connected"] is False
+    assert config["VoilaKernelManager"]["fill_delay"] > 0 and config["Voila"]["log_level"] == "ERROR"
+    assert server.voila_command(server.NOTEBOOK.parent)[1:3] == ["-m", "workbench.voila_app"]
+
+
+def test_listening_beyond_this_machine_warns_that_tls_is_needed():
+    assert server.tls_warning("127.0.0.1") is None and server.tls_warning("localhost") is None
+    for ip in ("0.0.0.0", "192.168.1.20"):
+        warning = server.tls_warning(ip)
+        assert "HTTPS" in warning and "TLS" in warning and "明文" in warning
+    assert server.voila_config(8866, "tok", "0.0.0.0")["Voila"]["ip"] == "0.0.0.0"
+
+
+def test_jyjg_serve_takes_ip_and_kernels():
+    from shared.cli import build_parser
+    args = build_parser().parse_args(["serve", "--ip", "0.0.0.0", "--kernels", "6", "--reviewer", "张三"])
+    assert (args.ip, args.kernels, args.reviewer) == ("0.0.0.0", 6, "张三")
+    assert build_parser().parse_args(["serve"]).ip == "127.0.0.1"
+

@@ -6,7 +6,8 @@ inherit it; nothing the page sends can change it. Only the Hub's OAuth login let
 the Hub lets only the account itself (no one has `access:servers` on other accounts' servers).
 
 What a browser can reach here is Voila's own, short list: the rendered workbench, its kernel's
-websocket, static files. No Jupyter contents API, no terminals, no JupyterLab, no notebook files.
+websocket, static files, and the evidence files its kernel offered (workbench/files.py, read under
+this account's scope). No Jupyter contents API, no terminals, no JupyterLab, no notebook files.
 The kernel websocket forwards only widget messages (comm_*, kernel_info); `execute_request` and every
 other message type are dropped (`ALLOWED_KERNEL_MESSAGES`), so a page cannot run code in its kernel
 and read the database credentials it holds.
@@ -96,7 +97,9 @@ def voila_config(prefix: str, ip: str, port: int, api_token: str) -> Config:
 
 
 def main() -> None:
-    from voila.app import Voila
+    # The workbench's Voila (workbench/voila_app.py): with the evidence route, behind the Hub's login,
+    # reading files as this server's account.
+    from .voila_app import WorkbenchVoila
 
     service = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])  # where the Hub expects us: http://ip:port/user/NAME/
     prefix = os.environ["JUPYTERHUB_SERVICE_PREFIX"]
@@ -108,7 +111,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="jyjg-hub-voila-"))
     os.chdir(workdir)
     # Voila's own list of allowed kernel messages (it has one) is replaced by ours, which drops shutdown too.
-    Voila.launch_instance(argv=[str(NOTEBOOK)], config=config)
+    WorkbenchVoila.launch_instance(argv=[str(NOTEBOOK)], config=config)
 
 
 def _narrow_voila_messages() -> None:

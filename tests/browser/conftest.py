@@ -41,6 +41,7 @@ class Dashboard:
     inbox: Path
     workdir: Path
     log: Path
+    pid: int  # the `jyjg serve` process; Voila and the kernels run under it
 
     @property
     def url(self) -> str:
@@ -90,7 +91,7 @@ def dashboard(tmp_path_factory) -> Dashboard:
                 pytest.fail("jyjg serve 没有按时启动")
             time.sleep(0.5)
         SCREENSHOTS.mkdir(exist_ok=True)
-        yield Dashboard(base, TOKEN, db_url, inbox, work, log)
+        yield Dashboard(base, TOKEN, db_url, inbox, work, log, proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -105,7 +105,9 @@ def test_detail_and_evidence_open_in_the_page(dashboard, page):
     viewer = page.locator(".jyjg-viewer")
     expect(viewer.locator("iframe, img").first).to_be_attached(timeout=STEP_MS)
     src = viewer.locator("iframe, img").first.get_attribute("src")
-    assert re.match(r"data:(application/pdf|image/\w+);base64,", src)
+    assert src.startswith("/jyjg/files/")  # the server's file route, not a data: URL in the page
+    answer = page.request.get(dashboard.base + src)
+    assert answer.status == 200 and re.match(r"application/pdf|image/\w+", answer.headers["content-type"])
     page.wait_for_timeout(1000)
     shot(page, "04_详情_佐证材料")
     no_traceback(page)

@@ -294,6 +294,26 @@ def test_a_group_member_sees_a_district_units_forms_inactive_with_the_reason(pag
     expect(page.locator(".jyjg-site-save")).to_be_disabled()
 
 
+def test_evidence_opens_through_the_accounts_own_file_route(hub, pages):
+    """The file route is this account's server's, behind the Hub's login; without it the viewer is empty."""
+    page = pages["heshan"]
+    open_unit(page, HESHAN_UNITS[1])
+    page.locator(".jyjg-evidence-link").first.click()
+    link = page.locator(".jyjg-viewer a.jyjg-evidence-file")
+    expect(link).to_be_attached(timeout=STEP_MS)
+    href = link.get_attribute("href")
+    assert href.startswith("/user/heshan/jyjg/files/")
+    answer = page.request.get(hub.base + href)
+    assert answer.status == 200 and len(answer.body()) > 0
+    assert answer.headers["content-type"] in ("application/pdf", "image/png", "image/jpeg") or \
+        answer.headers["content-disposition"].startswith("attachment;")
+    stranger_context = _context(page.context.browser)
+    stranger = stranger_context.request.get(hub.base + href, max_redirects=0)
+    assert stranger.status in (302, 403) and answer.body()[:64] not in stranger.body()
+    stranger_context.close()
+    shot(page, "hub_区县审核员_佐证材料")
+
+
 def _version_id(hub: Hub, unit: str) -> int:
     with hub.store() as store:
         return store.versions(unit, 2020)[-1].id
@@ -371,7 +391,8 @@ def test_another_accounts_workbench_is_refused_by_url(hub, pages):
 
 
 def test_without_login_no_data(hub):
-    for path in ("/user/heshan/", "/user/admin/", "/user/heshan/api/kernels", "/hub/api/users", "/user/heshan/voila/files/x"):
+    for path in ("/user/heshan/", "/user/admin/", "/user/heshan/api/kernels", "/hub/api/users", "/user/heshan/voila/files/x",
+                 "/user/heshan/jyjg/files/x.y"):
         try:
             with urllib.request.urlopen(hub.base + path, timeout=15) as answer:
                 body, final = answer.read().decode("utf-8", "replace"), answer.geturl()

@@ -2,9 +2,7 @@
 in the page), the 备案表 energy figures and the unit's own texts."""
 from __future__ import annotations
 
-import base64
 import logging
-import mimetypes
 from pathlib import Path
 
 import ipywidgets as w
@@ -14,7 +12,7 @@ from shared.store import StoreError, Version
 from shared.submission import PackageError
 from shared.yearly import year_over_year
 
-from .. import render
+from .. import links, render
 from ..common import current_html, message_html, stored_submission
 from ..listing import text
 from ..screen import Screen
@@ -22,9 +20,8 @@ from ..yearly import render_year_over_year
 
 log = logging.getLogger("jyjg.workbench")
 
-PREVIEW_MAX_BYTES = 40 * 1024 * 1024
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"}
 TEXT_SUFFIXES = {".txt", ".csv"}
+TEXT_PREVIEW_BYTES = 200_000
 
 
 class DetailScreen(Screen):
@@ -43,6 +40,8 @@ class DetailScreen(Screen):
         self.evidence_pick = w.Dropdown(description="佐证材料", options=[], layout=w.Layout(width="560px"))
         self.evidence_open = w.Button(description="打开", icon="eye", layout=w.Layout(width="90px"))
         self.evidence_open.on_click(self.shell.guarded(lambda _: self.open_evidence(self.evidence_pick.value)))
+        self.evidence_pick.add_class("jyjg-evidence-pick")
+        self.evidence_open.add_class("jyjg-evidence-open")
         self.viewer = w.HTML()
         self.viewer.add_class("jyjg-viewer")
         self.body = w.HTML()
@@ -85,31 +84,36 @@ class DetailScreen(Screen):
             self.open_evidence(self.evidence[int(arg)])
 
     def open_evidence(self, path: str | None) -> None:
+        """Show one evidence file: PDFs in the browser's own viewer and images inline, both fetched from
+        the server's file route with a short-lived reference (no size limit, nothing through the
+        kernel); text files inline; anything else as a download."""
         current = self.shell.current
         if current is None or not path:
             self.viewer.value = message_html("info", "请先选择一个佐证材料文件。")
             return
-        data = stored_submission(self.store, current).open_evidence(path)
-        name = path.replace("\\", "/").split("/")[-1]
-        suffix = Path(name).suffix.lower()
-        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        title = f'<h4>{text(path)}（{shown(len(data) / 1024, places=0, grouped=True)} KB）</h4>'
-        if len(data) > PREVIEW_MAX_BYTES:
-            self.viewer.value = title + message_html("info", "文件较大，不在页面内预览，请下载后查看。") + _data_link(name, mime, data)
+        package = stored_submission(self.store, current)
+        member = package.evidence_member(path)
+        names = package.evidence_files()
+        if member is None or member not in names:
+            self.viewer.value = message_html("error", f"在申报包中找不到“{path}”。")
             return
-        encoded = base64.b64encode(data).decode("ascii")
-        if suffix == ".pdf":
-            body = f'<iframe title="{text(name)}" src="data:application/pdf;base64,{encoded}"></iframe>'
-        elif suffix in IMAGE_SUFFIXES:
-            body = f'<img alt="{text(name)}" src="data:{mime};base64,{encoded}">'
+        with package.evidence_stream(member) as (size, _):
+            pass
+        url = links.file_url(links.make_token(current.id, current.content_hash, names.index(member)))
+        name = member.split("/")[-1]
+        kind, inline = links.content_type(name)
+        title = f'<h4>{text(path)}（{shown(size / 1024, places=0, grouped=True)} KB）</h4>'
+        suffix = Path(name).suffix.lower()
+        if inline and kind == "application/pdf":
+            body = f'<iframe class="jyjg-pdf" title="{text(name)}" src="{text(url)}"></iframe>'
+        elif inline:
+            body = f'<img alt="{text(name)}" src="{text(url)}">'
         elif suffix in TEXT_SUFFIXES:
-            body = f'<pre class="jyjg-prose">{text(data[:200_000].decode("utf-8", errors="replace"))}</pre>'
+            data = package.open_evidence(path)[:TEXT_PREVIEW_BYTES]
+            body = f'<pre class="jyjg-prose">{text(data.decode("utf-8", errors="replace"))}</pre>'
         else:
             body = message_html("info", "此类文件不能在页面内预览，请下载后用相应软件打开。")
-        self.viewer.value = title + body + _data_link(name, mime, data, encoded)
-
-
-def _data_link(name: str, mime: str, data: bytes, encoded: str | None = None) -> str:
-    encoded = encoded or base64.b64encode(data).decode("ascii")
-    return (f'<div class="jyjg-download"><a download="{text(name)}" href="data:{mime};base64,{encoded}">'
-            f"⬇ 下载 {text(name)}</a></div>")
+        action = "在新窗口中打开" if inline else "下载"
+        target = ' target="_blank" rel="noopener"' if inline else ""
+        self.viewer.value = (title + body + f'<div class="jyjg-download"><a class="jyjg-evidence-file" '
+                             f'href="{text(url)}"{target}>⬇ {action} {text(name)}</a></div>')
