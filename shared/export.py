@@ -20,6 +20,8 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from .numbers import shown
+from .progress import ALL_CITY, Progress, built_years
+from .progress import progress as year_progress
 from .roster_import import read_unit_rows  # noqa: F401 - `jyjg roster import` finds it here too
 from .rubric import CITY, City, Rubric, normalize_org_name
 from .scoring import item_shown, pass_rule_text, plain_number, verdict_text
@@ -29,7 +31,6 @@ from .store import (
 )
 from .template import BODY_PT, SMALL_PT, TITLE_PT, _align, _Builder, _cap_text, _font, fit_row_height, set_cell_value
 
-ALL_CITY = "全市"  # targets.toml's key for the overall target (方案: 到2022年底全市70%左右)
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
 HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
@@ -172,6 +173,8 @@ class YearData:
     lines: list[UnitLine]  # every listed unit, then unlisted units of the year, in 附件4 order
     versions: list[Version]  # every version of the year
     place: City = CITY  # the city whose year it is
+    units: list[StoredUnit] = field(default_factory=list)  # every unit the store holds
+    every_version: list[Version] = field(default_factory=list)  # of every year: who was built before
 
     @property
     def edition(self) -> Rubric:
@@ -196,12 +199,10 @@ def gather(store: Store, year: int) -> YearData:
     states: dict[int, UnitState] = {s.unit.id: s for s in store.unit_states(year)}
     all_versions = store.versions()
     by_id = {v.id: v for v in all_versions}
-    built: dict[int, int] = {}
-    for v in all_versions:
-        if v.unit_id is not None and v.status == PASSED and v.assess_year is not None and v.assess_year <= year:
-            built[v.unit_id] = min(built.get(v.unit_id, v.assess_year), v.assess_year)
+    built = built_years(all_versions, year)
+    units = store.units()
     lines = []
-    for unit in store.units():
+    for unit in units:
         state = states.get(unit.id)
         if state is None and not unit.listed:
             continue
@@ -221,7 +222,7 @@ def gather(store: Store, year: int) -> YearData:
     versions = [v for v in all_versions if v.assess_year == year]
     order = {x.unit.id: i for i, x in enumerate(lines)}
     versions.sort(key=lambda v: (order.get(v.unit_id, len(order)), v.number or 0, v.id))
-    return YearData(year, lines, versions, store.city)
+    return YearData(year, lines, versions, store.city, units, all_versions)
 
 
 def _line_order(line: UnitLine, roster_order: dict[str, int], city_name: str) -> tuple:
@@ -323,42 +324,9 @@ def build_list(book: Sheets, data: YearData) -> None:
 
 # --- 进度 ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Progress:
-    label: str
-    units: int
-    built: int
-    target: Decimal | None  # percent
-
-    @property
-    def rate(self) -> Decimal | None:
-        return None if self.units == 0 else Decimal(self.built) / Decimal(self.units)
-
-    @property
-    def met(self) -> bool | None:
-        """Exactly: built / units >= target %, without rounding the rate."""
-        if self.target is None or self.units == 0:
-            return None
-        return self.built * 100 >= self.target * self.units
-
-
 def progress(data: YearData) -> list[Progress]:
-    """市直, then 区县 in total and by district, then 全市; listed units only."""
-    year = data.year
-
-    def count(lines: list[UnitLine]) -> tuple[int, int]:
-        return len(lines), sum(1 for x in lines if x.built_in is not None)
-
-    config, categories = data.place.config, data.place.categories
-    rows = [Progress(categories.city, *count(data.city()), config.creation_target(year, categories.city))]
-    districts = data.districts()
-    county_lines = [x for members in districts.values() for x in members]
-    county_target = config.creation_target(year, categories.county)
-    rows.append(Progress(f"{categories.county}（合计）", *count(county_lines), county_target))
-    for district, members in districts.items():
-        rows.append(Progress(f"其中：{district}", *count(members), county_target))
-    rows.append(Progress(ALL_CITY, *count(data.city() + county_lines), config.creation_target(year, ALL_CITY)))
-    return rows
+    """The year's progress rows (shared/progress.py: the one computation the dashboard and the 通报 use too)."""
+    return year_progress(data.units, data.every_version, data.year, data.place)
 
 
 PROGRESS_HEADER = ["类别 / 区县（市）", "单位数", "累计建成", "建成率", "年度目标", "是否达标"]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from .rubric import City
 from .scope import Account, Action, Role, UnitTarget, permits, refusal
 from .store import (AccountRow, AuditEntry, BulkResult, Comment, Decision, DecisionRow, DistrictFiling, History, SampleEntry, Store,
                     StoreError, SubmissionRow, UnitRow, UnitState, Version, VerifiedCard, StoredUnit,
@@ -52,6 +53,11 @@ class ScopedStore:
         if not account.active:
             raise ScopeRefused(f"账户“{account.label}”已停用，不能再操作。如需恢复，请联系管理员。")
         return account
+
+    @property
+    def city(self) -> City:
+        """The city the store serves (its list, categories and targets): not an account's data."""
+        return self.store.city
 
     @property
     def data_dir(self) -> Path:

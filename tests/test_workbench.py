@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from shared.progress import progress
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, RUBRIC
 from shared.store import APPROVE, AWAITING_SITE, RETURN, STAGE_REVIEW, STAGE_SITE, Store
 from workbench import listing, render, server
@@ -164,14 +165,36 @@ def test_progress_counts_passed_units_up_to_the_year_against_the_target(store, t
     store.verify_rules(version.id, entries, "乙", store.version(version.id).revision)
     store.decide(version.id, STAGE_SITE, APPROVE, "", "乙", store.version(version.id).revision)
     record_synthetic(store, tmp_path / "in", "赫山区教育局", category=CATEGORY_COUNTY)
-    bars = {b.label: b for b in render.compute_progress(store.units(), store.versions(), 2020)}
-    district = bars["赫山区"]
-    assert (district.listed, district.passed, district.in_progress) == (3, 1, 1)
-    assert district.target_percent == Decimal(20) and district.target_count == 1
-    assert bars["市直党政机关"].listed == 76 and bars["市直党政机关"].passed == 0
+    bars = {b.label: b for b in progress(store.units(), store.versions(), 2020, store.city)}
+    district = bars["其中：赫山区"]
+    assert (district.units, district.built, district.in_review) == (3, 1, 1)
+    assert district.target == Decimal(20) and district.target_count == 1
+    assert bars["市直党政机关"].units == 76 and bars["市直党政机关"].built == 0
     html = render.render_progress(list(bars.values()), 2020)
-    assert "赫山区" in html and "已通过 1 家" in html and "目标 20%（1 家），已完成" in html
-    assert render.compute_progress(store.units(), store.versions(), 2019)[1].passed == 0  # passed later
+    assert "赫山区" in html and "其中：" not in html and "已通过 1 家" in html and "目标 20%（1 家），已完成" in html
+    assert bars["全市"].units == 79 and bars["全市"].built == 1
+    assert progress(store.units(), store.versions(), 2019, store.city)[1].built == 0  # passed later
+
+
+def test_the_dashboard_the_export_and_the_notice_count_progress_alike(store, tmp_path):
+    """One computation (shared/progress.py): on main the dashboard and the export each had their own."""
+    from shared.export import gather
+    from shared.export import progress as export_progress
+    from shared.notice import progress_sentences
+    store.import_units([("赫山区财政局", 2020, ""), ("赫山区教育局", 2020, "")], "赫山区")
+    version = record_synthetic(store, tmp_path / "in", "赫山区财政局", category=CATEGORY_COUNTY)
+    store.decide(version.id, STAGE_REVIEW, APPROVE, "", "甲", 0)
+    card = store.verified_card(version.id)
+    entries = {rid: (str(v.claimed), True, "") for rid, v in card.rules.items() if not v.computed}
+    store.verify_rules(version.id, entries, "乙", store.version(version.id).revision)
+    store.decide(version.id, STAGE_SITE, APPROVE, "", "乙", store.version(version.id).revision)
+    record_synthetic(store, tmp_path / "in", "不在名单的单位", category=CATEGORY_COUNTY)
+    shown_on_dashboard = progress(store.units(), store.versions(), 2020, store.city)
+    data = gather(store, 2020)
+    assert export_progress(data) == shown_on_dashboard
+    county = next(p for p in shown_on_dashboard if p.label.endswith("（合计）"))
+    assert (county.units, county.built) == (2, 1)
+    assert any("共2家，累计建成1家" in sentence for sentence in progress_sentences(data))
 
 
 def test_tally_marks_items_down_and_flags_a_total_below_80():

@@ -3,29 +3,24 @@
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
 
 from shared.names import FIGURES
-from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, CITY, CONFIG, INDICATORS, Rubric
+from shared.rubric import CITY, CONFIG, INDICATORS, Rubric
 from shared.numbers import shown
+from shared.progress import DISTRICT_PREFIX, Progress
 from shared.rubric import GATE, BONUS
 from shared.numbers import round_half_up
 from shared.scoring import (ScoreCard, as_number, band_points, benchmark_ratio, decline, describe_decline, indicator_value, item_shown,
                             meets_target, tally, verdict_text)
-from shared.store import (AWAITING_REVIEW, AWAITING_SITE, CHINA_TIME, PASSED, RETURNED, STATES,
-                          History, StoredUnit, UnitState, Version, rescored_card)
+from shared.store import CHINA_TIME, STATES, History, StoredUnit, UnitState, Version, rescored_card
 
 from .listing import TEXT_CELL, UNKNOWN_UNIT, action_link, score, state_badge, text, typed_cell
 
-IN_PROGRESS = (AWAITING_REVIEW, RETURNED, AWAITING_SITE)
-OTHER_COUNTY = "不在区县名单中的区县单位（不计入目标）"
-ALL_CITY = "全市"  # targets.toml's key for the whole-city target
 EVIDENCE_STATUS = {"ok": "已提供", "not_found": "找不到", "unsafe": "路径不安全", "broken": "无法打开"}
 
 
@@ -34,53 +29,6 @@ def when(moment: datetime | None) -> str:
 
 
 # --- 总览 ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Progress:
-    """One bar of the progress chart: a category (市直) or a 区县 against its creation target."""
-
-    label: str
-    listed: int  # units on the list: the target is a share of these
-    passed: int  # passed 实地验收 in the year or before
-    in_progress: int  # submitted this year, not decided yet
-    target_percent: Decimal | None
-
-    @property
-    def target_count(self) -> int | None:
-        if self.target_percent is None:
-            return None
-        return math.ceil(self.listed * self.target_percent / 100)
-
-    def percent(self, count: int) -> float:
-        return 100.0 * count / self.listed if self.listed else 0.0
-
-
-def compute_progress(units: Sequence[StoredUnit], versions: Sequence[Version], year: int) -> list[Progress]:
-    """Progress of 市直 and of each 区县 towards the year's creation target (CONFIG.creation_target)."""
-    passed = {v.unit_id for v in versions
-              if v.unit_id is not None and v.status == PASSED and v.assess_year is not None and v.assess_year <= year}
-    busy = {v.unit_id for v in versions
-            if v.unit_id is not None and v.current and v.assess_year == year and v.status in IN_PROGRESS}
-    groups: dict[tuple[str, str], list[StoredUnit]] = {}
-    for unit in units:
-        if unit.category == CATEGORY_CITY and unit.listed:
-            groups.setdefault((CATEGORY_CITY, "市直党政机关"), []).append(unit)
-        elif unit.category == CATEGORY_COUNTY:
-            label = unit.district if unit.listed and unit.district else OTHER_COUNTY
-            groups.setdefault((CATEGORY_COUNTY, label), []).append(unit)
-    bars = []
-    for (category, label), members in sorted(groups.items(), key=lambda g: (g[0][0] != CATEGORY_CITY,
-                                                                           g[0][1] == OTHER_COUNTY, g[0][1])):
-        ids = {u.id for u in members}
-        target = None if label == OTHER_COUNTY else CONFIG.creation_target(year, category)
-        bars.append(Progress(label, len(members), len(ids & passed), len((ids & busy) - passed), target))
-    whole_city = CONFIG.creation_target(year, ALL_CITY)
-    if whole_city is not None and bars:
-        listed = [u.id for u in units if u.listed]
-        ids = set(listed)
-        bars.append(Progress(ALL_CITY, len(listed), len(ids & passed), len((ids & busy) - passed), whole_city))
-    return bars
-
 
 def state_counts(states: Iterable[UnitState], versions: Sequence[Version], year: int) -> dict[str, int]:
     """How many units of the year are in each state, plus submissions no unit could be read from."""
@@ -99,34 +47,39 @@ def render_counts(counts: Mapping[str, int]) -> str:
     return f'<div class="jyjg-cards">{cards}</div>'
 
 
-def render_progress(bars: Sequence[Progress], year: int) -> str:
-    """The chart as plain HTML/CSS bars: selectable text, no image, no extra dependency."""
-    if not bars:
+def render_progress(rows: Sequence[Progress], year: int) -> str:
+    """The chart (shared/progress.py's rows) as plain HTML/CSS bars: selectable text, no image, no extra
+    dependency. A district's bar sits under its total, indented."""
+    if not any(row.units for row in rows):
         return '<p class="jyjg-muted">名单中还没有单位。</p>'
-    rows = []
-    for bar in bars:
-        done = bar.percent(bar.passed)
-        busy = bar.percent(bar.in_progress)
+    bars = []
+    for bar in rows:
+        if not bar.units:
+            continue
+        done = bar.percent(bar.built)
+        busy = bar.percent(bar.in_review)
         marker = ""
-        if bar.target_percent is not None:
-            marker = (f'<div class="jyjg-target" style="left:{min(float(bar.target_percent), 100):.2f}%" '
-                      f'title="目标 {bar.target_percent}%"></div>')
-            need = max(0, bar.target_count - bar.passed)
-            goal = (f"目标 {bar.target_percent}%（{bar.target_count} 家）"
+        if bar.target is not None:
+            marker = (f'<div class="jyjg-target" style="left:{min(float(bar.target), 100):.2f}%" '
+                      f'title="目标 {shown(bar.target)}%"></div>')
+            need = max(0, bar.target_count - bar.built)
+            goal = (f"目标 {shown(bar.target)}%（{bar.target_count} 家）"
                     + ("，已完成" if need == 0 else f"，还差 {need} 家"))
         else:
             goal = "未设目标"
-        rows.append(
-            f'<div class="jyjg-bar-row"><div class="jyjg-bar-label">{text(bar.label)}'
-            f'<div class="jyjg-muted">名单 {bar.listed} 家</div></div>'
+        label = bar.label.removeprefix(DISTRICT_PREFIX)
+        row_class = "jyjg-bar-row jyjg-bar-district" if bar.is_district else "jyjg-bar-row"
+        bars.append(
+            f'<div class="{row_class}"><div class="jyjg-bar-label">{text(label)}'
+            f'<div class="jyjg-muted">名单 {bar.units} 家</div></div>'
             f'<div class="jyjg-bar"><div class="jyjg-bar-pass" style="width:{done:.2f}%"></div>'
             f'<div class="jyjg-bar-busy" style="width:{min(busy, 100 - done):.2f}%"></div>{marker}</div>'
-            f'<div class="jyjg-bar-text">已通过 {bar.passed} 家（{shown(done, places=1)}%），评审中 {bar.in_progress} 家；'
+            f'<div class="jyjg-bar-text">已通过 {bar.built} 家（{shown(done, places=1)}%），评审中 {bar.in_review} 家；'
             f"{text(goal)}</div></div>")
     legend = ('<div class="jyjg-legend"><span class="jyjg-key jyjg-bar-pass"></span>验收通过（累计）'
               '<span class="jyjg-key jyjg-bar-busy"></span>本年度评审中'
               '<span class="jyjg-key jyjg-key-target"></span>年度目标</div>')
-    return (f'<div class="jyjg-chart"><h4>{year} 年度创建目标完成进度</h4>{"".join(rows)}{legend}</div>')
+    return (f'<div class="jyjg-chart"><h4>{year} 年度创建目标完成进度</h4>{"".join(bars)}{legend}</div>')
 
 
 # --- 详情 ------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from shared.progress import progress
+
 from .. import render
 from ..screen import Screen
 
@@ -23,6 +25,6 @@ class OverviewScreen(Screen):
             return
         states = self.shell.unit_states()
         counts = render.state_counts(states, self.shell.versions, year)
-        bars = render.compute_progress(self.shell.units, self.shell.versions, year)
+        bars = progress(self.shell.units, self.shell.versions, year, self.store.city)
         self.board.value = (f"<h4>{year} 年度各状态单位数</h4>" + render.render_counts(counts)
                             + render.render_progress(bars, year))
