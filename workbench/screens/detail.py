@@ -113,7 +113,7 @@ class DetailScreen(Screen):
             body = f'<pre class="jyjg-prose">{text(data.decode("utf-8", errors="replace"))}</pre>'
         else:
             body = message_html("info", "此类文件不能在页面内预览，请下载后用相应软件打开。")
-        action = "在新窗口中打开" if inline else "下载"
+        action = "↗ 在新窗口中打开" if inline else "⬇ 下载"
         target = ' target="_blank" rel="noopener"' if inline else ""
         self.viewer.value = (title + body + f'<div class="jyjg-download"><a class="jyjg-evidence-file" '
-                             f'href="{text(url)}"{target}>⬇ {action} {text(name)}</a></div>')
+                             f'href="{text(url)}"{target}>{action} {text(name)}</a></div>')
