@@ -44,6 +44,7 @@ CSS = """
 .jyjg-bar-busy { background: #9cc3f0; height: 100%; }
 .jyjg-target { position: absolute; top: -4px; bottom: -4px; width: 0; border-left: 3px solid #d2461f; }
 .jyjg-bar-text { font-size: 13px; }
+.jyjg-bar-district .jyjg-bar-label { padding-left: 1.5em; font-weight: normal; }
 .jyjg-legend { font-size: 12px; color: #555; display: flex; gap: 6px; align-items: center; margin-top: 6px; }
 .jyjg-key { display: inline-block; width: 14px; height: 10px; margin-left: 10px; }
 .jyjg-key-target { border-left: 3px solid #d2461f; width: 0; height: 14px; }
