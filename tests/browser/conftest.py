@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import SCREENSHOTS
+from .helpers import LOAD_MS, SCREENSHOTS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -154,6 +154,8 @@ def new_context(browser):
 
     def make():
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        # the page's load waits for its kernel to run the notebook: on a busy machine that is more than 30 s
+        context.set_default_navigation_timeout(LOAD_MS)
         _block_cdn(context)
         made.append(context)
         return context
