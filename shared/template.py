@@ -1159,8 +1159,13 @@ def workbook_bytes(wb: openpyxl.Workbook) -> bytes:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()
+    return reproducible_zip(raw.getvalue())
+
+
+def reproducible_zip(data: bytes) -> bytes:
+    """The same zip (an OOXML package, say) with fixed entry times, so equal contents give equal bytes."""
     fixed = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
@@ -1209,7 +1214,8 @@ def set_cell_value(cell: Cell, value: Any) -> None:
 def write_named_values(src_path: str | Path, dst_path: str | Path, values: Mapping[str, Any]) -> Path:
     """Copy a template-based workbook, writing each value into its named cell (None clears the cell).
 
-    Wrapped text cells (evidence lists, the long texts) get taller rows when their text needs them.
+    Wrapped text cells (evidence lists, the long texts) get taller rows when their text needs them. The
+    copy keeps the source's document dates, so the same source and values always give the same bytes.
     """
     wb = openpyxl.load_workbook(src_path)
     for name, value in values.items():
@@ -1218,5 +1224,5 @@ def write_named_values(src_path: str | Path, dst_path: str | Path, values: Mappi
         if isinstance(value, str) and cell.alignment is not None and cell.alignment.wrap_text:
             fit_row_height(cell.parent, cell)
     dst = Path(dst_path)
-    wb.save(dst)
+    dst.write_bytes(workbook_bytes(wb))
     return dst
