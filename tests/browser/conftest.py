@@ -90,7 +90,7 @@ def dashboard(tmp_path_factory) -> Dashboard:
             if time.monotonic() > deadline:
                 pytest.fail("jyjg serve 没有按时启动")
             time.sleep(0.5)
-        SCREENSHOTS.mkdir(exist_ok=True)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         yield Dashboard(base, TOKEN, db_url, inbox, work, log, proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)

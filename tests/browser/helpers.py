@@ -1,11 +1,14 @@
 """Steps the dashboard tests share: open the page, find a unit, act on widgets."""
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# Outside the checkout (tests write nothing there): $JYJG_SCREENSHOTS, else <tmp>/jyjg-screenshots.
+SCREENSHOTS = Path(os.environ.get("JYJG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "jyjg-screenshots")
 
 LOAD_MS = 90_000
 STEP_MS = 30_000
@@ -48,8 +51,8 @@ def no_traceback(page: Page) -> None:
 
 
 def shot(page: Page, name: str) -> Path:
-    """Keep a full-page screenshot to look at (tests/browser/screenshots/, not in git)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
+    """Keep a full-page screenshot to look at (in SCREENSHOTS, outside the checkout)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

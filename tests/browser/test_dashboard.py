@@ -1,5 +1,6 @@
 """The reviewer dashboard in a real browser: token, list, filter, detail, evidence, decisions,
-conflicts, upload and 核定. Screenshots of each screen go to tests/browser/screenshots/."""
+conflicts, upload and 核定. Screenshots of each screen go to
+$JYJG_SCREENSHOTS (default <tmp>/jyjg-screenshots), outside the checkout."""
 from __future__ import annotations
 
 import re
