@@ -350,18 +350,97 @@ def print_summary(summary, table_out: Path | None = None) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .batch import load_paths
-    from .demo import DEMO_DISTRICT, DEMO_YEAR, build_demo_inbox, demo_roster_units
+    from .demo import DEMO_YEAR, RESUBMISSION_DIR, build_demo_inbox
+    from .demo_year import check_demo_store, play_demo_year
 
-    inbox = build_demo_inbox(args.out, seed=args.seed)
-    console.print(f"演示收件箱：{inbox}")
+    with _store(args) as store:  # refuse a store with real submissions before building anything
+        check_demo_store(store)
+    err_console.print("正在生成演示收件箱（附件4单位的申报材料，约半分钟）……")
+    inbox = build_demo_inbox(args.out, seed=args.seed, progress=_count_progress("生成演示申报"))
+    console.print(f"演示收件箱：{inbox}；退回单位的补正材料：{inbox.parent / RESUBMISSION_DIR}")
     run_check([inbox], None)
     with _store(args) as store:
-        store.import_units([(u.name, u.year, u.group) for u in demo_roster_units()], DEMO_DISTRICT)
-        versions = load_paths(store, [inbox], by="演示")
-        console.print(f"已记入评审数据库 {store.url}：{len(versions)} 份申报。")
-        _export(store, DEMO_YEAR, args.out / f"{DEMO_YEAR}年度节约型机关创建汇总.xlsx")
+        year = play_demo_year(store, args.out, progress=err_console.print)
+        _print_demo_year(store, year)
+        export, notice = _export(store, DEMO_YEAR, args.out / f"{DEMO_YEAR}年度节约型机关创建汇总.xlsx")
+        report = None
+        if year.failed_unit:
+            from .report import write_acceptance_report
+
+            report = write_acceptance_report(store, year.failed_unit, DEMO_YEAR, args.out / "验收评分表（示例）.xlsx")
+        db, data_dir = store.url, store.data_dir
+    console.print("\n输出文件：", style="bold")
+    console.print(f"  评审数据库：{db}（原始申报文件在 {data_dir}）", highlight=False)
+    console.print(f"  年度汇总：{export}", highlight=False)
+    console.print(f"  通报草稿：{notice}", highlight=False)
+    if report:
+        console.print(f"  验收评分表示例（{year.failed_unit}）：{report}", highlight=False)
+    jyjg, db_arg = _jyjg_command(), f" --db {args.db}" if args.db else ""
+    console.print("\n下一步：", style="bold")
+    for command, what in (
+            (f"{jyjg} serve{db_arg}", "打开评审工作台，在浏览器中查看每份申报、作出初审与验收决定"),
+            (f"{jyjg} report --unit 市委办公室 --year {DEMO_YEAR} --out 验收评分表.pdf{db_arg}", "打印单位验收评分表"),
+            (f"{jyjg} sample --year {DEMO_YEAR}{db_arg}", "查看区县（市）抽查名单"),
+            (f"{jyjg} check {inbox} --json 校验结果.json", "只校验、不记入数据库")):
+        console.print(f"  {command}", highlight=False, markup=False)
+        console.print(f"      {what}", highlight=False)
     return 0
+
+
+def _print_demo_year(store, year) -> None:
+    from .store import STATES
+
+    if year.acted:
+        done = "、".join(f"{stage}{outcome} {count} 份" for (stage, outcome), count in sorted(year.decisions.items()))
+        console.print(f"已记入评审数据库 {store.url}：{year.loaded} 份申报（新记入 {year.new} 份）。", highlight=False)
+        if done:
+            console.print(f"评价小组本次作出：{done}；核定 {year.verified} 份。", highlight=False)
+        if year.corrected:
+            console.print(f"更正能耗数据：{'、'.join(year.corrected)}。", highlight=False)
+    else:
+        console.print(f"评审数据库 {store.url} 中已有这一演示年度（{year.loaded} 份申报），未重复记入或决定。",
+                      highlight=False)
+    states = "、".join(f"{state} {year.states[state]} 家" for state in STATES if year.states.get(state))
+    console.print(f"{year.year} 年度演示单位：{states}。", highlight=False)
+    if year.sample:
+        console.print(f"抽查：{'、'.join(f'{e.district} {e.unit.name}' for e in year.sample)}。", highlight=False)
+
+
+def _count_progress(label: str):
+    """A progress callback (done, total): a bar on a terminal, else a line every tenth of the way."""
+    state: dict = {}
+
+    def report(done: int, total: int) -> None:
+        if err_console.is_terminal:
+            from rich.progress import Progress
+
+            if "bar" not in state:
+                state["bar"] = Progress(console=err_console, transient=True)
+                state["bar"].start()
+                state["task"] = state["bar"].add_task(label, total=total)
+            state["bar"].update(state["task"], completed=done)
+            if done >= total:
+                state["bar"].stop()
+        elif done == total or done % max(1, total // 10) == 0:
+            err_console.print(f"{label}：{done}/{total}", highlight=False)
+
+    return report
+
+
+def _jyjg_command() -> str:
+    """How the user runs this command from here: `jyjg` when it is on PATH, else the script's path."""
+    import os
+    import shutil
+
+    script = Path(sys.executable).parent / "jyjg"
+    found = shutil.which("jyjg")
+    if not script.exists() or (found and Path(found).resolve() == script.resolve()):
+        return "jyjg"
+    try:
+        relative = os.path.relpath(script, Path.cwd())
+    except ValueError:  # another drive (Windows)
+        return str(script)
+    return str(script) if relative.startswith("..") else relative
 
 
 def _store(args: argparse.Namespace):
@@ -400,7 +479,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(store, year: int, out: Path) -> None:
+def _export(store, year: int, out: Path) -> tuple[Path, Path]:
     from .export import write_annual_export
     from .notice import write_notice
 
@@ -409,6 +488,7 @@ def _export(store, year: int, out: Path) -> None:
     write_notice(store, year, notice)
     console.print(f"已导出 {year} 年度汇总：{out}")
     console.print(f"通报草稿：{notice}")
+    return out, notice
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -535,7 +615,8 @@ def _friendly(handler):
     return run
 
 
-COMMANDS = {"template": cmd_template, "editions": cmd_editions, "check": cmd_check, "demo": cmd_demo, "load": _friendly(cmd_load),
+COMMANDS = {"template": cmd_template, "editions": cmd_editions, "check": cmd_check, "demo": _friendly(cmd_demo),
+            "load": _friendly(cmd_load),
             "export": _friendly(cmd_export), "sample": _friendly(cmd_sample), "report": _friendly(cmd_report),
             "roster": _friendly(cmd_roster), "serve": cmd_serve, "hub": _friendly(cmd_hub),
             "user": _friendly(cmd_user)}

@@ -13,6 +13,7 @@ import shutil
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -23,6 +24,7 @@ from .checks import skipped_of
 from .scoring import indicator_value, parse_year, rescore
 
 DEMO_YEAR = 2020
+_DEMO_STAMP = datetime(DEMO_YEAR + 1, 1, 15, 9, 30)  # when the demo's files were "written"
 EVIDENCE_DIR = "佐证材料"
 RUBRIC = CITY.edition_for(DEMO_YEAR)  # the edition the demo year is scored under
 
@@ -144,6 +146,10 @@ def _evidence_for(rng: random.Random, org: str) -> tuple[dict[str, str], dict[st
 
 def make_evidence_file(file_name: str, caption: str, rng: random.Random) -> bytes:
     """A small but real file of the type its name says (PDF, image, Word or Excel)."""
+    from .template import reproducible_zip, workbook_bytes
+
+    # Every file carries the demo's own dates, never today's: the same seed gives the same bytes, so a
+    # second `jyjg demo` finds every submission already recorded.
     suffix = Path(file_name).suffix.lower()
     if suffix in (".jpg", ".png", ".pdf"):
         from PIL import Image, ImageDraw
@@ -153,27 +159,28 @@ def make_evidence_file(file_name: str, caption: str, rng: random.Random) -> byte
         draw.text((12, 12), caption, fill=(30, 30, 30), font=_font())
         draw.rectangle((10, 120, 310, 210), outline=(60, 90, 60), width=3)
         out = io.BytesIO()
-        image.save(out, {"jpg": "JPEG", "png": "PNG", "pdf": "PDF"}[suffix[1:]])
+        dated = {"creationDate": _DEMO_STAMP.timetuple(), "modDate": _DEMO_STAMP.timetuple()} if suffix == ".pdf" else {}
+        image.save(out, {"jpg": "JPEG", "png": "PNG", "pdf": "PDF"}[suffix[1:]], **dated)
         return out.getvalue()
     if suffix == ".docx":
         from docx import Document
 
         document = Document()
+        document.core_properties.created = document.core_properties.modified = _DEMO_STAMP
         document.add_heading(Path(file_name).stem, level=1)
         document.add_paragraph(caption)
         out = io.BytesIO()
         document.save(out)
-        return out.getvalue()
+        return reproducible_zip(out.getvalue())
     if suffix == ".xlsx":
         from openpyxl import Workbook
 
         book = Workbook()
+        book.properties.created = book.properties.modified = _DEMO_STAMP
         book.active.append(["序号", "内容", "日期"])
         for i in range(1, 6):
             book.active.append([i, caption.splitlines()[-1], f"{DEMO_YEAR}-0{i}-15"])
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+        return workbook_bytes(book)
     return caption.encode("utf-8")
 
 
@@ -374,14 +381,15 @@ def _old_xls(case: DemoCase, rng: random.Random) -> None:
 def _foreign_sheet(case: DemoCase, rng: random.Random) -> None:
     from openpyxl import Workbook
 
+    from .template import workbook_bytes
+
     book = Workbook()
+    book.properties.created = book.properties.modified = _DEMO_STAMP
     book.active.title = "自评"
     book.active.append(["序号", "项目", "自评得分"])
     for i, item in enumerate(RUBRIC.items, 1):
         book.active.append([i, item.name, float(item.cap)])
-    out = io.BytesIO()
-    book.save(out)
-    case.raw = out.getvalue()
+    case.raw = workbook_bytes(book)
     case.packer = "bare"
     case.file_stem += ".xlsx"
 
@@ -434,6 +442,8 @@ def stamp_cached_values(xlsx: bytes, values: dict[str, Any]) -> bytes:
     """
     from lxml import etree
 
+    from .template import reproducible_zip
+
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     with zipfile.ZipFile(io.BytesIO(xlsx)) as source:
@@ -468,7 +478,7 @@ def stamp_cached_values(xlsx: bytes, values: dict[str, Any]) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name, data in parts.items():
             target.writestr(name, data)
-    return out.getvalue()
+    return reproducible_zip(out.getvalue())
 
 
 def _num(value: Decimal) -> int | float:
@@ -601,21 +611,65 @@ def write_case(case: DemoCase, inbox: Path, template: Path, scratch: Path) -> li
     return written
 
 
-def build_demo_inbox(out: Path, seed: int = DEMO_YEAR) -> Path:
-    """Write the demo inbox under `out` (replacing an earlier one) and return its path."""
+# Units the 评价小组 returns for 补正 (退回补正) that send a corrected package later: their problem, fixed.
+def _fix_over_cap(case: DemoCase) -> None:
+    case.values["score_2_2_5"] = _num(RUBRIC.rule("2.2.5").points)
+
+
+def _fix_missing_fields(case: DemoCase) -> None:
+    case.values["contact_phone"] = "13907370421"
+    case.values["org_address"] = f"{CITY.name}{DEMO_DISTRICT}龙洲路8号"
+
+
+def _fix_resubmitted(case: DemoCase) -> None:
+    case.extra.pop("twin", None)  # the whole package again, evidence included, not the bare workbook
+
+
+def _fix_off_roster(case: DemoCase) -> None:
+    case.values["org_name"] = case.org  # the name as 附件4 writes it
+
+
+CORRECTIONS: dict[str, Callable[[DemoCase], None]] = {
+    "over_cap": _fix_over_cap, "missing_fields": _fix_missing_fields, "resubmitted": _fix_resubmitted,
+    "off_roster": _fix_off_roster,
+}
+INBOX_DIR = "收件箱"
+RESUBMISSION_DIR = "补正材料"  # what units send after 退回补正: loaded once the 初审 is done
+
+
+def corrected_case(case: DemoCase) -> DemoCase:
+    """The package a returned unit sends after 补正: the same submission with its problem fixed."""
+    fixed = DemoCase(case.org, case.category, f"{case.file_stem}（补正）", dict(case.values), dict(case.evidence),
+                     case.packer, extra=dict(case.extra))
+    CORRECTIONS[case.problem](fixed)
+    return fixed
+
+
+def build_demo_inbox(out: Path, seed: int = DEMO_YEAR, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write the demo inbox under `out` (replacing an earlier one) and return its path.
+
+    Beside it, `补正材料/` holds the corrected packages some returned units send later. The same seed
+    always writes the same bytes. `progress(done, total)` is called after each submission is written.
+    """
     from .template import write_template
 
     out = Path(out)
-    inbox = out / "收件箱"
-    if inbox.exists():
-        shutil.rmtree(inbox)
-    inbox.mkdir(parents=True)
+    inbox, again = out / INBOX_DIR, out / RESUBMISSION_DIR
+    for folder in (inbox, again):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
     scratch = out / ".scratch"
     scratch.mkdir(parents=True, exist_ok=True)
     template = scratch / "自评表.xlsx"
     write_template(template, RUBRIC.name)
-    for case in demo_cases(seed):
-        write_case(case, inbox, template, scratch)
+    cases = demo_cases(seed)
+    corrections = [corrected_case(c) for c in cases if c.problem in CORRECTIONS]
+    total = len(cases) + len(corrections)
+    for done, (case, folder) in enumerate([(c, inbox) for c in cases] + [(c, again) for c in corrections], 1):
+        write_case(case, folder, template, scratch)
+        if progress:
+            progress(done, total)
     shutil.rmtree(scratch)
     return inbox
 

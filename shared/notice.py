@@ -16,6 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from .export import YearData, chinese_numeral, gather, group_heading, progress
 from .numbers import shown
 from .scoring import pass_rule_text
+from .rubric import CITY, City, Rubric
 from .store import CHINA_TIME, FAILED, PASSED, Store
 
 TITLE_FONT, HEADING_FONT, BODY_FONT = "方正小标宋简体", "黑体", "仿宋_GB2312"
@@ -95,6 +96,30 @@ def grade_sentences(passed, edition) -> list[str]:
     return [f"其中评为“{grade}”的{len(names)}家：{'、'.join(names)}。" for grade, names in by_grade.items() if names]
 
 
+def opening(year: int, passed: int, sampled: bool, city: City = CITY, edition: Rubric | None = None) -> str:
+    """The 通报's first paragraph, for any number of passed units (none included)."""
+    edition = edition or city.edition_for(year)
+    checks = "经初审、实地验收和抽查" if sampled else "经初审和实地验收"
+    start = f"根据《{city.action_plan}》，{year}年度各创建单位对照《{edition.title}》开展自评并申报，{checks}，"
+    if passed == 0:
+        return start + f"本年度暂无单位通过验收。现将{year}年度节约型机关创建情况通报如下。"
+    reached = (f"评价得分达到{shown(edition.qualify_at)}分（含）以上" if edition.simple
+               else f"达到评价标准（{pass_rule_text(edition)}）")
+    return start + f"{passed}家单位{reached}，确定为{year}年度节约型机关，现予以通报。"
+
+
+def requirements(passed: int, not_built: bool) -> str:
+    """三、工作要求: praise only when someone passed, a push only when someone has not yet."""
+    parts = []
+    if passed:
+        parts.append("希望获评单位珍惜荣誉，持续巩固创建成果，发挥示范引领作用")
+    if not_built:
+        parts.append("尚未建成的单位要对照评价指标补齐短板，确保按期完成创建目标任务")
+    if not parts:
+        parts.append("各单位要持续巩固创建成果，不断完善节约能源资源长效机制")
+    return "；".join(parts) + "。"
+
+
 def build_notice(store: Store, year: int, issued: date | None = None) -> Document:
     data = gather(store, year)
     passed = [x for x in data.lines if x.state == PASSED]
@@ -113,12 +138,7 @@ def build_notice(store: Store, year: int, issued: date | None = None) -> Documen
     _paragraph(doc)
     city, edition = data.place, data.edition
     _paragraph(doc, city.recipients, indent=False)
-    qualify = shown(edition.qualify_at)
-    reached = (f"评价得分达到{qualify}分（含）以上" if edition.simple
-               else f"达到评价标准（{pass_rule_text(edition)}）")
-    _paragraph(doc, f"根据《{city.action_plan}》，{year}年度各创建单位对照《{edition.title}》开展自评并申报，"
-                    f"经初审、实地验收和抽查，{len(passed)}家单位{reached}，"
-                    f"确定为{year}年度节约型机关，现予以通报。")
+    _paragraph(doc, opening(year, len(passed), sampled=bool(store.sample(year)), city=city, edition=edition))
     _paragraph(doc, "一、创建进展情况", font=HEADING_FONT)
     for sentence in progress_sentences(data):
         _paragraph(doc, sentence + "。")
@@ -137,8 +157,8 @@ def build_notice(store: Store, year: int, issued: date | None = None) -> Documen
     for sentence in grade_sentences(passed, edition):
         _paragraph(doc, sentence)
     _paragraph(doc, "三、工作要求", font=HEADING_FONT)
-    _paragraph(doc, "希望获评单位珍惜荣誉，持续巩固创建成果，发挥示范引领作用；尚未建成的单位要对照评价指标补齐短板，"
-                    "确保按期完成创建目标任务。")
+    not_built = any(x.unit.listed and x.built_in is None for x in data.lines)
+    _paragraph(doc, requirements(len(passed), not_built))
     for _ in range(3):
         _paragraph(doc)
     for issuer in city.signing_agencies:

@@ -1,16 +1,13 @@
 """The demo inbox: realistic, every kind of problem present, Chinese names intact, checks as intended."""
 import gc
-import json
 import pickle
 import zipfile
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from shared.batch import check_paths, check_submission
-from shared.cli import main
-from shared.demo import build_demo_inbox, demo_cases
+from shared.demo import CORRECTIONS, RESUBMISSION_DIR, demo_cases
 from shared.rubric import ROSTER
 from shared.submission import discover
 
@@ -20,9 +17,8 @@ EXPECTED_CODES = {"unreadable", "not_a_template", "package_unsafe", "field_missi
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    inbox = build_demo_inbox(tmp_path_factory.mktemp("demo"))
-    return inbox, check_paths([inbox])
+def demo(demo_run):
+    return demo_run.inbox, check_paths([demo_run.inbox])
 
 
 def test_every_finding_code_appears(demo):
@@ -65,15 +61,21 @@ def test_demo_is_deterministic():
     assert [c.values for c in first] == [c.values for c in second]
 
 
-def test_jyjg_demo_and_check_commands(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path / "d"), "--db", f"sqlite:///{tmp_path / 'd.db'}"]) == 0
-    out = capsys.readouterr().out
-    assert "校验结果" in out and "重算达到80分" in out
-    target = tmp_path / "r.json"
-    assert main(["check", str(tmp_path / "d" / "收件箱"), "--json", str(target)]) == 0
-    document = json.loads(target.read_text(encoding="utf-8"))
-    counts = Counter(f["code"] for s in document["submissions"] for f in s["findings"])
-    assert set(counts) == EXPECTED_CODES
+def test_building_the_inbox_twice_writes_the_same_bytes(demo_run):
+    """So a second `jyjg demo` finds every package already recorded (tests/test_demo_year.py)."""
+    first, second = demo_run.packages
+    assert len(first) > 500 and first.keys() == second.keys()
+    assert any(path.startswith(f"jyjg-demo/{RESUBMISSION_DIR}/") for path in first)
+    assert [path for path in first if first[path] != second[path]] == []
+
+
+def test_returned_units_send_corrected_packages(demo):
+    inbox, _ = demo
+    fixed = check_paths([inbox.parent / RESUBMISSION_DIR])
+    assert {r.org_name for r in fixed} == {c.org for c in demo_cases() if c.problem in CORRECTIONS}
+    for result in fixed:  # each fixes what it was returned for
+        assert result.qualifies and not result.counts[0], result.source
+        assert not [f for f in result.findings if f.code == "not_on_roster"], result.source
 
 
 def test_finding_and_receiving_submissions_makes_no_reference_cycles(demo):

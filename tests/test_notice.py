@@ -7,7 +7,7 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from shared.notice import write_notice
+from shared.notice import opening, requirements, write_notice
 from shared.rubric import CITY
 from year_fixtures import (AWAITING_SITE_2020, CITY_PASSED_2020, DISTRICTS, FAILED_2020, HYPERLINK, Year,
                            build_scenario)
@@ -80,5 +80,38 @@ def test_a_year_with_no_passed_units_says_so(tmp_path):
         lines = texts(docx.Document(write_notice(year.store, 2021, tmp_path / "n.docx", ISSUED)))
         assert "（2021年度暂无验收通过的单位。）" in lines
         assert "市直党政机关共76家，累计建成0家，建成率0%，2021年目标为50%以上，尚未完成年度目标。" in lines
+        body = "\n".join(lines)
+        assert "本年度暂无单位通过验收" in body
+        for wrong in ("0家单位", "确定为2021年度节约型机关", "希望获评单位", "抽查"):  # none passed, none drawn
+            assert wrong not in body, wrong
     finally:
         year.close()
+
+
+def test_one_passed_unit_reads_as_one(tmp_path):
+    year = Year(tmp_path / "one")
+    try:
+        year.passed("市委办公室", 2021)
+        body = "\n".join(texts(docx.Document(write_notice(year.store, 2021, tmp_path / "n.docx", ISSUED))))
+        assert "经初审和实地验收，1家单位评价得分达到80分（含）以上，确定为2021年度节约型机关" in body
+        assert "（一）市直单位（1家）" in body and "暂无验收通过" not in body
+        assert "希望获评单位珍惜荣誉" in body and "尚未建成的单位要对照评价指标补齐短板" in body
+    finally:
+        year.close()
+
+
+@pytest.mark.parametrize("passed, not_built, praised, pushed", [
+    (0, True, False, True), (1, True, True, True), (40, False, True, False), (0, False, False, False)])
+def test_requirements_fit_the_count(passed, not_built, praised, pushed):
+    text = requirements(passed, not_built)
+    assert ("希望获评单位珍惜荣誉" in text) is praised
+    assert ("尚未建成的单位" in text) is pushed
+    assert text.endswith("。") and text.count("。") == 1
+
+
+@pytest.mark.parametrize("passed, sampled, said", [
+    (0, False, "经初审和实地验收，本年度暂无单位通过验收。"),
+    (1, False, "经初审和实地验收，1家单位评价得分达到80分（含）以上，确定为2020年度节约型机关，现予以通报。"),
+    (43, True, "经初审、实地验收和抽查，43家单位评价得分达到80分（含）以上，确定为2020年度节约型机关，现予以通报。")])
+def test_opening_fits_the_count_and_the_checks_done(passed, sampled, said):
+    assert said in opening(2020, passed, sampled)
