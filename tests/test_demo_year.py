@@ -10,7 +10,7 @@ import docx
 import openpyxl
 import pytest
 
-from conftest import run_jyjg
+from jyjg_runs import run_jyjg
 from shared.demo_year import RECORDED_BY, review_verdict
 from shared.store import (APPROVE, FAILED, PASSED, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, Store)
 from shared.template import write_named_values, write_template
