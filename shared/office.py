@@ -112,5 +112,43 @@ def recalculate(paths: Iterable[str | Path], outdir: str | Path, timeout: float 
 
 
 def to_pdf(paths: Iterable[str | Path], outdir: str | Path, timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
-    """Print each workbook (its visible sheets, with their page set-up) to PDF in outdir."""
-    return _convert(paths, outdir, "pdf:calc_pdf_Export", ".pdf", timeout)
+    """Print each workbook (its visible sheets, with their page set-up) to PDF in outdir, with Chinese
+    line-breaking: no line starts with closing punctuation such as 。，、）》.
+
+    An .xlsx has no setting for that (Excel and WPS apply the rule themselves); LibreOffice applies it only
+    to cells whose style asks for it (ODF's style:line-break="strict"), and its .xlsx import never does.
+    So each workbook goes through LibreOffice's own flat format first, every cell style is made to ask,
+    and that is printed.
+    """
+    sources = [Path(p) for p in paths]
+    if not sources:
+        return []
+    with tempfile.TemporaryDirectory(prefix="jyjg-print-") as work:
+        flat = _convert(sources, work, "fods", ".fods", timeout)
+        for document in flat:
+            strict_line_breaks(document)
+        return _convert(flat, outdir, "pdf:calc_pdf_Export", ".pdf", timeout)
+
+
+_STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+
+
+def strict_line_breaks(fods: Path) -> None:
+    """Make every table-cell style of a flat ODF spreadsheet apply the forbidden-character rules."""
+    from lxml import etree
+
+    style = f"{{{_STYLE_NS}}}"
+    tree = etree.parse(str(fods), etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True))
+    for element in tree.iter(f"{style}style", f"{style}default-style"):
+        if element.get(f"{style}family") != "table-cell":
+            continue
+        paragraph = element.find(f"{style}paragraph-properties")
+        if paragraph is None:  # ODF's order: table-cell-, paragraph-, then text-properties
+            paragraph = etree.Element(f"{style}paragraph-properties")
+            text = element.find(f"{style}text-properties")
+            if text is not None:
+                text.addprevious(paragraph)
+            else:
+                element.append(paragraph)
+        paragraph.set(f"{style}line-break", "strict")
+    tree.write(str(fods), xml_declaration=True, encoding="UTF-8")

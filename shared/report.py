@@ -29,6 +29,8 @@ FIGURES_SHEET = "能耗数据核定"
 # 序号 单元 项目 评分规则 | 自评 分项 项目 | 核定 分项 项目 | 佐证 | 核定理由
 WIDTHS = [4.5, 9, 9, 35, 5.2, 5.2, 5.2, 5.2, 6.5, 14]
 LAST = len(WIDTHS)
+UNVERIFIED = "未核定"
+UNVERIFIED_REASON = "（未核定）"
 LAST_COL = get_column_letter(LAST)
 
 
@@ -84,6 +86,7 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
 
     claimed_card = tally({rid: v.claimed for rid, v in card.rules.items()}, rubric, card.card.skipped)
     claimed_items = claimed_card.items
+    started = verification_started(card)
     blocks = []  # (first row, last row) of each item: a page break never splits one
     units = []
     row = 6
@@ -92,16 +95,20 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
         for item in unit.items:
             item_first = row
             for rule in item.rules:
-                rule_row(book, ws, row, rule, version, card)
+                rule_row(book, ws, row, rule, version, card, started)
                 row += 1
             last = row - 1
             blocks.append((item_first, last))
             book.cell(ws, item_first, 3, f"{'★' if item.star else ''}{_stacked(item.name)}\n{_cap_text(item)}",
                       size=SMALL_PT)
             book.cell(ws, item_first, 6, item_shown(item, claimed_items[item.id], claimed_card.skipped), bold=True)
-            verified_item = card.card.items[item.id]
-            book.cell(ws, item_first, 8, item_shown(item, verified_item, card.card.skipped), bold=True,
-                      fill=STATE_FILLS["验收未通过"] if verified_item < claimed_items[item.id] else None)
+            # An item's 核定 score only once all its rules are verified: never a claim in the 核定 column.
+            verified_item = card.card.items[item.id] if started and not set(card.pending) & {
+                r.id for r in item.rules} else None
+            book.cell(ws, item_first, 8,
+                      None if verified_item is None else item_shown(item, verified_item, card.card.skipped), bold=True,
+                      fill=STATE_FILLS["验收未通过"] if verified_item is not None and verified_item < claimed_items[
+                          item.id] else None)
             if last > item_first:
                 for col in "CFH":
                     merge(ws, f"{col}{item_first}:{col}{last}")
@@ -115,14 +122,16 @@ def build_acceptance_report(store: Store, unit_name: str, year: int) -> openpyxl
     merge(ws, f"A{row}:D{row}")
     book.cell(ws, row, 5, claimed_total, bold=True)
     merge(ws, f"E{row}:F{row}")
-    book.cell(ws, row, 7, card.total, bold=True)
+    book.cell(ws, row, 7, card.total if card.complete else UNVERIFIED, bold=True)
     merge(ws, f"G{row}:H{row}")
     qualify = _number_text(rubric.qualify_at)
-    if rubric.simple:
-        verdict = f"核定总分{'达到' if card.card.qualifies else '未达到'} {qualify} 分"
+    if card.complete:
+        verdict = (f"核定总分{'达到' if card.card.qualifies else '未达到'} {qualify} 分" if rubric.simple
+                   else "核定结果" + verdict_text(card.card))
+    elif started:
+        verdict = f"尚有 {len(card.pending)} 条规则未核定，核定总分待全部核定后得出"
     else:
-        verdict = "核定结果" + verdict_text(card.card)
-    verdict += f"；尚有 {len(card.pending)} 条规则未核定" if card.pending else ""
+        verdict = "评价小组尚未核定，核定得分由评价小组实地核查后填写"
     book.cell(ws, row, 9, verdict, size=SMALL_PT, h="left")
     merge(ws, f"I{row}:{LAST_COL}{row}")
     book.fit_row(ws, row, LAST, minimum=26)
@@ -182,22 +191,28 @@ def computed_items(rubric) -> str:
     return "、".join(f"“{i.name}”" for i in rubric.items if any(r.computed for r in i.rules))
 
 
-def rule_row(book: Sheets, ws, row: int, rule, version: Version, card: VerifiedCard) -> None:
+def verification_started(card: VerifiedCard) -> bool:
+    """Whether the 评价小组 has verified any rule or corrected any figure of the version."""
+    return bool(card.corrections) or any(v.verified is not None for v in card.rules.values() if not v.computed)
+
+
+def rule_row(book: Sheets, ws, row: int, rule, version: Version, card: VerifiedCard, started: bool) -> None:
     verdict = card.rules[rule.id]
     # 1.1's rules share one paragraph in 附件1, so their texts carry no number of their own.
     text = f"{rule.number}.{rule.text}（由备案表数据计算）" if rule.computed else rule.text
     text = ("★" if rule.star else "") + text + (f"（核查方式：{rule.method}）" if rule.method else "")
     book.cell(ws, row, 4, text, size=SMALL_PT, h="left")
     book.cell(ws, row, 5, _rule_value(rule, verdict.claimed))
-    verified = verdict.score if (rule.computed or verdict.verified is not None) else None
+    # 1.1.x follow the figures once the group has begun; before that the column is the group's to fill.
+    verified = verdict.score if (started if rule.computed else verdict.verified is not None) else None
     book.cell(ws, row, 7, _rule_value(rule, verified),
               fill=STATE_FILLS["验收未通过"] if verified is not None and verified < verdict.claimed else None)
     if rule.computed:
         seen = "—"
-        reason = "按更正后的能耗数据计算" if card.corrections else "按备案表能耗数据计算"
+        reason = ("按更正后的能耗数据计算" if card.corrections else "按备案表能耗数据计算") if started else UNVERIFIED_REASON
     else:
         seen = "" if verdict.evidence_seen is None else ("是" if verdict.evidence_seen else "否")
-        reason = verdict.reason if verdict.verified is not None else "（未核定）"
+        reason = verdict.reason if verdict.verified is not None else UNVERIFIED_REASON
         raw = (version.rules.get(rule.id) or {}).get("claimed")
         if rule.deduct is not None:  # the unit fills how many requirements are missing, not a score
             number = as_number(raw)

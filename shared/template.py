@@ -861,7 +861,9 @@ class _Builder:
 
     # 自评表 (附件3)
     def build_self(self, ws) -> None:
-        widths = {"A": 4.5, "B": 9.5, "C": 9.5, "D": 30, "E": 5.5, "F": 5.5, "G": 14, "H": 8}
+        # D (the rules) and G (the evidence) take what A4 portrait leaves: rules wrap in fewer lines, so the
+        # table prints on three full pages with no item cut (tests/engine/test_template_print.py).
+        widths = {"A": 4.5, "B": 9.5, "C": 9.5, "D": 40, "E": 5.5, "F": 5.5, "G": 16, "H": 8}
         for letter, w in widths.items():
             ws.column_dimensions[letter].width = w
         put, merge = self.put, self.merge

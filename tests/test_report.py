@@ -101,16 +101,32 @@ def test_each_unit_is_merged_down_its_rows_on_every_page_it_reaches(failed_repor
     assert_units_named_on_every_page(ws, rule_row)  # (the 自评表's test has units cut by a break)
 
 
-def test_unverified_version_leaves_room_to_decide(scenario, tmp_path):
+def test_unverified_version_leaves_the_verified_column_blank(scenario, tmp_path):
     wb = openpyxl.load_workbook(write_acceptance_report(scenario.store, AWAITING_SITE_2020, 2020, tmp_path / "a.xlsx"))
     ws = wb[SHEET]
     rows = rule_rows(ws)
-    assert rows["2.1.1"]["verified"] is None and rows["2.1.1"]["reason"] == "（未核定）" and rows["2.1.1"]["seen"] is None
-    assert rows["1.1.1"]["verified"] == 4  # computed from the figures, verified or not
+    for rule in RUBRIC.rules:  # nothing in 核定 until the group verifies: not the claims, not 1.1's figures
+        assert rows[rule.id]["verified"] is None and rows[rule.id]["reason"] == "（未核定）", rule.id
+        assert rows[rule.id]["self"] == rule.points, rule.id
+    assert all(rows[item.rules[0].id]["verified_item"] is None for item in RUBRIC.items)
+    assert rows["2.1.1"]["seen"] is None
     decision = next(c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("实地验收结论"))
     assert "□ 通过" in decision and "□ 不通过" in decision
     total = next(row for row in ws.iter_rows(values_only=True) if row[0] == "合计")
-    assert "尚有 33 条规则未核定" in total[8]
+    assert total[4] == 100 and total[6] == "未核定" and "尚未核定" in total[8]
+
+
+def test_partly_verified_version_shows_only_what_was_verified(scenario, tmp_path):
+    version = scenario.awaiting_site("市国家保密局")
+    scenario.store.verify(version.id, "2.1.1", 0, False, "无领导小组文件", "李评价", version.revision)
+    ws = openpyxl.load_workbook(write_acceptance_report(scenario.store, version.unit_name, 2020, tmp_path / "p.xlsx"))[SHEET]
+    rows = rule_rows(ws)
+    assert (rows["2.1.1"]["verified"], rows["2.1.1"]["seen"], rows["2.1.1"]["reason"]) == (0, "否", "无领导小组文件")
+    assert rows["2.1.2"]["verified"] is None and rows["2.1.2"]["reason"] == "（未核定）"
+    assert rows["1.1.1"]["verified"] == 4  # the figures, once the group has begun
+    assert rows["1.1.1"]["verified_item"] == 10 and rows["2.1.1"]["verified_item"] is None  # 2.1.2 still open
+    total = next(row for row in ws.iter_rows(values_only=True) if row[0] == "合计")
+    assert total[6] == "未核定" and f"尚有 {len(RUBRIC.rules) - 4} 条规则未核定" in total[8]
 
 
 def test_corrected_figures_and_declines_are_shown(scenario, tmp_path):

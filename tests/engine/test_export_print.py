@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from paging import lines_starting_with_closing_punctuation
 from shared.export import write_annual_export
 from shared.office import to_pdf
 from shared.report import write_acceptance_report
@@ -87,3 +88,8 @@ def test_pages_render_to_png(printed, tmp_path_factory):
     pngs = sorted(out.glob("*.png"))
     assert len(pngs) == sum(len(PdfReader(p).pages) for p in printed.values())
     print(f"\npage images: {out}")
+
+
+@pytest.mark.parametrize("which", ["export", "report"])
+def test_no_printed_line_starts_with_closing_punctuation(printed, which):
+    assert lines_starting_with_closing_punctuation(printed[which]) == []

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from paging import PrintedLine, lines_starting_with_closing_punctuation, printed_lines
 from shared.office import to_pdf
 from shared.rubric import RUBRIC
 from shared.template import write_named_values, write_template
@@ -94,3 +95,35 @@ def test_every_printed_page_names_the_unit_of_each_rule_on_it(printed, which):
         for rule in (r for item in unit.items for r in item.rules):
             on = [page for page in pages if re.sub(r"\s+", "", rule.text)[-8:] in page]
             assert on and all(unit.name in page for page in on), (unit.name, rule.id)
+
+
+@pytest.mark.parametrize("which", ["blank", "filled"])
+def test_no_printed_line_starts_with_closing_punctuation(printed, which):
+    assert lines_starting_with_closing_punctuation(printed[which]) == []
+
+
+BODY_TOP, BODY_BOTTOM = 0.75 * 72, A4[1] - 0.75 * 72  # the template's top and bottom margins
+
+
+def self_assessment_pages(pdf: Path) -> dict[int, list[PrintedLine]]:
+    """The 自评表's pages (each repeats the header 评分规则) by number, without their footers."""
+    lines = printed_lines(pdf)
+    pages = sorted({line.page for line in lines if line.text == "评分规则"})
+    return {page: [line for line in lines if line.page == page and "页，共" not in line.text] for page in pages}
+
+
+@pytest.mark.parametrize("which", ["blank", "filled"])
+def test_self_assessment_prints_on_few_full_pages_without_cutting_an_item(printed, which):
+    pages = self_assessment_pages(printed[which])
+    assert len(pages) <= 3, len(pages)
+    fill = [(max(line.bottom for line in page) - BODY_TOP) / (BODY_BOTTOM - BODY_TOP) for page in pages.values()]
+    assert min(fill[:-1]) >= 0.75, fill
+    reader = PdfReader(printed[which])
+    texts = [re.sub(r"\s+", "", reader.pages[number - 1].extract_text()) for number in pages]
+    items_on = []
+    for item in RUBRIC.items:
+        on = {n for n, text in enumerate(texts) for rule in item.rules if re.sub(r"\s+", "", rule.text)[-8:] in text}
+        assert len(on) == 1, (item.id, on)  # no item cut by a page break
+        items_on.append(on.pop())
+    assert items_on.count(len(pages) - 1) >= 2  # the last page is not left with one item and the total
+    assert "合计" in texts[-1]
