@@ -686,8 +686,12 @@ class Duplicates:
 
 
 def check_roster(result: SubmissionResult, city: City = CITY) -> None:
-    """A 市直 unit must be on 附件4; 区县 units are listed by their districts, not here."""
+    """A 市直 unit must be on 附件4; 区县 units are listed by their districts, not here. A near miss names
+    the roster's spelling."""
     if (result.org_name and result.org_category == city.categories.city
             and city.find_roster_unit(result.org_name) is None):
-        result.findings.append(finding("not_on_roster", cell=result.cells.get("org_name"), where=result.source,
-                                       org=result.org_name, roster=city.roster_title, lead=city.lead_agency))
+        near = city.closest_roster_unit(result.org_name)
+        kind, fields = ("not_on_roster/near", {"suggestion": near.name}) if near else ("not_on_roster", {})
+        result.findings.append(finding(kind, cell=result.cells.get("org_name"), where=result.source,
+                                       org=result.org_name, roster=city.roster_title, lead=city.lead_agency,
+                                       **fields))

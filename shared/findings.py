@@ -89,6 +89,7 @@ _kind("evidence_broken", ERROR, "{where} › 自评表{cell}（规则 {rule}）�
 _kind("duplicate_submission", WARNING, "{where}：与“{other}”是同一单位“{org}”的申报，请评价小组确认以哪一份为准，或请单位撤回其中一份。")
 _kind("duplicate_submission/many", WARNING, "{where}：与“{other}”等另外 {count} 份申报是同一单位“{org}”的申报，请评价小组确认以哪一份为准，或请单位撤回多余的申报。")
 _kind("not_on_roster", WARNING, "{where} › 备案表{cell}（单位名称）：“{org}”不在《{roster}》（附件4）中。请核对单位全称（如“市委办公室”）；确非名单内单位的，请与{lead}联系。")
+_kind("not_on_roster/near", WARNING, "{where} › 备案表{cell}（单位名称）：“{org}”不在《{roster}》（附件4）中；名单中有“{suggestion}”，如是本单位，请把单位名称改为“{suggestion}”。确非名单内单位的，请与{lead}联系。")
 
 
 class Finding(NamedTuple):

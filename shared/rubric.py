@@ -7,6 +7,7 @@ asks this module. The city is city.toml beside this file, or the file JYJG_CITY 
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -633,6 +634,9 @@ class Categories:
         return (self.city, self.county)
 
 
+NEAR_MISS_RATIO = 0.8  # how alike (difflib's ratio) a name must be to a roster name to be suggested
+
+
 @dataclass(frozen=True)
 class City:
     """Everything a city changes, as data (city.toml and the files it names)."""
@@ -702,6 +706,20 @@ class City:
             return None
         return self._roster_index.get(normalize_org_name(name, self.name))
 
+    def closest_roster_unit(self, name: str | None) -> RosterUnit | None:
+        """The roster unit a name not on the roster most likely means: one whose name (or alias) the name
+        contains, or, failing that, the most alike; None when nothing is close ("益阳市市场监督管理局机关" ->
+        市市场监督管理局)."""
+        if not name or self.find_roster_unit(name) is not None:
+            return None
+        key = normalize_org_name(name, self.name)
+        contained = [k for k in self._roster_index if len(k) >= 4 and k in key]
+        if contained:
+            return self._roster_index[max(contained, key=len)]
+        scored = [(difflib.SequenceMatcher(None, key, k).ratio(), k) for k in self._roster_index]
+        ratio, best = max(scored)
+        return self._roster_index[best] if ratio >= NEAR_MISS_RATIO else None
+
 
 def load_city(path: str | Path = DEFAULT_CITY_FILE) -> City:
     """A city file and the roster, targets and editions it names, each validated."""
@@ -763,3 +781,7 @@ CATEGORIES = CITY.categories.all
 
 def find_roster_unit(name: str | None) -> RosterUnit | None:
     return CITY.find_roster_unit(name)
+
+
+def closest_roster_unit(name: str | None) -> RosterUnit | None:
+    return CITY.closest_roster_unit(name)

@@ -327,6 +327,25 @@ def test_roster():
     for r in (inside, outside, county):
         check_roster(r)
     assert [len(r.findings) for r in (inside, outside, county)] == [0, 1, 0]
+    assert "名单中有" not in outside.findings[0].message  # nothing on the roster is like 市某某局
+
+
+@pytest.mark.parametrize("written, suggested", [
+    ("益阳市市场监督管理局机关", "市市场监督管理局"),  # the roster's name plus a suffix
+    ("中共益阳市委办公厅", "市委办公室"),  # one character off
+    ("益阳市市场监管局", "市市场监督管理局"),  # the usual abbreviation
+    ("益阳日报社", None),  # nothing on the roster is like it
+])
+def test_a_near_miss_suggests_the_roster_name(written, suggested):
+    result = SubmissionResult(source="x.zip", org_name=written, org_category="市直党政机关")
+    check_roster(result)
+    finding, = result.findings
+    assert finding.code == "not_on_roster"
+    if suggested:
+        assert finding.kind == "not_on_roster/near"
+        assert f"名单中有“{suggested}”，如是本单位，请把单位名称改为“{suggested}”" in finding.message
+    else:
+        assert finding.kind == "not_on_roster" and "名单中有" not in finding.message
 
 
 def test_hyperlink_formula_typed_as_a_name_stays_text():
