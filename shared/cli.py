@@ -13,11 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from .files import shown_path
+from .numbers import shown
 from .scoring import FIRST_YEAR, LAST_YEAR, parse_year
 
 # Piped output is not wrapped at 80 columns: Chinese tables need the room.
 console = Console(stderr=False, width=None if sys.stdout.isatty() else 120)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # messages: one line each, the terminal wraps them
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -39,6 +40,18 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}：参数有误：{_in_chinese(message)}\n")
+
+    def add_argument(self, *args, **kwargs):
+        """Every value's placeholder in the help is Chinese (PLACEHOLDERS), never argparse's OUT or DB."""
+        action = super().add_argument(*args, **kwargs)
+        if action.metavar is None and action.nargs != 0 and action.dest in PLACEHOLDERS:
+            action.metavar = PLACEHOLDERS[action.dest]
+        return action
+
+
+# The placeholder shown in the help for each value, by argument name.
+PLACEHOLDERS = {"out": "输出文件", "json_out": "文件", "year": "年度", "seed": "种子", "db": "数据库地址", "by": "记录人",
+                "rate": "比例", "unit": "单位名称", "district": "区县", "port": "端口", "token": "口令", "file": "名单文件"}
 
 
 # argparse's own messages, as users should read them.
@@ -84,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="生成空白自评表模板")
     p.add_argument("out", type=Path, help="输出文件，如 自评表.xlsx")
-    p.add_argument("--edition", help="评价指标版本代号（见 jyjg editions；默认为最新年度适用的版本）")
+    p.add_argument("--edition", metavar="版本代号", help="评价指标版本代号（见 jyjg editions；默认为最新年度适用的版本）")
 
     sub.add_parser("editions", help="列出已安装的评价指标版本：代号、适用年度、名称")
 
@@ -96,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=_year, help="工作簿未填创建年度时采用的年度")
 
     p = sub.add_parser("demo", help="生成附件4单位的演示收件箱，校验、记入数据库并导出年度汇总")
-    p.add_argument("--out", type=Path, default=Path("jyjg-demo"), help="演示数据目录（默认 ./jyjg-demo）")
+    p.add_argument("--out", type=Path, default=Path("jyjg-demo"), metavar="目录", help="演示数据目录（默认 ./jyjg-demo）")
     p.add_argument("--seed", type=int, default=2020, help="随机种子")
     _add_db(p)
 
@@ -189,17 +202,30 @@ def _db_url(args: argparse.Namespace) -> str | None:
     return args.db or default_db_url()
 
 
+def _refuse_format(out: Path, allowed: tuple[str, ...], what: str) -> bool:
+    """True (after saying so) when `out` names a format this command cannot write; nothing is written."""
+    if out.suffix.lower() in allowed:
+        return False
+    shown = " 或 ".join(allowed)
+    err_console.print(f"{what}只能保存为 {shown} 文件，不能保存为“{out.name}”。请把文件名改为以 {shown} 结尾，"
+                      f"如 {out.with_suffix(allowed[0]).name}。", highlight=False)
+    return True
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     from .rubric import CITY
     from .template import write_template
 
+    if _refuse_format(args.out, (".xlsx",), "自评表模板"):
+        return 2
     if args.edition and args.edition not in CITY.editions:
         err_console.print(f"没有名为“{args.edition}”的评价指标版本。已安装的版本：{'、'.join(CITY.editions)}"
                           "（jyjg editions 列出详情）。")
         return 2
     edition = CITY.edition(args.edition) if args.edition else CITY.default_edition
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     write_template(args.out, edition.name)
-    console.print(f"已生成空白自评表：{args.out}（{edition.label}，版本代号 {edition.name}）")
+    console.print(f"已生成空白自评表：{args.out}（{edition.label}，版本代号 {edition.name}）", highlight=False)
     return 0
 
 
@@ -317,18 +343,19 @@ def print_summary(summary, table_out: Path | None = None) -> None:
         results, summary = summary, Summary()
         for brief in briefs(results):
             summary.add(brief)
+    if summary.count == 0:
+        console.print("没有找到申报材料：给出的路径中没有 .xlsx 自评表、.zip 压缩包或申报文件夹。", highlight=False)
+        return
     rows = summary.rows()
     if summary.complete:
         title = f"校验结果（共 {summary.count} 份申报）"
     else:
         title = f"校验结果（共 {summary.count} 份申报；下表为问题最多的 {len(rows)} 份）"
     table = Table(title=title, show_lines=False)
-    for header, justify in (("单位（或文件）", "left"), ("自评分", "right"), ("重算得分", "right"),
-                            ("有佐证得分", "right"), (summary.reached_label, "center"), ("错误", "right"),
-                            ("警告", "right")):
+    for header, justify in zip(summary.headers, ("left", "right", "right", "center", "right", "right", "right")):
         table.add_column(header, justify=justify, overflow="fold")
     for b in rows:
-        table.add_row(b.name, shown(b.claimed_total), shown(b.rescored_total), shown(b.evidenced_total), reached(b),
+        table.add_row(b.name, shown(b.claimed_total), shown(b.rescored_total), reached(b), shown(b.evidenced_total),
                       str(b.errors) if b.errors else "", str(b.warnings) if b.warnings else "")
     console.print(table)
     flagged = [b for b in rows if b.problems]
@@ -343,7 +370,7 @@ def print_summary(summary, table_out: Path | None = None) -> None:
         more = b.errors + b.warnings - len(b.problems)
         if more > 0:
             console.print(f"  ……另有 {more} 条", highlight=False)
-    console.print(f"\n重算{summary.reached_label}：{summary.qualified} 份；无错误：{summary.clean} 份；"
+    console.print(f"\n{summary.reached_label}：{summary.qualified} 份；无错误：{summary.clean} 份；"
                   f"有错误：{summary.count - summary.clean} 份。")
     if not summary.complete and table_out is None:
         console.print("完整表格可用 --table 文件.csv 输出；每份申报的全部问题见 --json 输出。")
@@ -492,7 +519,16 @@ def _export(store, year: int, out: Path) -> tuple[Path, Path]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if _refuse_format(args.out, (".xlsx",), "年度汇总"):
+        return 2
     with _store(args) as store:
+        if not store.unit_states(args.year):
+            years = sorted({y for y in (u.creation_year for u in store.units()) if y is not None} |
+                           {v.assess_year for v in store.versions() if v.assess_year is not None})
+            known = f"（已有的年度：{'、'.join(map(str, years))}）" if years else ""
+            err_console.print(f"评审数据库 {store.url} 中没有 {args.year} 年度的创建单位或申报{known}，未生成汇总。",
+                              highlight=False)
+            return 1
         _export(store, args.year, args.out)
     return 0
 
@@ -517,6 +553,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_acceptance_report
 
+    if _refuse_format(args.out, (".xlsx", ".pdf"), "验收评分表"):
+        return 2
     with _store(args) as store:
         out = write_acceptance_report(store, args.unit, args.year, args.out)
     console.print(f"已生成验收评分表：{out}")

@@ -197,8 +197,12 @@ def _named(error: OSError, out: Path) -> OSError:
     return OSError(error.errno, error.strerror, str(out))
 
 
-# 达到合格分: the pass mark is its edition's (written before any row is known, so not a number here).
-TABLE_HEADERS = ("单位（或文件）", "文件", "自评分", "重算得分", "有佐证得分", "达到合格分", "错误", "警告", "首个问题")
+# The verdict sits beside the total it is about: the re-scored one, not the evidence-backed one. Its pass mark
+# is its edition's: the --table CSV is headed before any row is known, so it says 合格分; the printed summary
+# names the mark when every submission had the same one (Summary.headers).
+QUALIFIED_LABEL = "重算得分达到合格分"
+SUMMARY_HEADERS = ("单位（或文件）", "自评分", "重算得分", QUALIFIED_LABEL, "有佐证得分", "错误", "警告")
+TABLE_HEADERS = (SUMMARY_HEADERS[0], "文件", *SUMMARY_HEADERS[1:], "首个问题")
 
 
 class TableFile:
@@ -215,7 +219,7 @@ class TableFile:
         first = brief.problems[0][1] if brief.problems else ""
         try:
             self._writer.writerow((brief.name, brief.source, shown(brief.claimed_total), shown(brief.rescored_total),
-                                   shown(brief.evidenced_total), reached(brief), brief.errors or "",
+                                   reached(brief), shown(brief.evidenced_total), brief.errors or "",
                                    brief.warnings or "", first))
         except OSError as error:
             raise _named(error, self.out) from error
@@ -267,13 +271,19 @@ class Summary:
 
     @property
     def reached_label(self) -> str:
-        """达到<pass mark>分 when every submission was scored under one pass mark; 符合通过条件 when every one was
-        scored under editions that judge more than a mark (gates, ★ items, conditions); else 达到合格分."""
+        """重算得分达到<pass mark>分 when every submission was scored under one pass mark; 重算得分符合通过条件 when
+        every one was scored under editions that judge more than a mark (gates, ★ items, conditions); else
+        QUALIFIED_LABEL."""
         if self.pass_marks == {JUDGED}:
-            return "符合通过条件"
+            return "重算得分符合通过条件"
         if len(self.pass_marks) == 1:
-            return f"达到{numbers.shown(next(iter(self.pass_marks)))}分"
-        return "达到合格分"
+            return f"重算得分达到{numbers.shown(next(iter(self.pass_marks)))}分"
+        return QUALIFIED_LABEL
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """SUMMARY_HEADERS, the verdict's naming the pass mark when there is one."""
+        return tuple(self.reached_label if h == QUALIFIED_LABEL else h for h in SUMMARY_HEADERS)
 
     @property
     def complete(self) -> bool:

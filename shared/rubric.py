@@ -708,7 +708,7 @@ class City:
 
     def closest_roster_unit(self, name: str | None) -> RosterUnit | None:
         """The roster unit a name not on the roster most likely means: one whose name (or alias) the name
-        contains, or, failing that, the most alike; None when nothing is close ("益阳市市场监督管理局机关" ->
+        contains, or, failing that, the most alike; None when nothing is close (the city's name + "市场监督管理局机关" ->
         市市场监督管理局)."""
         if not name or self.find_roster_unit(name) is not None:
             return None

@@ -95,7 +95,7 @@ def test_a_second_city_runs_the_demo_end_to_end(tmp_path):
                            "--db", f"sqlite:///{tmp_path / 'demo.db'}"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "重算达到85分" in done.stdout and "湘中市市直机关节约型机关建设名单" in done.stdout
+    assert "重算得分达到85分" in done.stdout and "湘中市市直机关节约型机关建设名单" in done.stdout
     export = next(out.glob("*汇总.xlsx"))
     notice = next(out.glob("*通报*.docx"))
     sheets = openpyxl.load_workbook(export)

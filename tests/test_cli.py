@@ -1,10 +1,12 @@
 """The `jyjg` command: exit codes, JSON, and the store commands end to end on SQLite."""
 import json
+import re
 
 import openpyxl
 import pytest
 
-from shared.cli import main
+from shared.cli import build_parser, main
+from shared.output import SUMMARY_HEADERS, TABLE_HEADERS
 from shared.template import write_named_values, write_template
 
 
@@ -401,3 +403,72 @@ def test_a_run_keeps_its_records_on_disk_not_in_memory(tmp_path):
     assert all(json.loads(record)["findings"][0]["code"] == "duplicate_submission" for _, record in replayed)
     assert [p.name for p in tmp_path.iterdir()] == []  # unnamed: nothing to clean up after a kill
     spool.close()
+
+
+# --- the edges a newcomer meets first ------------------------------------------------------------------
+
+def test_template_into_a_folder_that_does_not_exist_yet(tmp_path, capsys):
+    assert main(["template", str(tmp_path / "新文件夹" / "t.xlsx")]) == 0
+    assert (tmp_path / "新文件夹" / "t.xlsx").is_file() and "已生成空白自评表" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["template", "{tmp}/t.txt"], "自评表模板只能保存为 .xlsx 文件"),
+    (["export", "--year", "2020", "--out", "{tmp}/e.csv", "--db", "{db}"], "年度汇总只能保存为 .xlsx 文件"),
+    (["report", "--unit", "市委办公室", "--year", "2020", "--out", "{tmp}/x.docx", "--db", "{db}"],
+     "验收评分表只能保存为 .xlsx 或 .pdf 文件"),
+])
+def test_an_output_format_the_command_cannot_write_is_refused(argv, said, tmp_path, capsys):
+    argv = [a.format(tmp=tmp_path, db=f"sqlite:///{tmp_path / 'r.db'}") for a in argv]
+    assert main(argv) == 2
+    assert said in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == []  # nothing written, not even the database
+
+
+def test_export_of_a_year_without_data_says_so(inbox, tmp_path, capsys):
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    assert main(["load", str(inbox), "--db", db]) == 0
+    assert main(["export", "--year", "2019", "--out", str(tmp_path / "e.xlsx"), "--db", db]) == 1
+    err = capsys.readouterr().err
+    assert "没有 2019 年度的创建单位或申报" in err and "2020" in err and "未生成汇总" in err
+    assert not (tmp_path / "e.xlsx").exists()
+
+
+def test_check_of_an_empty_folder_says_nothing_was_found(tmp_path, capsys):
+    (tmp_path / "空").mkdir()
+    assert main(["check", str(tmp_path / "空"), "--json", str(tmp_path / "r.json")]) == 0
+    assert "没有找到申报材料" in capsys.readouterr().out
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8")) == {"submissions": []}
+
+
+def _subcommands(parser, path=()) -> list[tuple[tuple[str, ...], object]]:
+    """Every command (("check",), ("roster", "import"), ...) of the parser, with its own parser."""
+    import argparse
+
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                nested = _subcommands(sub, (*path, name))
+                found += nested or [((*path, name), sub)]
+    return found
+
+
+@pytest.mark.parametrize("command, parser", _subcommands(build_parser()), ids=lambda c: " ".join(c) if isinstance(c, tuple) else "")
+def test_help_placeholders_are_chinese(command, parser, capsys):
+    for action in parser._actions:
+        if action.nargs != 0:  # takes a value: its placeholder is what the help shows for it
+            shown = action.metavar or action.dest.upper() if action.option_strings else action.metavar or action.dest
+            assert not re.search(r"[A-Za-z]", shown), (command, action.dest, shown)
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    usage = capsys.readouterr().out
+    assert "用法：" in usage and not re.search(r"--[\w-]+ [A-Z_]{2,}", usage)
+
+
+def test_check_summary_puts_the_verdict_beside_the_total_it_is_about(inbox, capsys):
+    assert SUMMARY_HEADERS[2:5] == ("重算得分", "重算得分达到合格分", "有佐证得分")
+    assert TABLE_HEADERS[3:6] == SUMMARY_HEADERS[2:5]  # the --table CSV reads the same
+    assert main(["check", str(inbox)]) == 0
+    out = capsys.readouterr().out
+    assert "重算得分达到80分" in out and "达到80分 " not in out.replace("重算得分达到80分", "")
