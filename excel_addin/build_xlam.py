@@ -1,6 +1,6 @@
 """Build the desktop add-in (.xlam) from the text kept in the repo: ribbon/customUI14.xml and vba/JyjgAddin.bas.
 
-    python -m excel_addin.build_xlam [OUT_DIR]     (default: excel_addin/dist)
+    python -m excel_addin.build_xlam [OUT_DIR]     (default: ./dist)
 
 An .xlam is an OOXML zip whose workbook part has the add-in content type; the ribbon is a customUI14
 part with a package relationship. VBA code normally lives in a binary xl/vbaProject.bin that only Office
@@ -24,7 +24,7 @@ from . import labels
 HERE = Path(__file__).resolve().parent
 RIBBON = HERE / "ribbon" / "customUI14.xml"
 VBA_MODULE = HERE / "vba" / "JyjgAddin.bas"
-DIST = HERE / "dist"
+DIST = Path("dist")  # in the current folder: never inside the installed package
 XLAM_NAME = "jyjg_addin.xlam"
 
 CUSTOMUI_PART = "customUI/customUI14.xml"

@@ -27,7 +27,8 @@ from sqlalchemy.engine import make_url
 from shared import batch
 from shared.store import SYSTEM, Store, Version, default_db_url
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "评审工作台.ipynb"
+# Package data (pyproject.toml), so an installed wheel serves it as a checkout does.
+NOTEBOOK = Path(__file__).resolve().parent / "评审工作台.ipynb"
 DEFAULT_PORT = 8866
 DB_ENV = "JYJG_DB"
 DATA_ENV = "JYJG_DATA"
