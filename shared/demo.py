@@ -635,6 +635,7 @@ CORRECTIONS: dict[str, Callable[[DemoCase], None]] = {
 }
 INBOX_DIR = "收件箱"
 RESUBMISSION_DIR = "补正材料"  # what units send after 退回补正: loaded once the 初审 is done
+DISTRICT_LIST = f"{DEMO_DISTRICT}创建名单.xlsx"  # the district's list of creation units, as `jyjg roster import` reads it
 
 
 def corrected_case(case: DemoCase) -> DemoCase:
@@ -663,6 +664,7 @@ def build_demo_inbox(out: Path, seed: int = DEMO_YEAR, progress: Callable[[int, 
     scratch.mkdir(parents=True, exist_ok=True)
     template = scratch / "自评表.xlsx"
     write_template(template, RUBRIC.name)
+    write_district_list(out / DISTRICT_LIST)
     cases = demo_cases(seed)
     corrections = [corrected_case(c) for c in cases if c.problem in CORRECTIONS]
     total = len(cases) + len(corrections)
@@ -672,6 +674,24 @@ def build_demo_inbox(out: Path, seed: int = DEMO_YEAR, progress: Callable[[int, 
             progress(done, total)
     shutil.rmtree(scratch)
     return inbox
+
+
+def write_district_list(path: Path) -> Path:
+    """The demo district's list of creation units as a district sends it (单位名称, 创建年度, 分组)."""
+    from openpyxl import Workbook
+
+    from .template import workbook_bytes
+
+    book = Workbook()
+    book.properties.created = book.properties.modified = _DEMO_STAMP
+    sheet = book.active
+    sheet.title = "创建名单"
+    sheet.append(["单位名称", "创建年度", "分组"])
+    for unit in demo_roster_units():
+        sheet.append([unit.name, unit.year, unit.group])
+    sheet.column_dimensions["A"].width = 28
+    path.write_bytes(workbook_bytes(book))
+    return path
 
 
 def demo_roster_units() -> list[RosterUnit]:

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Callable
 
 from .batch import load_paths
-from .demo import DEMO_DISTRICT, DEMO_YEAR, INBOX_DIR, RESUBMISSION_DIR, RUBRIC, demo_roster_units
+from .demo import DEMO_DISTRICT, DEMO_YEAR, DISTRICT_LIST, INBOX_DIR, RESUBMISSION_DIR, RUBRIC
 from .names import LABELS
+from .numbers import shown
+from .roster_import import read_unit_rows
 from .rubric import CATEGORY_CITY
 from .sampling import draw_sample
-from .numbers import shown
 from .store import (
     APPROVE, AWAITING_REVIEW, AWAITING_SITE, FAILED, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, SampleEntry, Store,
     StoreError, Version, rectification_draft,
@@ -82,8 +83,8 @@ def play_demo_year(store: Store, out: Path, progress: Callable[[str], None] | No
     """Load the demo packages written under `out` and play the year on them (see the module's text)."""
     say = progress or (lambda message: None)
     check_demo_store(store)
-    store.import_units([(u.name, u.year, u.group) for u in demo_roster_units()], DEMO_DISTRICT, by=RECORDED_BY)
     out = Path(out)
+    store.import_units(read_unit_rows(out / DISTRICT_LIST), DEMO_DISTRICT, by=RECORDED_BY)  # as `jyjg roster import`
     result = DemoYear(DEMO_YEAR, 0, 0)
 
     say("记入评审数据库并初审……")

@@ -24,7 +24,7 @@ from openpyxl.formula.tokenizer import Tokenizer
 
 xw = pytest.importorskip("xlwings")
 
-from excel_addin import build_xlam, custom_scripts, labels, scripts  # noqa: E402
+from excel_addin import SERVER_DIR, build_xlam, custom_scripts, labels, scripts  # noqa: E402
 from excel_addin.payload import apply_actions, book_payload  # noqa: E402
 from shared.batch import check_paths  # noqa: E402
 from shared.demo import demo_cases, workbook_bytes  # noqa: E402
@@ -424,7 +424,7 @@ def server_answers(problem_book, tmp_path):
     pytest.importorskip("xlwings_server")
     request, answer = tmp_path / "payload.json", tmp_path / "answer.json"
     request.write_text(json.dumps(book_payload(problem_book), ensure_ascii=False), encoding="utf-8")
-    env = {**os.environ, "XLWINGS_PROJECT_DIR": str(ADDIN / "server"), "XLWINGS_ENABLE_EXAMPLES": "false"}
+    env = {**os.environ, "XLWINGS_PROJECT_DIR": str(SERVER_DIR), "XLWINGS_ENABLE_EXAMPLES": "false"}
     done = subprocess.run([sys.executable, "-c", SERVER_CALLS, str(request), str(answer)], env=env,
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -454,7 +454,10 @@ def _subcommands(parser, path=()) -> list[tuple[tuple[str, ...], object]]:
     return found
 
 
-@pytest.mark.parametrize("command, parser", _subcommands(build_parser()), ids=lambda c: " ".join(c) if isinstance(c, tuple) else "")
+COMMANDS = _subcommands(build_parser())
+
+
+@pytest.mark.parametrize("command, parser", COMMANDS, ids=[" ".join(c) for c, _ in COMMANDS])
 def test_help_placeholders_are_chinese(command, parser, capsys):
     for action in parser._actions:
         if action.nargs != 0:  # takes a value: its placeholder is what the help shows for it

@@ -2,10 +2,10 @@
 import gc
 import pickle
 import zipfile
-from pathlib import Path
 
 import pytest
 
+from brief import FOREIGN, needs_foreign
 from shared.batch import check_paths, check_submission
 from shared.demo import CORRECTIONS, RESUBMISSION_DIR, demo_cases
 from shared.rubric import ROSTER
@@ -78,11 +78,12 @@ def test_returned_units_send_corrected_packages(demo):
         assert not [f for f in result.findings if f.code == "not_on_roster"], result.source
 
 
+@needs_foreign
 def test_finding_and_receiving_submissions_makes_no_reference_cycles(demo):
     """shared.batch rests the cyclic collector while results come back from its workers: only safe while
     discovering submissions and unpickling their results leave no cycles."""
     inbox, _ = demo
-    foreign = Path(__file__).resolve().parents[2] / "shared" / "foreign-workbooks"
+    foreign = FOREIGN
     subs = discover([inbox, foreign])
     sent = [pickle.dumps(check_submission(sub)) for sub in subs]
     gc.collect()

@@ -6,10 +6,10 @@ import os
 import resource
 import tracemalloc
 import zipfile
-from pathlib import Path
 
 import pytest
 
+from brief import FOREIGN, foreign_files, needs_foreign
 from shared import names
 from shared.workbook import (
     CellError,
@@ -18,7 +18,6 @@ from shared.workbook import (
     workbook_names,
 )
 
-FOREIGN = Path(__file__).resolve().parents[1].parent / "shared" / "foreign-workbooks"
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -289,6 +288,10 @@ def test_ole2_files_are_old_xls_or_encrypted():
     assert kind_of(magic + b"\x00" * 1000 + "Workbook".encode("utf-16-le")) == "unreadable/xls"
     encrypted = magic + b"\x00" * 3000 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 10
     assert kind_of(encrypted) == "unreadable/encrypted"
+
+
+@needs_foreign
+def test_a_real_password_protected_workbook_is_encrypted():
     assert kind_of(FOREIGN / "pass_protected.xlsx") == "unreadable/encrypted"
 
 
@@ -424,7 +427,7 @@ def test_backslash_part_names_are_read():
     assert read_named_values(zip_bytes(parts), ["total_score"]).value("total_score") == 5
 
 
-@pytest.mark.parametrize("path", sorted(p for p in FOREIGN.iterdir() if p.suffix != ".md"), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", foreign_files(), ids=lambda p: p.name)
 def test_every_foreign_workbook_is_refused_cleanly(path):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(WorkbookError) as caught:
@@ -435,8 +438,9 @@ def test_every_foreign_workbook_is_refused_cleanly(path):
     assert grown_kb < 200_000
 
 
+@needs_foreign
 def test_foreign_workbooks_count():
-    assert len([p for p in FOREIGN.iterdir() if p.suffix != ".md"]) == 117
+    assert len(foreign_files()) == 117
 
 
 def test_cell_refs_written_oddly_still_match():

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from brief import foreign_files
 from shared.template import write_template
 from bounded import ends_within
 from shared.workbook import WHOLE_PARSE_BYTES, _cells_in_tree, _convert, _parse_small, _string_item_text, _unescape
 from shared.xmlscan import NotPlain, _trie_pattern, scan_cells, scan_strings
 
-FOREIGN = Path(__file__).resolve().parents[2] / "shared" / "foreign-workbooks"
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
@@ -71,7 +70,7 @@ def compare_book(path_or_bytes) -> tuple[int, int]:
     return fast, careful
 
 
-@pytest.mark.parametrize("path", sorted(p for p in FOREIGN.glob("*") if p.suffix in (".xlsx", ".xlsm")),
+@pytest.mark.parametrize("path", foreign_files(lambda p: p.suffix in (".xlsx", ".xlsm")),
                          ids=lambda p: p.name)
 def test_foreign_workbooks_read_the_same_by_both_paths(path):
     try:
