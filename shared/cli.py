@@ -207,8 +207,8 @@ def _refuse_format(out: Path, allowed: tuple[str, ...], what: str) -> bool:
     """True (after saying so) when `out` names a format this command cannot write; nothing is written."""
     if out.suffix.lower() in allowed:
         return False
-    shown = " 或 ".join(allowed)
-    err_console.print(f"{what}只能保存为 {shown} 文件，不能保存为“{out.name}”。请把文件名改为以 {shown} 结尾，"
+    formats = " 或 ".join(allowed)
+    err_console.print(f"{what}只能保存为 {formats} 文件，不能保存为“{out.name}”。请把文件名改为以 {formats} 结尾，"
                       f"如 {out.with_suffix(allowed[0]).name}。", highlight=False)
     return True
 
