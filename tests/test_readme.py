@@ -19,9 +19,19 @@ COMMAND_2 = "bash scripts/test.sh"
 NOT_RUN_HERE = {"serve", "demo"}  # serve blocks until stopped; demo is what made the folder (parsed only)
 
 
+def first_hour() -> str:
+    """The README from the two commands to the end of 使用: what a newcomer runs after command 1 (the
+    multi-user deployment further down has its own setting, PostgreSQL and accounts)."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## 两条命令")
+    usage = text.index("## 使用")
+    following = text.find("\n## ", usage + 1)
+    return text[start:following if following != -1 else len(text)]
+
+
 def readme_commands() -> list[str]:
     """Every command the README gives to run: the first cell of its tables' rows and its code blocks' lines."""
-    text = README.read_text(encoding="utf-8")
+    text = first_hour()
     found = re.findall(r"^\| `(jyjg [^`]+)` \|", text, flags=re.M)
     for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
         found += [line.split("#")[0].strip() for line in block.splitlines() if line.startswith("jyjg ")]
