@@ -1,7 +1,7 @@
 """The demo's year as the 评价小组 plays it, through the store's own methods: the inbox is loaded and
 初审 (通过 or 退回补正), some returned units send corrected packages (补正材料/), every rule is 核定 (a
 few marked down with reasons, one unit's energy figure corrected), 实地验收 passes most and fails some
-with 整改意见, and the city draws its 抽查 of the 区县 units.
+with 整改意见; 赫山区 files its 年度备案 and the city draws its 抽查 of the 区县 units.
 
 Every step acts only on the demo's own versions and only on those still waiting for it, so a second
 `jyjg demo` finds the year already played and changes nothing.
@@ -19,16 +19,17 @@ from .demo import DEMO_DISTRICT, DEMO_YEAR, DISTRICT_LIST, INBOX_DIR, RESUBMISSI
 from .names import LABELS
 from .numbers import shown
 from .roster_import import read_unit_rows
-from .rubric import CATEGORY_CITY
+from .rubric import CATEGORY_CITY, CATEGORY_COUNTY
 from .sampling import draw_sample
 from .store import (
     APPROVE, AWAITING_REVIEW, AWAITING_SITE, FAILED, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, SampleEntry, Store,
-    StoreError, Version, rectification_draft,
+    StoreError, Version, district_filings, file_district, rectification_draft,
 )
 
 RECORDED_BY = "演示"  # who `jyjg demo` records the demo's submissions as
-REVIEWER = "刘建华"  # 评价小组 member who decides 初审 and 实地验收
+REVIEWER = "刘建华"  # 评价小组 member who decides 初审 and 实地验收 of the 市直 units
 VERIFIER = "陈敏"  # 评价小组 member who verifies the scores on site
+DISTRICT_REVIEWER = "王芳"  # 赫山区's reviewer: the district reviews its own units and files its 年度备案
 SHOWN_PROBLEMS = 3  # problems quoted in a 退回补正 opinion
 
 # 核定 as the group would find things on site: (rule, verified score, reason), applied in order.
@@ -103,12 +104,20 @@ def play_demo_year(store: Store, out: Path, progress: Callable[[str], None] | No
     say("实地验收……")
     for version in waiting:
         _site_visit(store, store.version(version.id), result)
+    if DEMO_DISTRICT not in district_filings(store, DEMO_YEAR):  # the city draws only from filed districts
+        say(f"{DEMO_DISTRICT}报送年度备案，市里抽查……")
+        file_district(store, DEMO_DISTRICT, DEMO_YEAR, by=DISTRICT_REVIEWER)
     result.sample = store.sample(DEMO_YEAR) or draw_sample(store, DEMO_YEAR, by=REVIEWER)
 
     states = [s for s in store.unit_states(DEMO_YEAR) if s.version_id in ours]
     result.states = Counter(s.state for s in states)
     result.failed_unit = next((s.unit.name for s in states if s.state == FAILED), None)
     return result
+
+
+def _reviewer(version: Version, city_reviewer: str) -> str:
+    """A district reviews its own units; the city's 评价小组 the 市直 ones."""
+    return DISTRICT_REVIEWER if version.org_category == CATEGORY_COUNTY else city_reviewer
 
 
 # --- 初审 --------------------------------------------------------------------------------------
@@ -125,10 +134,19 @@ def review_verdict(version: Version) -> tuple[str, str]:
         return RETURN, (f"按评分规则重新计算的自评分为 {shown(version.rescored_total)} 分，低于 {qualify} 分，"
                         "暂不符合申报条件。请对照评价指标补齐短板后再申报。")
     if errors:
-        listed = "\n".join(f"{n}. {message}" for n, message in enumerate(errors[:SHOWN_PROBLEMS], 1))
+        listed = "\n".join(f"{n}. {brief_problem(message)}" for n, message in enumerate(errors[:SHOWN_PROBLEMS], 1))
         more = f"\n（另有 {len(errors) - SHOWN_PROBLEMS} 处问题，详见校验结果。）" if len(errors) > SHOWN_PROBLEMS else ""
         return RETURN, f"请按以下问题补正后重新提交：\n{listed}{more}"
     return APPROVE, f"材料齐全，重新计算自评分 {shown(version.rescored_total)} 分，同意进入实地验收。"
+
+
+def brief_problem(message: str) -> str:
+    """A finding as an opinion lists it: where in the workbook and what is wrong, without the package's name
+    (the opinion is on it) and the how-to (the unit reads that in the check's findings)."""
+    place, _, detail = message.partition("：")
+    if not detail:
+        return message.rstrip("。")
+    return f"{place.split(' › ')[-1]}：{detail.split('。')[0]}"
 
 
 def _review(store: Store, versions: list[Version], result: DemoYear) -> None:
@@ -137,7 +155,7 @@ def _review(store: Store, versions: list[Version], result: DemoYear) -> None:
         if version.status != AWAITING_REVIEW or not version.current:
             continue
         outcome, opinion = review_verdict(version)
-        store.decide(version.id, STAGE_REVIEW, outcome, opinion, REVIEWER, version.revision)
+        store.decide(version.id, STAGE_REVIEW, outcome, opinion, _reviewer(version, REVIEWER), version.revision)
         result.decisions[(STAGE_REVIEW, outcome)] += 1
 
 
@@ -187,7 +205,7 @@ def _verify(store: Store, waiting: list[Version], result: DemoYear) -> None:
             claimed = (version.rules.get(rule.id) or {}).get("score")
             score, reason = changed.get(rule.id, (Decimal(claimed or 0), ""))
             entries[rule.id] = (score, not reason, reason)
-        store.verify_rules(version.id, entries, VERIFIER, version.revision)
+        store.verify_rules(version.id, entries, _reviewer(version, VERIFIER), version.revision)
         result.verified += 1
         if energy_unit is not None and version.id == energy_unit.id:
             value = corrected_energy(version)
@@ -209,5 +227,5 @@ def _site_visit(store: Store, version: Version, result: DemoYear) -> None:
     else:
         opinion = rectification_draft(card) + "\n请按上述意见完成整改，纳入下一年度评价验收。"
         outcome = REJECT
-    store.decide(version.id, STAGE_SITE, outcome, opinion, REVIEWER, version.revision)
+    store.decide(version.id, STAGE_SITE, outcome, opinion, _reviewer(version, REVIEWER), version.revision)
     result.decisions[(STAGE_SITE, outcome)] += 1

@@ -39,6 +39,7 @@ def _paragraph(doc, text: str = "", *, font: str = BODY_FONT, size: float = BODY
     fmt = paragraph.paragraph_format
     fmt.line_spacing = Pt(28)
     fmt.space_before = fmt.space_after = Pt(0)
+    fmt.keep_with_next = font != BODY_FONT  # a heading never ends a page without its text
     if indent:
         fmt.first_line_indent = Pt(size * 2)
     if text:

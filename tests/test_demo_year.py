@@ -123,7 +123,11 @@ def _version(total, findings=()):
      RETURN, "1. 问题0\n2. 问题1\n3. 问题2\n（另有 2 处问题"),
     (_version("90", [{"severity": "warning", "code": "not_on_roster", "message": "不在名单中"}]), RETURN, "不在名单中"),
     (_version("90", [{"severity": "warning", "code": "text_length", "message": "字数"}]), APPROVE, "同意进入实地验收"),
+    (_version("96", [{"severity": "error", "code": "invalid_value", "message":
+                      "市委政策研究室.zip › 自评表 E17（规则 3.1.2）：填报“满分”不是数值，按 0 分计。请从下拉列表中选择 0、2 分之一。"}]),
+     RETURN, "请按以下问题补正后重新提交：\n1. 自评表 E17（规则 3.1.2）：填报“满分”不是数值，按 0 分计"),
 ])
 def test_review_verdicts(version, outcome, said):
     got, opinion = review_verdict(version)
     assert got == outcome and said in opinion
+    assert " › " not in opinion and "请从下拉列表" not in opinion  # what and where, briefly: the findings hold the rest

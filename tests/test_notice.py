@@ -115,3 +115,10 @@ def test_requirements_fit_the_count(passed, not_built, praised, pushed):
     (43, True, "经初审、实地验收和抽查，43家单位评价得分达到80分（含）以上，确定为2020年度节约型机关，现予以通报。")])
 def test_opening_fits_the_count_and_the_checks_done(passed, sampled, said):
     assert said in opening(2020, passed, sampled)
+
+
+def test_headings_stay_with_their_text(notice):
+    headings = [p for p in notice.paragraphs if p.text.startswith(("一、", "二、", "三、", "（一）", "（二）"))]
+    assert len(headings) >= 4 and all(p.paragraph_format.keep_with_next for p in headings)
+    body = next(p for p in notice.paragraphs if p.text.startswith("希望获评单位"))
+    assert not body.paragraph_format.keep_with_next

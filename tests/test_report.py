@@ -139,6 +139,9 @@ def test_corrected_figures_and_declines_are_shown(scenario, tmp_path):
     assert figures["单位综合能源消耗量（tce）"][8] == "评价小组更正"
     per_capita = figures["人均综合能耗较上年（目标下降 2.5%）"]
     assert (per_capita[4], per_capita[6], per_capita[8]) == ("下降 3%", "下降 1%", "未完成目标")
+    decline_rows = [r for r in wb[FIGURES_SHEET].iter_rows(min_col=1, max_col=1) if "较上年" in str(r[0].value)]
+    assert len(decline_rows) == 3  # each room for 下降 10.26% on two lines
+    assert all(wb[FIGURES_SHEET].row_dimensions[r[0].row].height >= 2 * 10.5 * 1.4 for r in decline_rows)
     rows = rule_rows(wb[SHEET])
     assert rows["1.1.1"]["verified"] == 0 and rows["1.1.1"]["self"] == 4
     assert rows["1.1.1"]["reason"] == "按更正后的能耗数据计算"
