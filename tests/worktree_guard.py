@@ -106,7 +106,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.ensure_newline()
+        reporter.write_line("")  # the progress line ("[100%]") has no newline yet
         reporter.write_sep("=", "tests changed the working tree", red=True)
         reporter.write_line("Tests may write only under their own temporary folders (tmp_path). Changed:")
         for line in found:
