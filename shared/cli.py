@@ -52,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
 # The placeholder shown in the help for each value, by argument name.
 PLACEHOLDERS = {"out": "输出文件", "json_out": "文件", "year": "年度", "seed": "种子", "db": "数据库地址", "by": "记录人",
                 "rate": "比例", "unit": "单位名称", "district": "区县", "port": "端口", "token": "口令", "file": "名单文件",
-                "reviewer": "姓名"}
+                "reviewer": "姓名", "ip": "地址", "login": "登录名", "role": "角色", "name": "显示名"}
 
 
 # argparse's own messages, as users should read them.

@@ -31,14 +31,21 @@ class DemoRun:
 
 def run_jyjg(argv: list[str]) -> tuple[int, str, str]:
     """`jyjg ARGS` in this process: (exit code, stdout, stderr)."""
+    import logging
+
     from shared.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as stop:
-            code = stop.code
+    # A handler another test left on a closed capture must not print "--- Logging error ---" as this command's.
+    raising, logging.raiseExceptions = logging.raiseExceptions, False
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as stop:
+                code = stop.code
+    finally:
+        logging.raiseExceptions = raising
     return code, out.getvalue(), err.getvalue()
 
 
