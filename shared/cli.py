@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="校验并重新计分申报材料")
     p.add_argument("paths", nargs="+", type=Path, metavar="路径", help="工作簿、压缩包、申报文件夹或收件箱文件夹")
     p.add_argument("--json", type=Path, dest="json_out", help="把结果写入 JSON 文件")
-    p.add_argument("--table", type=Path, dest="table_out", metavar="TABLE.csv",
+    p.add_argument("--table", type=Path, dest="table_out", metavar="汇总表.csv",
                    help="把每份申报一行的完整汇总表写入 CSV 文件（Excel、WPS 可直接打开）")
     p.add_argument("--year", type=_year, help="工作簿未填创建年度时采用的年度")
 

@@ -462,7 +462,7 @@ def test_help_placeholders_are_chinese(command, parser, capsys):
     for action in parser._actions:
         if action.nargs != 0:  # takes a value: its placeholder is what the help shows for it
             shown = action.metavar or action.dest.upper() if action.option_strings else action.metavar or action.dest
-            assert not re.search(r"[A-Za-z]", shown), (command, action.dest, shown)
+            assert not re.search(r"[A-Za-z]", re.sub(r"\.[a-z]+$", "", shown)), (command, action.dest, shown)
     with pytest.raises(SystemExit):
         main([*command, "--help"])
     usage = capsys.readouterr().out
