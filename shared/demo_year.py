@@ -1,7 +1,7 @@
 """The demo's year as the 评价小组 plays it, through the store's own methods: the inbox is loaded and
 初审 (通过 or 退回补正), some returned units send corrected packages (补正材料/), every rule is 核定 (a
 few marked down with reasons, one unit's energy figure corrected), 实地验收 passes most and fails some
-with 整改意见; 赫山区 files its 年度备案 and the city draws its 抽查 of the 区县 units.
+with 整改意见; the demo district files its 年度备案 and the city draws its 抽查 of the 区县 units.
 
 Every step acts only on the demo's own versions and only on those still waiting for it, so a second
 `jyjg demo` finds the year already played and changes nothing.
@@ -29,7 +29,7 @@ from .store import (
 RECORDED_BY = "演示"  # who `jyjg demo` records the demo's submissions as
 REVIEWER = "刘建华"  # 评价小组 member who decides 初审 and 实地验收 of the 市直 units
 VERIFIER = "陈敏"  # 评价小组 member who verifies the scores on site
-DISTRICT_REVIEWER = "王芳"  # 赫山区's reviewer: the district reviews its own units and files its 年度备案
+DISTRICT_REVIEWER = "王芳"  # the demo district's reviewer: it reviews its own units and files its 年度备案
 SHOWN_PROBLEMS = 3  # problems quoted in a 退回补正 opinion
 
 # 核定 as the group would find things on site: (rule, verified score, reason), applied in order.

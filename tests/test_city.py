@@ -19,7 +19,7 @@ from shared.rubric import CITY, RubricError, load_city
 
 ROOT = Path(__file__).resolve().parents[1]
 SECOND_CITY = Path(__file__).resolve().parent / "data" / "second_city" / "city.toml"
-CODE = [p for folder in ("shared", "workbench", "excel_addin", "notebooks", "benchmarks")
+CODE = [p for folder in ("shared", "workbench", "excel_addin", "benchmarks")
         for p in sorted((ROOT / folder).rglob("*")) if p.suffix in (".py", ".ipynb", ".bas", ".html", ".xml")]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -78,7 +78,8 @@ def test_the_wheel_carries_what_runs(installed):
         names = set(wheel.namelist())
     for needed in ("workbench/评审工作台.ipynb", "excel_addin/ribbon/customUI14.xml", "excel_addin/vba/JyjgAddin.bas",
                    "excel_addin/server/custom_scripts/__init__.py", "excel_addin/server/custom_functions/__init__.py",
-                   "excel_addin/server/templates/taskpane.html", "shared/rubric.toml",
+                   "excel_addin/server/templates/taskpane.html", "shared/city.toml", "shared/roster.toml",
+                   "shared/targets.toml", "shared/editions/yiyang-2020.toml",
                    "shared/migrations/versions/0001_review_store.py"):
         assert needed in names, needed
 
