@@ -256,8 +256,8 @@ def build_list(book: Sheets, data: YearData) -> None:
     book.note(ws, 2, f"按《{data.place.roster_title}》（附件4）分组排列，区县（市）单位按区县列后。"
                      f"自评分为单位所填，重算得分按评分规则重新计算，核定得分为评价小组实地核定。"
                      f"导出时间：{datetime.now(CHINA_TIME):%Y-%m-%d %H:%M}", last)
-    book.header(ws, 3, header)
     ws.row_dimensions[3].height = 30
+    book.header(ws, 3, header)
     row = 4
     number = 0
     heading = 0
@@ -494,8 +494,8 @@ def build_sample(book: Sheets, store: Store, data: YearData) -> None:
     row += 1
     header_row = row
     passes = f"达到{shown(data.edition.qualify_at)}分" if data.edition.simple else "符合通过条件"
-    book.header(ws, row, [passes if h == "达到合格分" else h for h in SAMPLE_HEADER])
     ws.row_dimensions[row].height = 24
+    book.header(ws, row, [passes if h == "达到合格分" else h for h in SAMPLE_HEADER])
     row += 1
     for number, e in enumerate(entries, start=1):
         card = store.verified_card(e.version_id) if e.version_id else None

@@ -13,6 +13,7 @@ from shared.export import progress, gather, write_annual_export
 from shared.rubric import CATEGORY_CITY, CATEGORY_COUNTY, CITY, ROSTER, RUBRIC
 from shared.sampling import draw_sample
 from shared.store import (AWAITING_REVIEW, AWAITING_SITE, FAILED, NOT_SUBMITTED, PASSED, RETURNED)
+from shared.template import fit_row_height
 from year_fixtures import (AWAITING_REVIEW_2020, AWAITING_SITE_2020, CITY_PASSED_2020, DISTRICTS, FAILED_2020,
                            HYPERLINK, MARKED_DOWN, PASSED_2021, RECTIFICATION, RETURNED_2020, build_scenario)
 
@@ -196,6 +197,18 @@ def test_sample_sheet_lists_the_drawn_units_with_their_verified_results(scenario
     assert summary["赫山区"][:2] == [21, 2] and summary["资阳区"][:2] == [2, 0]  # 资阳区 has not filed: none drawn
     assert "沅江市" not in summary  # nothing passed, nothing to draw
     assert "测试" in values[1][0]
+
+
+def test_header_rows_are_tall_enough_for_their_wrapped_labels(book2020):
+    """创建年度, 核定得分, 达到80分 wrap to two lines in their narrow columns: no header row cuts one off."""
+    for ws in book2020[1].worksheets:
+        for (cell,) in ws.iter_rows(max_col=1):
+            if cell.value != "序号":
+                continue
+            height = ws.row_dimensions[cell.row].height
+            for label in ws[cell.row]:
+                fit_row_height(ws, label)  # grows the row only if a label needs more
+            assert ws.row_dimensions[cell.row].height == height, (ws.title, cell.row)
 
 
 def test_sample_sheet_says_when_nothing_was_drawn(scenario, tmp_path):
