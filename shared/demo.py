@@ -613,7 +613,8 @@ def write_case(case: DemoCase, inbox: Path, template: Path, scratch: Path) -> li
 
 # Units the 评价小组 returns for 补正 (退回补正) that send a corrected package later: their problem, fixed.
 def _fix_over_cap(case: DemoCase) -> None:
-    case.values["score_2_2_5"] = _num(RUBRIC.rule("2.2.5").points)
+    rule, = _claim_rules("2.2.5")  # the rule _over_cap put the claim on, under any edition
+    case.values[rule.score_name] = _num(rule.points)
 
 
 def _fix_missing_fields(case: DemoCase) -> None:

@@ -19,11 +19,12 @@ from .demo import DEMO_DISTRICT, DEMO_YEAR, DISTRICT_LIST, INBOX_DIR, RESUBMISSI
 from .names import LABELS
 from .numbers import shown
 from .roster_import import read_unit_rows
-from .rubric import CATEGORY_CITY, CATEGORY_COUNTY
+from .rubric import CATEGORY_CITY, CATEGORY_COUNTY, Rubric
 from .sampling import draw_sample
+from .scoring import verdict_reasons
 from .store import (
     APPROVE, AWAITING_REVIEW, AWAITING_SITE, FAILED, REJECT, RETURN, STAGE_REVIEW, STAGE_SITE, SampleEntry, Store,
-    StoreError, Version, district_filings, file_district, rectification_draft,
+    StoreError, Version, district_filings, file_district, rectification_draft, rescored_card,
 )
 
 RECORDED_BY = "演示"  # who `jyjg demo` records the demo's submissions as
@@ -122,17 +123,21 @@ def _reviewer(version: Version, city_reviewer: str) -> str:
 
 # --- 初审 --------------------------------------------------------------------------------------
 
-def review_verdict(version: Version) -> tuple[str, str]:
-    """The 初审 the group gives a version: (outcome, opinion)."""
+def review_verdict(version: Version, edition: Rubric = RUBRIC) -> tuple[str, str]:
+    """The 初审 the group gives a version scored under an edition: (outcome, opinion)."""
     # Errors, and a name not on the roster: the 通报 must name the unit as the roster does.
     errors = [f["message"] for f in version.findings if f.get("severity") == "error" or f.get("code") == "not_on_roster"]
-    qualify = shown(RUBRIC.qualify_at)
+    qualify = shown(edition.qualify_at)
     if version.rescored_total is None:
         reason = errors[0] if errors else "无法读取"
         return RETURN, f"{reason}\n请使用《自评表.xlsx》模板填写，连同佐证材料打包后重新提交。"
-    if version.rescored_total < RUBRIC.qualify_at:
+    if edition.simple and version.rescored_total < edition.qualify_at:
         return RETURN, (f"按评分规则重新计算的自评分为 {shown(version.rescored_total)} 分，低于 {qualify} 分，"
                         "暂不符合申报条件。请对照评价指标补齐短板后再申报。")
+    card = None if edition.simple else rescored_card(version, edition)  # gates, ★ items, conditions
+    if card is not None and not card.qualifies:
+        return RETURN, (f"按评分规则重新计算，{'；'.join(verdict_reasons(card))}，暂不符合申报条件。"
+                        "请对照评价指标补齐短板后再申报。")
     if errors:
         listed = "\n".join(f"{n}. {brief_problem(message)}" for n, message in enumerate(errors[:SHOWN_PROBLEMS], 1))
         more = f"\n（另有 {len(errors) - SHOWN_PROBLEMS} 处问题，详见校验结果。）" if len(errors) > SHOWN_PROBLEMS else ""
@@ -154,22 +159,25 @@ def _review(store: Store, versions: list[Version], result: DemoYear) -> None:
         version = store.version(version.id)
         if version.status != AWAITING_REVIEW or not version.current:
             continue
-        outcome, opinion = review_verdict(version)
+        outcome, opinion = review_verdict(version, store.edition_of(version))
         store.decide(version.id, STAGE_REVIEW, outcome, opinion, _reviewer(version, REVIEWER), version.revision)
         result.decisions[(STAGE_REVIEW, outcome)] += 1
 
 
 # --- 核定 --------------------------------------------------------------------------------------
 
-def mark_downs(version: Version, plan: str) -> dict[str, tuple[Decimal, str]]:
-    """The rules a plan marks down on this version: each only if it lowers the claim; a "fail" plan stops
-    once the total is below the qualifying score."""
+def mark_downs(version: Version, plan: str, edition: Rubric = RUBRIC) -> dict[str, tuple[Decimal, str]]:
+    """The rules a plan marks down on this version: each only if the edition scores it with that step and it
+    lowers the claim; a "fail" plan stops once the total is below the qualifying score."""
     claims = {rid: Decimal(r["score"]) for rid, r in version.rules.items() if r.get("score") is not None}
+    steps = {r.id: set(r.allowed) for r in edition.rules if not r.computed}
     total = version.rescored_total
     chosen = {}
     for rule_id, score, reason in MARK_DOWNS[plan]:
-        if plan == "fail" and total < RUBRIC.qualify_at:
+        if plan == "fail" and total < edition.qualify_at:
             break
+        if rule_id not in steps or (steps[rule_id] and score not in steps[rule_id]):
+            continue  # another edition's rule, or not one of its steps
         if claims.get(rule_id, Decimal(0)) > score:
             chosen[rule_id] = (score, reason)
             total -= claims[rule_id] - score
@@ -197,9 +205,10 @@ def _verify(store: Store, waiting: list[Version], result: DemoYear) -> None:
     plans = {city[place].id: plan for place, plan in MARK_DOWN_PLAN.items() if place < len(city)}
     energy_unit = next((v for v in city[ENERGY_CORRECTION_FROM:] if v.id not in plans and corrected_energy(v)), None)
     for version in waiting:
-        changed = mark_downs(version, plans[version.id]) if version.id in plans else {}
+        edition = store.edition_of(version)
+        changed = mark_downs(version, plans[version.id], edition) if version.id in plans else {}
         entries = {}
-        for rule in RUBRIC.rules:
+        for rule in edition.rules:
             if rule.computed:
                 continue
             claimed = (version.rules.get(rule.id) or {}).get("score")

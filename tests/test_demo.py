@@ -131,7 +131,7 @@ def test_jyjg_demo_runs_under_each_example_edition(tmp_path, edition):
                            "--db", f"sqlite:///{tmp_path / 'demo.db'}"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "重算符合通过条件：" in done.stdout and "Traceback" not in done.stderr
+    assert "重算得分符合通过条件：" in done.stdout and "Traceback" not in done.stderr
     sheets = openpyxl.load_workbook(next(out.glob("*汇总.xlsx")))
     header = [c.value for c in sheets["评分"][3]]
     assert "重算结论" in header and "核定结论" in header
