@@ -149,15 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8866, help="端口（默认 8866）")
     p.add_argument("--token", help="访问口令（不填则随机生成并显示）")
     p.add_argument("--reviewer", help="评审人姓名，记入每条结论和操作记录（默认为本机登录用户名）")
-    p.add_argument("--ip", default="127.0.0.1",
+    p.add_argument("--ip", default="127.0.0.1", metavar="地址",
                    help="监听地址（默认 127.0.0.1，只有本机可访问）；设为其他地址时，前面必须架设 HTTPS（TLS）反向代理")
-    p.add_argument("--kernels", type=int, default=None,
+    p.add_argument("--kernels", type=int, default=None, metavar="个数",
                    help="预先准备的页面内核数（默认 2）：同时打开工作台的人多时调大，每个约占 150 MB 内存")
     _add_db(p)
 
     p = sub.add_parser("hub", help="多用户模式：用 JupyterHub 为已登录的账户提供评审工作台")
     p.add_argument("--db", required=True, help="PostgreSQL 数据库地址，如 postgresql+psycopg2://jyjg:口令@127.0.0.1/jyjg")
-    p.add_argument("--ip", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    p.add_argument("--ip", default="127.0.0.1", metavar="地址", help="监听地址（默认 127.0.0.1）")
     p.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
 
     p = sub.add_parser("user", help="多用户模式的账户：新建或修改、列出、停用")
