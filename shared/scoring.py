@@ -66,7 +66,8 @@ def score_claim(rule: Rule, raw: object) -> ClaimScore:
         return _score_claim(rule, raw)
 
 
-def _score_claim(rule: Rule, raw: object) -> ClaimScore:
+def _usable_number(raw: object) -> Decimal | ClaimScore:
+    """The claim as a number, or the zero score a blank, text or negative claim earns (any rule alike)."""
     if is_blank(raw):
         return ClaimScore(Decimal(0), BLANK)
     value = as_number(raw)
@@ -74,6 +75,13 @@ def _score_claim(rule: Rule, raw: object) -> ClaimScore:
         return ClaimScore(Decimal(0), TEXT)
     if value < 0:
         return ClaimScore(Decimal(0), NEGATIVE)
+    return value
+
+
+def _score_claim(rule: Rule, raw: object) -> ClaimScore:
+    value = _usable_number(raw)
+    if isinstance(value, ClaimScore):
+        return value
     if value > rule.points:
         return ClaimScore(rule.points, ABOVE)
     floor = max(a for a in rule.allowed if a <= value)
@@ -237,13 +245,9 @@ def score_deduction(rule: Rule, raw: object) -> ClaimScore:
     """每缺一项扣 deduct 分, down to 0: the claim is how many requirements are missing. A count between
     whole numbers counts the next one up (half a requirement is missing all the same); blank, text or a
     negative count earns 0, as any claim does."""
-    if is_blank(raw):
-        return ClaimScore(Decimal(0), BLANK)
-    value = as_number(raw)
-    if value is None:
-        return ClaimScore(Decimal(0), TEXT)
-    if value < 0:
-        return ClaimScore(Decimal(0), NEGATIVE)
+    value = _usable_number(raw)
+    if isinstance(value, ClaimScore):
+        return value
     missing = value.to_integral_value(rounding="ROUND_CEILING")
     score = max(Decimal(0), rule.points - rule.deduct * missing)
     return ClaimScore(score, None if missing == value else BETWEEN)
