@@ -311,9 +311,10 @@ class _Package:
         plan = _read_plan(self._read_part(wb_part), wb_part, rels, tuple(wanted))
         values: dict[str, Any] = {}
         formulas: set[str] = set()
+        # The shared strings of every sheet are looked up together: the part is inflated and scanned once.
+        pending_strings: list[tuple[tuple[str, ...], int]] = []
         for part, refs, wanted_refs in plan.parts:
             raw = self._read_cells(part, wanted_refs)
-            pending_strings: list[tuple[tuple[str, ...], int]] = []
             for ref, names in refs.items():
                 cell = raw.get(ref)
                 kind, value, has_formula = _NO_CELL if cell is None else _convert(*cell)
@@ -323,11 +324,11 @@ class _Package:
                     formulas.update(names)
                 for name in names:
                     values[name] = value
-            if pending_strings:
-                strings = self._shared_strings(plan.shared_strings, {index for _, index in pending_strings})
-                for names, index in pending_strings:
-                    for name in names:
-                        values[name] = strings.get(index)
+        if pending_strings:
+            strings = self._shared_strings(plan.shared_strings, {index for _, index in pending_strings})
+            for names, index in pending_strings:
+                for name in names:
+                    values[name] = strings.get(index)
         return NamedValues(values, plan.places, formulas)
 
     def _read_cells(self, part: str, refs: AbstractSet[str]) -> dict[str, RawCell]:

@@ -110,6 +110,23 @@ def test_shared_strings_rich_text_and_phonetic_runs():
     assert values.value("d") == "literal _x000D_ stays"
 
 
+def test_shared_strings_of_every_sheet_are_read_in_one_pass(monkeypatch):
+    """Excel and LibreOffice keep every text as a shared string: named cells on three sheets still inflate and
+    scan the strings part once, and each gets its own string."""
+    import shared.workbook as workbook
+
+    scans = []
+    real = workbook.scan_strings
+    monkeypatch.setattr(workbook, "scan_strings", lambda data, indexes: scans.append(set(indexes)) or real(data, indexes))
+    data = xlsx({"备案表": row(2, '<c r="A2" t="s"><v>2</v></c>'), "自评表": row(2, '<c r="A2" t="s"><v>0</v></c>'),
+                 "能耗折算": row(2, '<c r="A2" t="s"><v>1</v></c><c r="B2" t="s"><v>2</v></c>')},
+                {**CORE, "a": "备案表!$A$2", "b": "自评表!$A$2", "c": "能耗折算!$A$2", "d": "能耗折算!$B$2"},
+                shared=["<t>甲</t>", "<t>乙</t>", "<t>丙</t>"])
+    values = read_named_values(data, ["a", "b", "c", "d"])
+    assert [values.value(n) for n in "abcd"] == ["丙", "甲", "乙", "丙"]
+    assert scans == [{0, 1, 2}]
+
+
 def test_inline_strings_booleans_errors_and_text_numbers():
     data = simple('<c r="A2" t="inlineStr"><is><t>制度/节水.pdf</t></is></c>'
                   '<c r="B2" t="inlineStr"><is><r><t>甲</t></r><r><t>乙</t></r></is></c>'
