@@ -98,15 +98,20 @@ class Place:
 class NamedValues:
     """The named cells of one workbook. Values are per workbook; places come from the (shared) read plan."""
 
-    def __init__(self, values: dict[str, Any], places: Mapping[str, Place], formulas: frozenset[str] | set[str]):
+    def __init__(self, values: dict[str, Any], places: Mapping[str, Place], formulas: frozenset[str] | set[str],
+                 addresses: Mapping[str, str] | None = None):
         self._values = values
         self._places = places  # the names found, in the order asked for
         self._formulas = formulas
+        # The checks ask for a value or an address some 400 times a workbook: each is one dict look-up.
+        self.value = values.get
+        self.address = (addresses if addresses is not None
+                        else {name: place.address for name, place in places.items()}).get
 
-    def value(self, name: str) -> Any:
+    def value(self, name: str) -> Any:  # (replaced per instance by its values' get, above)
         return self._values.get(name)
 
-    def address(self, name: str) -> str | None:
+    def address(self, name: str) -> str | None:  # (replaced per instance, above)
         place = self._places.get(name)
         return place.address if place else None
 
@@ -329,7 +334,7 @@ class _Package:
             for names, index in pending_strings:
                 for name in names:
                     values[name] = strings.get(index)
-        return NamedValues(values, plan.places, formulas)
+        return NamedValues(values, plan.places, formulas, plan.addresses)
 
     def _read_cells(self, part: str, refs: AbstractSet[str]) -> dict[str, RawCell]:
         """ref -> the wanted cells as written (RawCell)."""
@@ -503,6 +508,7 @@ class ReadPlan(NamedTuple):
     parts: tuple[tuple[str, Mapping[str, tuple[str, ...]], frozenset[str]], ...]  # (sheet part, {ref: names}, refs)
     places: Mapping[str, Place]  # name -> where it points, in the order the names were asked for
     shared_strings: str | None  # the shared-strings part the workbook's rels name
+    addresses: Mapping[str, str]  # name -> 'Sheet!A1' (places' addresses, looked up by every check)
 
 
 _NO_CELL = (None, None, False)
@@ -563,7 +569,8 @@ def _read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[
         places[name] = Place(entry[0], ref, f"{entry[0]}!{ref}")
     parts = tuple((part, MappingProxyType({ref: tuple(names) for ref, names in refs.items()}), frozenset(refs))
                   for part, refs in by_part.items())
-    return ReadPlan(parts, MappingProxyType(places), shared_strings)
+    return ReadPlan(parts, MappingProxyType(places), shared_strings,
+                    MappingProxyType({name: place.address for name, place in places.items()}))
 
 
 @_remembered_for_small_parts
