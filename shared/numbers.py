@@ -71,8 +71,11 @@ def _leading_zeros(fraction: Fraction) -> int:
 def round_half_up(value: Fraction | Decimal | int, places: int) -> Decimal:
     """An exact value rounded half up (away from zero, as spreadsheets' ROUND) to `places` decimal
     places, exactly."""
-    exact = Fraction(value)
-    whole = math.floor(abs(exact) * 10**places + Fraction(1, 2))
+    exact = value if isinstance(value, Fraction) else Fraction(value)
+    if places >= 0:  # floor(|n/d| * 10^places + 1/2) in integers: Fraction arithmetic costs ~10x more
+        whole = (2 * abs(exact.numerator) * 10**places + exact.denominator) // (2 * exact.denominator)
+    else:
+        whole = math.floor(abs(exact) * 10**places + Fraction(1, 2))
     return Decimal(whole if exact >= 0 else -whole).scaleb(-places)
 
 

@@ -32,6 +32,17 @@ def test_places_significant_and_grouping():
     assert shown(-1234.5, grouped=True) == "-1,234.5"
 
 
+@given(st.fractions(), st.integers(0, 12))
+def test_round_half_up_is_the_exact_definition(value, places):
+    """Worked out in integers, it is floor(|x| * 10^places + 1/2) with x's sign, as Fraction arithmetic gives it."""
+    import math
+
+    whole = math.floor(abs(value) * 10**places + Fraction(1, 2))
+    expected = Decimal(whole if value >= 0 else -whole).scaleb(-places)
+    got = round_half_up(value, places)
+    assert got == expected and str(got) == str(expected)
+
+
 def test_round_half_up_is_exact():
     assert round_half_up(Fraction(1999999995, 10**11), 10) == Decimal("0.0200000000")
     assert round_half_up(Fraction(1999999994999, 10**14), 10) == Decimal("0.0199999999")
