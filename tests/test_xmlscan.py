@@ -241,3 +241,20 @@ def test_character_references_are_decoded_in_one_call_per_part(monkeypatch):
     got = scan_cells(sheet(cells), {f"A{i}" for i in range(1, 51)})
     assert len(calls) == 1
     assert got["A7"][3] == "".join(chr(30410 + j) for j in range(20)) + "&"
+
+
+def test_texts_are_decoded_together_and_a_nul_steps_aside():
+    """Cell texts are decoded in one call, joined by NUL: a text holding a NUL itself (which no XML parser
+    takes) steps aside, and lxml refuses the part, as it refuses it on its own."""
+    from shared.workbook import WorkbookError
+
+    cells = ('<c r="A1" t="inlineStr"><is><t>益阳\r\n市</t></is></c><c r="B1"><v>2.5</v></c>'
+             '<c r="C1" t="inlineStr"><is><t>&#30410;&amp;</t></is></c><c r="D1" t="inlineStr"><is><t></t></is></c>')
+    refs = {"A1", "B1", "C1", "D1"}
+    assert fast_cells(sheet(cells), refs) == careful_cells(sheet(cells), refs)
+    assert fast_cells(sheet(cells), refs)["A1"] == (None, "益阳\n市", False)
+    with_nul = sheet(cells.replace("益阳", "益\x00阳"))
+    with pytest.raises(NotPlain):
+        scan_cells(with_nul, refs)
+    with pytest.raises(WorkbookError):
+        _parse_small(with_nul, "sheet")
