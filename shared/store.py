@@ -55,7 +55,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, load_only, mapped_column
 from sqlalchemy.pool import StaticPool
 
 from .checks import SubmissionResult, card_of, json_value, skipped_of
@@ -1334,10 +1334,12 @@ class Store:
             query = query.where(SubmissionRow.assess_year == year)
         if current_only:
             query = query.where(SubmissionRow.superseded_by.is_(None))
+        query = query.add_columns(UnitRow.name).outerjoin(UnitRow, UnitRow.id == SubmissionRow.unit_id)
         with self._read() as s:
-            rows = s.scalars(query.order_by(SubmissionRow.unit_id, SubmissionRow.assess_year,
+            # the unit's name in the same query: one query for the list, not one more per unit
+            rows = s.execute(query.order_by(SubmissionRow.unit_id, SubmissionRow.assess_year,
                                             SubmissionRow.number, SubmissionRow.id)).all()
-            return [self._version(s, r) for r in rows]
+            return [self._version_of(row, unit_name) for row, unit_name in rows]
 
     def yearly_figures(self, unit: str) -> list[tuple[int, int, dict]]:
         """(year, version id, 备案表 figures as scored) of the unit's current version of every year it
@@ -1819,9 +1821,18 @@ class Store:
         carried over after failing 实地验收 in an earlier year (with that year's 整改意见)."""
         with self._read() as s:
             units = s.scalars(select(UnitRow)).all()
-            rows = s.scalars(select(SubmissionRow).where(SubmissionRow.unit_id.is_not(None),
+            # only the columns the list needs: the JSON columns (findings, values, …) are decoded only for a
+            # version whose 核定 total is shown
+            rows = s.scalars(select(SubmissionRow).options(load_only(
+                SubmissionRow.id, SubmissionRow.unit_id, SubmissionRow.assess_year, SubmissionRow.number,
+                SubmissionRow.status, SubmissionRow.revision, SubmissionRow.rescored_total))
+                .where(SubmissionRow.unit_id.is_not(None),
                                                          SubmissionRow.withdrawn_at.is_(None),
                                                          SubmissionRow.assess_year <= year)).all()
+            # the year's versions holding a 核定 score, in one query (not one per unit)
+            verified = set(s.scalars(select(VerifiedScoreRow.submission_id).distinct()
+                                     .join(SubmissionRow, SubmissionRow.id == VerifiedScoreRow.submission_id)
+                                     .where(SubmissionRow.assess_year == year)))
             by_unit: dict[int, list[SubmissionRow]] = {}
             for r in rows:
                 by_unit.setdefault(r.unit_id, []).append(r)
@@ -1835,8 +1846,7 @@ class Store:
                 final = next((r for r in this_year if r.status in FINAL_STATES), None)
                 source = final or (this_year[-1] if this_year else None)
                 verified_total = None
-                if source is not None and s.scalar(select(VerifiedScoreRow.rule_id).where(
-                        VerifiedScoreRow.submission_id == source.id).limit(1)) is not None:
+                if source is not None and source.id in verified:
                     verified_total = self._card(s, source).total
                 states.append(UnitState(
                     unit=_unit(unit), year=year, state=source.status if source else NOT_SUBMITTED,
