@@ -56,7 +56,8 @@ async def _fetch_all(client: AsyncHTTPClient, urls: list[str], headers: dict) ->
     await asyncio.gather(*(one(u) for u in urls))
 
 
-async def open_page(url: str, assets: list[str], search: str, gone: str, timeout: float = 300) -> Opened:
+async def open_page(url: str, assets: list[str], search: str, gone: str, timeout: float = 300,
+                    close_kernel: bool = True) -> Opened:
     """Open the workbench at `url` (with its ?token=) as one reviewer; `assets` are the page's own static
     URLs; the search `search` has answered when the list's caption says 符合条件 and `gone` is not in it."""
     client = AsyncHTTPClient(force_instance=True, max_clients=BROWSER_CONNECTIONS)
@@ -106,6 +107,8 @@ async def open_page(url: str, assets: list[str], search: str, gone: str, timeout
                     break
         finally:
             socket.close()
+        if not close_kernel:
+            return Opened(drawn, answered)
         # as a closed page does: shut its kernel down (with the _xsrf cookie's token, as the page sends it)
         xsrf = re.search(r"_xsrf=([^;]+)", cookies)
         await client.fetch(HTTPRequest(urlunsplit(("http", parts.netloc, f"/api/kernels/{kernel_id}", "", "")),

@@ -13,7 +13,9 @@ import dataclasses
 import gc
 import multiprocessing
 import os
+import queue
 import signal
+import threading
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
@@ -305,19 +307,81 @@ def load_stream(store, paths: Iterable[str | Path], year: int | None = None, by:
     files again flags them (each finding is added once)."""
     batch: list[tuple[SubmissionResult, Path]] = []
     duplicates = Duplicates(store.city)
-    reported = Reported()
-    for sub, result in checked_pairs(iter_discover(paths), year, city=store.city):
-        _report(result, progress)
-        batch.append((result, sub.path))
-        if len(batch) >= LOAD_BATCH:
-            yield from _recorded(store, batch, by, duplicates, reported)
-            batch = []
-    if batch:
-        yield from _recorded(store, batch, by, duplicates, reported)
+    with _Recorder(store, by, duplicates) as recorder:
+        for sub, result in checked_pairs(iter_discover(paths), year, city=store.city):
+            _report(result, progress)
+            batch.append((result, sub.path))
+            if len(batch) >= LOAD_BATCH:
+                recorder.put(batch)
+                batch = []
+                yield from recorder.recorded()
+        if batch:
+            recorder.put(batch)
+        yield from recorder.finish()
     if duplicates:
         changed = store.add_run_findings(duplicates.tagged_findings(), by=by, batch=LOAD_BATCH)
         if flagged is not None:
             flagged.update(changed)
+
+
+class _Recorder:
+    """Records the batches of a load, in order, in a thread of its own, so that this process goes on
+    handing submissions to the workers and taking their results while a batch is written (done in turn,
+    the workers stood idle during every write). At most two batches wait; a failure of the store stops
+    the recording, and is raised here with the outcomes recorded before it."""
+
+    WAITING = 2
+
+    def __init__(self, store, by: str, duplicates: Duplicates):
+        self.store, self.by, self.duplicates = store, by, duplicates
+        self.todo: queue.Queue = queue.Queue(maxsize=self.WAITING)
+        self.outcomes: queue.Queue = queue.Queue()
+        self.failed = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="jyjg-load-recorder", daemon=True)
+
+    def __enter__(self) -> "_Recorder":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # stopped early (Ctrl-C, a failure): the batch being written is finished, nothing after it is begun
+        self.stopping.set()
+        with contextlib.suppress(queue.Full):
+            self.todo.put_nowait(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        reported = Reported()
+        try:
+            while (batch := self.todo.get()) is not None and not self.stopping.is_set():
+                self.outcomes.put(list(_recorded(self.store, batch, self.by, self.duplicates, reported)))
+        except BaseException as error:  # noqa: BLE001 - handed to the loading thread, which raises it
+            self.failed.set()
+            self.outcomes.put(error)
+
+    def put(self, batch: list | None) -> None:
+        """Hand a batch over (None: no more); waits while two are waiting. After a failure, nothing is taken."""
+        while not self.failed.is_set():
+            with contextlib.suppress(queue.Full):
+                self.todo.put(batch, timeout=0.5)
+                return
+
+    def recorded(self) -> Iterator[Any]:
+        """The outcomes recorded so far, in order; the store's failure, once they are given."""
+        while True:
+            try:
+                item = self.outcomes.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+
+    def finish(self) -> Iterator[Any]:
+        self.put(None)
+        self.thread.join()
+        yield from self.recorded()
 
 
 def _recorded(store, batch: list[tuple[SubmissionResult, Path]], by: str, duplicates: Duplicates,
