@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -240,13 +241,42 @@ def test_load_records_in_batches_as_results_arrive(inbox, tmp_path, monkeypatch)
             sizes.append(len(items))
             return real(items, **kwargs)
         monkeypatch.setattr(store, "record_many", recording)
-        outcomes = []
-        for outcome in batch.load_stream(store, [inbox]):
-            outcomes.append(outcome)
-            if len(outcomes) == 1:
-                assert sizes == [3]  # the first batch is recorded before the rest is checked
+        checked_pairs, written_while_checking = batch.checked_pairs, []
+
+        def pairs(*args, **kwargs):
+            for index, pair in enumerate(checked_pairs(*args, **kwargs)):
+                if index == 6:  # two batches handed over; the checking waits to see the first one written
+                    deadline = time.monotonic() + 30
+                    while not sizes and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                    written_while_checking.append(list(sizes))
+                yield pair
+        monkeypatch.setattr(batch, "checked_pairs", pairs)
+        outcomes = list(batch.load_stream(store, [inbox]))
+        assert written_while_checking[0][:1] == [3]  # the first batch was recorded before the checking ended
         assert sizes == [3, 3, 2] and len(outcomes) == 8
         assert len(store.versions()) == 8
+
+
+def test_a_store_failure_mid_load_is_raised_after_the_batches_recorded_before_it(inbox, tmp_path, monkeypatch):
+    from shared.store import Store
+
+    monkeypatch.setattr(batch, "LOAD_BATCH", 3)
+    with Store(f"sqlite:///{tmp_path / 'r.db'}", data_dir=tmp_path / "data") as store:
+        real, calls = store.record_many, []
+
+        def failing_second_time(items, **kwargs):
+            calls.append(len(items))
+            if len(calls) == 2:
+                raise OSError(28, "No space left on device")
+            return real(items, **kwargs)
+        monkeypatch.setattr(store, "record_many", failing_second_time)
+        outcomes = []
+        with pytest.raises(OSError, match="No space"):
+            for outcome in batch.load_stream(store, [inbox]):
+                outcomes.append(outcome)
+        assert len(outcomes) == 3 and calls == [3, 3]  # nothing recorded after the failure
+        assert sorted(v.id for v in store.versions()) == sorted(v.id for v in outcomes)
 
 
 def duplicate_findings(store):
