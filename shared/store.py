@@ -1826,9 +1826,8 @@ class Store:
             rows = s.scalars(select(SubmissionRow).options(load_only(
                 SubmissionRow.id, SubmissionRow.unit_id, SubmissionRow.assess_year, SubmissionRow.number,
                 SubmissionRow.status, SubmissionRow.revision, SubmissionRow.rescored_total))
-                .where(SubmissionRow.unit_id.is_not(None),
-                                                         SubmissionRow.withdrawn_at.is_(None),
-                                                         SubmissionRow.assess_year <= year)).all()
+                .where(SubmissionRow.unit_id.is_not(None), SubmissionRow.withdrawn_at.is_(None),
+                       SubmissionRow.assess_year <= year)).all()
             # the year's versions holding a 核定 score, in one query (not one per unit)
             verified = set(s.scalars(select(VerifiedScoreRow.submission_id).distinct()
                                      .join(SubmissionRow, SubmissionRow.id == VerifiedScoreRow.submission_id)
