@@ -17,7 +17,9 @@ from typing import AbstractSet
 from lxml import etree
 
 _MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-_ANY_ITEM = re.compile(rb"<si[\s/>]")
+_ITEM_SPLIT = re.compile(rb"<si([\s/>])")
+# An item as every writer writes most of them: one text run, maybe Excel's phonetic properties after it.
+_SIMPLE_ITEM = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>(?:<phoneticPr[^<>/]*/>)?')
 _PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
 _ENCODING = re.compile(rb"""encoding=["']([^"']*)["']""")
 _TYPE = re.compile(rb'\st="([^"]*)"')
@@ -113,7 +115,7 @@ def _item_runs(body: bytes) -> list[bytes]:
     """The raw <t> runs of a <si> or <is> body, phonetic (rPh) runs left out; joined once decoded."""
     if b"<rPh" in body:
         body = _without_phonetic(body)
-    return [m.group(1) or b"" for m in _TEXT.finditer(body)]
+    return _TEXT.findall(body)  # the one group: the run's text, b"" for <t/>
 
 
 def _item_text(body: bytes) -> str:
@@ -278,23 +280,38 @@ def _body(data: bytes, start: int, tag: bytes) -> bytes:
 
 
 def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
-    """The shared strings at `indexes` (0-based) of a plain sharedStrings part. Raises NotPlain."""
+    """The shared strings at `indexes` (0-based) of a plain sharedStrings part. Raises NotPlain.
+
+    The part is cut at every item start in one C call (a sheet refers to a few dozen of its hundreds of
+    items); only the wanted items are looked at, most of them a single <t> matched whole."""
     plain_part(data, b"sst")
     if data.find(b":si") >= 0:
         raise NotPlain  # a prefixed item would shift the count
+    # [before the first item, what follows "<si" (">", "/" or a space), the rest up to the next item, ...]
+    pieces = _ITEM_SPLIT.split(data)
+    count = (len(pieces) - 1) // 2
     runs: dict[int, list[bytes]] = {}
-    last = max(indexes)
-    for index, match in enumerate(_ANY_ITEM.finditer(data)):
-        if index > last:
-            break
-        if index not in indexes:
+    for index in sorted(indexes):
+        if not 0 <= index < count:
             continue
-        end_of_tag = data.find(b">", match.start())
-        if end_of_tag < 0:
-            raise NotPlain
-        if data[end_of_tag - 1:end_of_tag] == b"/":
+        follows, rest = pieces[2 * index + 1], pieces[2 * index + 2]
+        if follows == b"/":
+            if not rest.startswith(b">"):
+                raise NotPlain
             runs[index] = []
             continue
-        runs[index] = _item_runs(_body(data, end_of_tag + 1, b"si"))
+        if follows != b">":
+            raise NotPlain  # an item with attributes: none is defined, lxml decides
+        close = rest.find(b"</si>")
+        if close < 0:
+            raise NotPlain  # not closed before the next item starts
+        body = rest[:close]
+        simple = _SIMPLE_ITEM.fullmatch(body)
+        if simple is not None:
+            runs[index] = [simple.group(1)]
+            continue
+        if b"<si" in body or b"<!" in body or _PREFIXED_TAG.search(body):
+            raise NotPlain
+        runs[index] = _item_runs(body)
     texts = iter(xml_texts([raw for item in runs.values() for raw in item]))
     return {index: "".join(next(texts) for _ in item) for index, item in runs.items()}
