@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cached_property
@@ -24,6 +24,20 @@ DEFAULT_CITY_FILE = DATA_DIR / "city.toml"
 
 class RubricError(ValueError):
     """The rubric or configuration data contradicts itself."""
+
+
+def _hashed_once(self) -> int:
+    """A frozen record's hash, worked out from its fields once. Rules and editions are cache keys in every
+    check of every workbook, and the generated hash walks an edition's units, items and rules each time."""
+    cached = self.__dict__.get("_hash")
+    if cached is None:
+        cached = self.__dict__["_hash"] = hash(tuple(getattr(self, f.name) for f in fields(self)))
+    return cached
+
+
+def _state_without_hash(self) -> dict:
+    """Pickled without the cached hash: another process may hash strings differently (PYTHONHASHSEED)."""
+    return {key: value for key, value in self.__dict__.items() if key != "_hash"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,9 @@ class Band:
 
 @dataclass(frozen=True)
 class Rule:
+    __hash__ = _hashed_once
+    __getstate__ = _state_without_hash
+
     id: str
     unit_id: str
     item_id: str
@@ -113,6 +130,9 @@ class Rule:
 
 @dataclass(frozen=True)
 class Item:
+    __hash__ = _hashed_once
+    __getstate__ = _state_without_hash
+
     id: str
     unit_id: str
     name: str
@@ -144,6 +164,9 @@ class Item:
 
 @dataclass(frozen=True)
 class Unit:
+    __hash__ = _hashed_once
+    __getstate__ = _state_without_hash
+
     id: str
     name: str
     cap: Decimal
@@ -155,6 +178,9 @@ class Unit:
 class Rubric:
     """One edition of the rubric: a named, dated data file. Every stored version records the edition it
     was scored under, and is always re-shown and re-tallied under it."""
+
+    __hash__ = _hashed_once
+    __getstate__ = _state_without_hash
 
     title: str
     total: Decimal

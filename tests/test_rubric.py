@@ -198,3 +198,20 @@ def test_a_year_scored_by_bands_needs_its_same_type_averages(tmp_path):
     targets.write_text(text[:text.index("[benchmarks.2020]")], encoding="utf-8")
     with pytest.raises(RubricError, match="按同类平均值分档计分（规则 3.1.1），但没有配置同类平均值"):
         load_city(folder / "city.toml")
+
+
+def test_an_edition_hashes_as_its_fields_and_leaves_the_cached_hash_out_of_pickles():
+    """Rules and editions are cache keys in every check: hashed once, equal ones alike, and a pickle (a worker,
+    another process's PYTHONHASHSEED) carries no hash of this process."""
+    import dataclasses
+    import pickle
+
+    rule = RUBRIC.rules[0]
+    twin = dataclasses.replace(rule)
+    assert twin == rule and twin is not rule and hash(twin) == hash(rule)
+    assert hash(dataclasses.replace(rule, points=rule.points + 1)) != hash(rule)
+    hash(RUBRIC)
+    copied = pickle.loads(pickle.dumps(RUBRIC))
+    assert "_hash" not in copied.__dict__ and "_hash" not in copied.rules[0].__dict__
+    assert copied == RUBRIC and hash(copied) == hash(RUBRIC)
+    assert {RUBRIC: 1}[copied] == 1
