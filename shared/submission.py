@@ -21,6 +21,7 @@ Evidence paths match exactly, else case-blind when that is unambiguous (Windows 
 """
 from __future__ import annotations
 
+import functools
 import lzma
 import os
 import re
@@ -108,6 +109,23 @@ def is_junk(path: str) -> bool:
 def _suffix(name: str) -> str:
     base = name.rsplit("/", 1)[-1]
     return "." + base.rsplit(".", 1)[-1].lower() if "." in base else ""
+
+
+def _refused_path(text: str) -> EvidenceStatus | None:
+    """The status of an evidence path refused for its text alone (absolute, a URL, .., a shortcut), or None."""
+    unsafe = _unsafe_text(text)
+    if unsafe:
+        return EvidenceStatus(text, "unsafe", unsafe)
+    if _suffix(text) == ".lnk":
+        return EvidenceStatus(text, "unsafe", "是链接文件（快捷方式）")
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _bare_workbook_status(text: str) -> EvidenceStatus:
+    """A bare workbook carries no files: whatever it names is refused or not found, by its text alone (units
+    name the same files, so each text is worked out once)."""
+    return _refused_path(text) or EvidenceStatus(text, "not_found")
 
 
 def _unsafe_text(path_text: str) -> str | None:
@@ -342,13 +360,11 @@ class Submission:
         return status
 
     def _evidence_status(self, text: str) -> EvidenceStatus:
-        unsafe = _unsafe_text(text)
-        if unsafe:
-            return EvidenceStatus(text, "unsafe", unsafe)
-        if _suffix(text) == ".lnk":
-            return EvidenceStatus(text, "unsafe", "是链接文件（快捷方式）")
-        if self.kind == "xlsx":  # a bare workbook carries no files
-            return EvidenceStatus(text, "not_found")
+        if self.kind == "xlsx":
+            return _bare_workbook_status(text)
+        refused = _refused_path(text)
+        if refused:
+            return refused
         parts = _components(text)
         if not parts:
             return EvidenceStatus(text, "not_found")

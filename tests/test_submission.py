@@ -249,7 +249,12 @@ def test_bare_workbook_has_no_evidence(tmp_path, workbook_bytes):
     assert sub.workbook() == ("自评表.xlsx", workbook_bytes)
     assert sub.evidence_status("a.pdf").status == "not_found"
     assert sub.evidence_status("../a.pdf").status == "unsafe"
+    assert sub.evidence_status("C:\\材料\\a.pdf") == ("C:\\材料\\a.pdf", "unsafe", "是绝对路径")
+    assert sub.evidence_status("制度/快捷方式.LNK").reason == "是链接文件（快捷方式）"
     assert sub.evidence_files() == []
+    [again] = discover([path])  # another bare workbook naming the same texts gets the same answers
+    assert again.evidence_status(" a.pdf ") == ("a.pdf", "not_found", None)
+    assert again.evidence_status("../a.pdf").status == "unsafe"
 
 
 def test_not_a_zip_empty_and_rar(tmp_path):
