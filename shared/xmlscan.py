@@ -18,8 +18,11 @@ from lxml import etree
 
 _MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _ITEM_SPLIT = re.compile(rb"<si([\s/>])")
-# An item as every writer writes most of them: one text run, maybe Excel's phonetic properties after it.
-_SIMPLE_ITEM = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>(?:<phoneticPr[^<>/]*/>)?')
+_PREFIXED_ITEM = re.compile(rb":si[\s/>]")
+# Wanted items are joined by a tag no writer writes (no XML holds a NUL) and their runs found in one pass;
+# both begin "<t", so the regex engine jumps from one "<t" to the next.
+_ITEM_SEPARATOR = b"<t\x00/>"
+_RUN_OR_SEPARATOR = re.compile(rb"<t(?:(\x00)/>|(?:\s[^<>]*)?/>|(?:\s[^<>]*)?>([^<]*)</t>)")
 _PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
 _ENCODING = re.compile(rb"""encoding=["']([^"']*)["']""")
 _TYPE = re.compile(rb'\st="([^"]*)"')
@@ -282,36 +285,73 @@ def _body(data: bytes, start: int, tag: bytes) -> bytes:
 def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
     """The shared strings at `indexes` (0-based) of a plain sharedStrings part. Raises NotPlain.
 
-    The part is cut at every item start in one C call (a sheet refers to a few dozen of its hundreds of
-    items); only the wanted items are looked at, most of them a single <t> matched whole."""
+    A sheet refers to a few dozen of the part's hundreds of items (LibreOffice writes most as rich text):
+    the part is cut at every item start in one C call, the wanted items' bodies are joined, and their text
+    runs found in one pass more, never a regex call per item."""
     plain_part(data, b"sst")
-    if data.find(b":si") >= 0:
+    if _PREFIXED_ITEM.search(data):
         raise NotPlain  # a prefixed item would shift the count
     # [before the first item, what follows "<si" (">", "/" or a space), the rest up to the next item, ...]
     pieces = _ITEM_SPLIT.split(data)
     count = (len(pieces) - 1) // 2
-    runs: dict[int, list[bytes]] = {}
-    for index in sorted(indexes):
-        if not 0 <= index < count:
-            continue
+    wanted = sorted(index for index in indexes if 0 <= index < count)
+    if not wanted:
+        return {}
+    bodies = []
+    for index in wanted:
         follows, rest = pieces[2 * index + 1], pieces[2 * index + 2]
         if follows == b"/":
             if not rest.startswith(b">"):
                 raise NotPlain
-            runs[index] = []
+            bodies.append(b"")
             continue
         if follows != b">":
             raise NotPlain  # an item with attributes: none is defined, lxml decides
         close = rest.find(b"</si>")
         if close < 0:
             raise NotPlain  # not closed before the next item starts
-        body = rest[:close]
-        simple = _SIMPLE_ITEM.fullmatch(body)
-        if simple is not None:
-            runs[index] = [simple.group(1)]
-            continue
-        if b"<si" in body or b"<!" in body or _PREFIXED_TAG.search(body):
+        bodies.append(rest[:close])
+    texts: dict[bytes, str] = {}
+    for body in bodies:
+        text = _KNOWN_ITEMS.get(body)
+        if text is not None:
+            texts[body] = text
+    fresh = [body for body in dict.fromkeys(bodies) if body not in texts]
+    if fresh:
+        worked_out = dict(zip(fresh, _item_texts(fresh)))
+        texts.update(worked_out)
+        if len(_KNOWN_ITEMS) + len(worked_out) > _KNOWN_ITEMS_KEPT:
+            _KNOWN_ITEMS.clear()
+        _KNOWN_ITEMS.update((body, text) for body, text in worked_out.items() if len(body) <= _KNOWN_ITEM_BYTES)
+    return {index: texts[body] for index, body in zip(wanted, bodies)}
+
+
+# Every unit fills the same template: its labels and instructions (LibreOffice saves them as rich text,
+# hundreds of tags each) are the same bytes in every workbook, and an item's text depends on its bytes
+# alone. Those met are kept, bounded in number and size (at most 4096 × 4 KB).
+_KNOWN_ITEMS: dict[bytes, str] = {}
+_KNOWN_ITEMS_KEPT = 4096
+_KNOWN_ITEM_BYTES = 4096
+
+
+def _item_texts(bodies: list[bytes]) -> list[str]:
+    """The texts of shared-string item bodies, their runs found in one pass over the bodies joined."""
+    joined = _ITEM_SEPARATOR.join(bodies)
+    if b"<si" in joined or b"<!" in joined or b"\x00" in joined.replace(_ITEM_SEPARATOR, b""):
+        raise NotPlain  # a NUL: no parser takes it
+    # Every ":" is most often that of xml:space; only otherwise are the tags looked at for a prefix.
+    if joined.count(b":") != joined.count(b" xml:space=") and _PREFIXED_TAG.search(joined):
+        raise NotPlain
+    if b"<rPh" in joined:  # phonetic runs are cut out item by item
+        runs = [_item_runs(body) for body in bodies]
+    else:
+        runs = [[]]
+        for separator, text in _RUN_OR_SEPARATOR.findall(joined):
+            if separator:
+                runs.append([])
+            else:
+                runs[-1].append(text)
+        if len(runs) != len(bodies):
             raise NotPlain
-        runs[index] = _item_runs(body)
-    texts = iter(xml_texts([raw for item in runs.values() for raw in item]))
-    return {index: "".join(next(texts) for _ in item) for index, item in runs.items()}
+    texts = iter(xml_texts([raw for item in runs for raw in item]))
+    return ["".join(next(texts) for _ in item) for item in runs]

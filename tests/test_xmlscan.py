@@ -258,3 +258,27 @@ def test_texts_are_decoded_together_and_a_nul_steps_aside():
         scan_cells(with_nul, refs)
     with pytest.raises(WorkbookError):
         _parse_small(with_nul, "sheet")
+
+
+def test_shared_string_items_met_before_are_not_worked_out_again(monkeypatch):
+    """Every workbook from one template holds the same label items: each body's text is worked out once
+    (it depends on the bytes alone), within a bounded memory."""
+    import shared.xmlscan as xmlscan
+
+    monkeypatch.setattr(xmlscan, "_KNOWN_ITEMS", {})
+    worked_out = []
+    real = xmlscan._item_texts
+    monkeypatch.setattr(xmlscan, "_item_texts", lambda bodies: worked_out.append(len(bodies)) or real(bodies))
+    label = '<r><rPr><sz val="11"/></rPr><t xml:space="preserve">单位</t></r><r><t>名称</t></r>'
+
+    def part(name: str) -> bytes:
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{NS}"><si>{label}</si><si><t>{name}</t></si>'
+                f'<si><t>{"长" * 3000}</t></si></sst>').encode()
+
+    assert scan_strings(part("市委办"), {0, 1, 2}) == {0: "单位名称", 1: "市委办", 2: "长" * 3000}
+    assert scan_strings(part("市财政局"), {0, 1, 2}) == {0: "单位名称", 1: "市财政局", 2: "长" * 3000}
+    assert worked_out == [3, 2]  # the label again from memory; an item over 4 KB is not kept
+    monkeypatch.setattr(xmlscan, "_KNOWN_ITEMS_KEPT", 3)
+    for i in range(10):
+        assert scan_strings(part(f"单位{i}"), {1}) == {1: f"单位{i}"}
+        assert len(xmlscan._KNOWN_ITEMS) <= 3
