@@ -123,15 +123,26 @@ class Figures:
             prefix = "base_" if base else ""
             num = self.figure(prefix + indicator.numerator)
             den = self.figure(prefix + indicator.denominator)
-            self._indicators[key] = None if num is None or den is None else num * indicator.factor / den
+            self._indicators[key] = None if num is None or den is None else _ratio(num, den, indicator.factor)
         return self._indicators[key]
 
     def decline(self, indicator: Indicator) -> Fraction | None:
         """(baseline − assessed) / baseline of one indicator, exactly; None when figures are unusable."""
         if indicator.key not in self._declines:
             now, before = self.indicator(indicator), self.indicator(indicator, base=True)
-            self._declines[indicator.key] = None if now is None or before is None else (before - now) / before
+            self._declines[indicator.key] = None if now is None or before is None else _decline(before, now)
         return self._declines[indicator.key]
+
+
+def _ratio(top: Fraction, bottom: Fraction, factor: int = 1) -> Fraction:
+    """factor × top / bottom (bottom > 0), exactly, reduced once (Fraction arithmetic reduces at every step)."""
+    return Fraction(factor * top.numerator * bottom.denominator, top.denominator * bottom.numerator)
+
+
+def _decline(before: Fraction, now: Fraction) -> Fraction:
+    """(before − now) / before for before > 0, exactly: with before = a/b and now = c/d, (ad − bc) / ad."""
+    ad = before.numerator * now.denominator
+    return Fraction(ad - before.denominator * now.numerator, ad)
 
 
 def figures_of(figures: Mapping[str, object]) -> Figures:

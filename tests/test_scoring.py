@@ -71,6 +71,27 @@ def test_figures_work_each_indicator_out_once_and_agree_with_a_fresh_computation
     assert card.rules == rescore({}, plain, 2020).card.rules
 
 
+positive_figures = st.one_of(st.integers(1, 10 ** 12), st.decimals(Decimal("1e-12"), Decimal("1e12"), places=6),
+                             st.floats(1e-300, 1e300))
+
+
+@settings(max_examples=200, deadline=None)
+@given(now=st.tuples(positive_figures, positive_figures), before=st.tuples(positive_figures, positive_figures))
+def test_indicators_and_declines_are_the_exact_fractions(now, before):
+    """Worked out in integers, reduced once: the same values as Fraction's own arithmetic gives."""
+    indicator = INDICATORS["energy_per_capita"]
+    source = {indicator.numerator: now[0], indicator.denominator: now[1],
+              "base_" + indicator.numerator: before[0], "base_" + indicator.denominator: before[1]}
+    exact = Figures(source)
+    fraction = [Fraction(as_number(x)) for x in (*now, *before)]
+    expected_now = fraction[0] * indicator.factor / fraction[1]
+    expected_before = fraction[2] * indicator.factor / fraction[3]
+    assert exact.indicator(indicator) == expected_now
+    assert exact.indicator(indicator, base=True) == expected_before
+    assert exact.decline(indicator) == (expected_before - expected_now) / expected_before
+    assert exact.decline(indicator).denominator > 0
+
+
 def test_score_claim_gives_the_same_for_unhashable_values():
     assert score_claim(R("2.2.5"), [3]) == score_claim(R("2.2.5"), "三分")
 
