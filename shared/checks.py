@@ -375,15 +375,15 @@ MAGNITUDE_HINTS = {
 
 def _check_magnitudes(ctx: Context) -> Iterator[Finding]:
     plausibility = ctx.energy.plausibility_for(ctx.year)
-    factor = Fraction(plausibility.magnitude_factor)
+    bounds = plausibility.magnitude_bounds
     for key, typical in plausibility.typical.items():
         indicator = INDICATORS[key]
+        lowest, highest = bounds[key]
         for base in (False, True):
             value = ctx.figures.indicator(indicator, base=base)
-            if value is None:
-                continue
-            ratio = value / Fraction(typical.value)  # exact: an absurd figure (a headcount of 1e-320) overflows a float
-            if ratio > factor or ratio * factor < 1:
+            # exact: an absurd figure (a headcount of 1e-320) overflows a float
+            if value is not None and (value > highest or value < lowest):
+                ratio = value / Fraction(typical.value)
                 name = ("base_" if base else "") + indicator.numerator
                 label = ("上年度" if base else "") + indicator.label
                 times = f"{_whole(ratio)} 倍" if ratio > 1 else f"1/{_whole(1 / ratio)}"
@@ -401,7 +401,9 @@ def _check_jumps(ctx: Context) -> Iterator[Finding]:
         now, before = ctx.figures.figure(name), ctx.figures.figure("base_" + name)
         if now is None or before is None:
             continue
-        if now > before * JUMP_FACTOR or now * JUMP_FACTOR < before:  # exactly: no float overflows
+        # now > 2 × before or 2 × now < before, exactly (no float overflows), in integers: cross-multiplied
+        now_across, before_across = now.numerator * before.denominator, before.numerator * now.denominator
+        if now_across > before_across * JUMP_FACTOR or now_across * JUMP_FACTOR < before_across:
             rise = (now - before) / before * 100
             change = ("+" if rise > 0 else "-") + _whole(abs(rise)) + "%"
             yield finding("energy_data_invalid/jump", cell=ctx.figure_cell(name), where=ctx.where, label=LABELS[name],

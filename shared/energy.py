@@ -12,6 +12,8 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Decimal, Inexact, localcontext
+from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -104,6 +106,14 @@ class Plausibility:
     typical: Mapping[str, Typical]  # indicator key -> level
     magnitude_factor: Decimal
     basis_change_percent: Decimal
+
+    @cached_property  # asked of every workbook's figures
+    def magnitude_bounds(self) -> dict[str, tuple[Fraction, Fraction]]:
+        """Indicator key -> (lowest, highest) level not flagged: the typical level divided and multiplied by
+        the factor, exactly."""
+        factor = Fraction(self.magnitude_factor)
+        return {key: (Fraction(typical.value) / factor, Fraction(typical.value) * factor)
+                for key, typical in self.typical.items()}
 
 
 @dataclass(frozen=True)

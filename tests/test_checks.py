@@ -189,6 +189,22 @@ def test_magnitude_levels_and_their_sources_are_configuration():
     assert not [f for f in result.findings if f.kind == "energy_data_invalid/magnitude" and "人均" in f.message]
 
 
+@pytest.mark.parametrize("energy_tce, flagged", [
+    ("300", False), ("300.0000001", True),  # typical 100 kgce/人 × 10 = 1000 kgce/人 for 300 people: the top
+    ("3", False), ("2.9999999", True),  # 100 / 10 = 10 kgce/人: the bottom
+])
+def test_a_magnitude_is_flagged_only_beyond_its_bounds_exactly(energy_tce, flagged):
+    levels = ENERGY.plausibility[2020]
+    own = replace(levels, magnitude_factor=Decimal(10),
+                  typical={**levels.typical, "energy_per_capita": Typical(Decimal(100), "本省平均")})
+    values = complete(energy_tce=Decimal(energy_tce), base_energy_tce=Decimal(energy_tce), energy_per_capita=None,
+                      base_energy_per_capita=None)
+    result = check_values(Book(values), where="x.xlsx", energy=replace(ENERGY, plausibility={2020: own}))
+    this_year = [f for f in result.findings if f.kind == "energy_data_invalid/magnitude"
+                 and "（人均综合能耗）" in f.message]
+    assert bool(this_year) == flagged
+
+
 # --- 能耗折算: a unit that fills its bills -------------------------------------------------------------
 
 # 800 000 kWh and 20 000 m³ of gas the year before, 780 000 kWh and 19 000 m³ now (GB/T 2589's 0.1229 and
@@ -256,6 +272,14 @@ def test_a_typed_total_that_is_text_is_reported_at_the_typed_cell():
 
 def test_a_figure_that_triples_is_a_jump_warning():
     assert ("energy_data_invalid/jump", None) in codes(check(complete(floor_area_m2=36000)))
+
+
+@pytest.mark.parametrize("floor_area, flagged", [("24000", False), ("24000.0000001", True),
+                                                 ("6000", False), ("5999.9999999", True)])
+def test_a_jump_is_flagged_only_beyond_double_or_half_exactly(floor_area, flagged):
+    jumps = [f for f in check(complete(floor_area_m2=Decimal(floor_area))).findings
+             if f.kind == "energy_data_invalid/jump"]
+    assert bool(jumps) == flagged
 
 
 def test_evidence_missing_not_found_unsafe_broken_and_the_backed_total():
