@@ -313,26 +313,58 @@ class ScoreCard:
 def tally(rule_scores: Mapping[str, Decimal], rubric: Rubric = RUBRIC, skipped: Iterable[str] = ()) -> ScoreCard:
     """Item score = min(cap, sum of its rules) (0 for an item marked 不适用; a gate item is met when every
     rule of it is); total = sum of the scored items, bonus included. Missing rules count 0."""
-    rules = {r.id: Decimal(rule_scores.get(r.id, 0)) for r in rubric.rules}
-    skipped = tuple(i.id for i in rubric.items if i.may_skip and i.id in set(skipped))
+    plan = _tally_plan(rubric)
+    score_of = rule_scores.get
+    rules = {rule_id: Decimal(score_of(rule_id, 0)) for rule_id in plan.rule_ids}
+    marked = set(skipped)
+    skipped = tuple(item_id for item_id in plan.may_skip if item_id in marked)
     items = {}
-    for item in rubric.items:
-        if item.gate:
-            items[item.id] = Decimal(1) if all(rules[r.id] >= 1 for r in item.rules) else Decimal(0)
-        elif item.id in skipped:
-            items[item.id] = Decimal(0)
+    for item_id, gate, cap, rule_ids in plan.items:
+        if gate:
+            items[item_id] = Decimal(1) if all(rules[r] >= 1 for r in rule_ids) else Decimal(0)
+        elif item_id in skipped:
+            items[item_id] = Decimal(0)
         else:
-            items[item.id] = min(item.cap, sum((rules[r.id] for r in item.rules), Decimal(0)))
-    total = sum((items[i.id] for i in rubric.scored_items), Decimal(0))
-    applicable = rubric.total - sum((rubric.item(i).cap for i in skipped if rubric.item(i).kind == SCORED), Decimal(0))
-    stars = tuple(
-        [i.id for i in rubric.items if i.star and i.id not in skipped and items[i.id] == 0]
-        + [r.id for r in rubric.rules if r.star and r.item_id not in skipped and rules[r.id] == 0])
-    units = {u.id: sum((items[i.id] for i in u.items), Decimal(0)) for u in rubric.units}
-    conditions = tuple(c.label or f"单元 {c.unit_id} 得分不低于 {shown(c.at)} 分"
-                       for c in rubric.conditions if units[c.unit_id] < c.at)
+            items[item_id] = min(cap, sum((rules[r] for r in rule_ids), Decimal(0)))
+    total = sum((items[i] for i in plan.scored_ids), Decimal(0))
+    applicable = rubric.total - sum((plan.scored_caps.get(i, Decimal(0)) for i in skipped), Decimal(0))
+    stars = tuple([i for i in plan.star_items if i not in skipped and items[i] == 0]
+                  + [r for r, item_id in plan.star_rules if item_id not in skipped and rules[r] == 0])
+    conditions = tuple(label for unit_items, at, label in plan.conditions
+                       if sum((items[i] for i in unit_items), Decimal(0)) < at)
     return ScoreCard(rules, items, total, rubric.qualify_at, applicable, rubric.total, skipped,
-                     tuple(r.id for r in rubric.gate_rules if rules[r.id] < 1), stars, conditions, rubric.grades)
+                     tuple(r for r in plan.gate_rules if rules[r] < 1), stars, conditions, rubric.grades)
+
+
+@dataclass(frozen=True)
+class _TallyPlan:
+    """An edition's shape as tally walks it, worked out once per edition (tally runs twice per workbook)."""
+    rule_ids: tuple[str, ...]
+    items: tuple[tuple[str, bool, Decimal, tuple[str, ...]], ...]  # (id, gate, cap, its rule ids)
+    may_skip: tuple[str, ...]  # items a unit may mark 不适用, in the edition's order
+    scored_ids: tuple[str, ...]
+    scored_caps: dict[str, Decimal]  # the caps of scored (base) items: what 不适用 takes off the base total
+    star_items: tuple[str, ...]
+    star_rules: tuple[tuple[str, str], ...]  # (rule id, its item id)
+    gate_rules: tuple[str, ...]
+    conditions: tuple[tuple[tuple[str, ...], Decimal, str], ...]  # (the unit's item ids, at least, label)
+
+
+@functools.lru_cache(maxsize=64)
+def _tally_plan(rubric: Rubric) -> _TallyPlan:
+    units = {unit.id: tuple(item.id for item in unit.items) for unit in rubric.units}
+    return _TallyPlan(
+        rule_ids=tuple(rule.id for rule in rubric.rules),
+        items=tuple((item.id, item.gate, item.cap, tuple(rule.id for rule in item.rules)) for item in rubric.items),
+        may_skip=tuple(item.id for item in rubric.items if item.may_skip),
+        scored_ids=tuple(item.id for item in rubric.scored_items),
+        scored_caps={item.id: item.cap for item in rubric.items if item.kind == SCORED},
+        star_items=tuple(item.id for item in rubric.items if item.star),
+        star_rules=tuple((rule.id, rule.item_id) for rule in rubric.rules if rule.star),
+        gate_rules=tuple(rule.id for rule in rubric.gate_rules),
+        conditions=tuple((units[c.unit_id], c.at, c.label or f"单元 {c.unit_id} 得分不低于 {shown(c.at)} 分")
+                         for c in rubric.conditions),
+    )
 
 
 @dataclass(frozen=True)
