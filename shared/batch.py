@@ -13,6 +13,7 @@ import dataclasses
 import gc
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import threading
@@ -20,7 +21,7 @@ import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .checks import Duplicates, SubmissionResult, check_duplicates, check_roster, check_values
 from .findings import finding
@@ -29,6 +30,9 @@ from .rubric import CITY, City
 from .submission import PackageError, Submission, discover, iter_discover
 from .workbook import WorkbookError, read_named_values
 from .yearly import base_year_findings
+
+if TYPE_CHECKING:
+    from .store import Checked, KeptOriginal
 
 # The most one submission may take. Real ones take milliseconds (a 1 GB package of scans, seconds).
 FILE_BUDGET_SECONDS = 120.0
@@ -103,17 +107,29 @@ def checked(subs: Iterable[Submission], year: int | None = None, workers: int | 
 def checked_pairs(subs: Iterable[Submission], year: int | None = None, workers: int | None = None,
                   budget: float | None = None,
                   render: Callable[[SubmissionResult], Any] | None = None,
-                  city: City | None = None) -> Iterator[tuple[Submission, Any]]:
+                  city: City | None = None, *,
+                  prepare: Callable[[Submission, SubmissionResult], Any] | None = None) -> Iterator[tuple[Submission, Any]]:
     """(submission, its result or rendering), as checked() gives them. Submissions are taken from `subs`
-    only as workers need them: a run holds no more than LOOKAHEAD of them, and of their results."""
+    only as workers need them: a run holds no more than LOOKAHEAD of them, and of their results. With
+    `prepare`, what it makes of each submission and its result (in the worker) instead."""
     # The city goes along only when it is not the configured one (a worker has that already).
     setting = (year, None if city is None or city is CITY else city)
+    make = prepare or (_ResultOnly(render) if render else None)
     pool = _Pool(setting, max(1, workers if workers is not None else (os.cpu_count() or 1)),
-                 FILE_BUDGET_SECONDS if budget is None else budget, render)
+                 FILE_BUDGET_SECONDS if budget is None else budget, make)
     try:
         yield from pool.run(iter(enumerate(subs)))
     finally:
         pool.close()
+
+
+@dataclasses.dataclass(frozen=True)
+class _ResultOnly:
+    """A rendering of the result alone, as the pool calls it: with the submission too."""
+    render: Callable[[SubmissionResult], Any]
+
+    def __call__(self, sub: Submission, result: SubmissionResult) -> Any:
+        return self.render(result)
 
 
 class _Worker:
@@ -190,7 +206,7 @@ class _Pool:
             for worker in [w for w in self.workers if w.jobs and now - w.started > self.budget]:
                 index, sub = worker.jobs.popleft()
                 timed_out = _failed(sub, "unreadable/timeout", {"seconds": f"{self.budget:g}"})
-                done[index] = (sub, self._rendered(timed_out))
+                done[index] = (sub, self._rendered(sub, timed_out))
                 self._retire(worker, again)
             while next_out in done:
                 yield done.pop(next_out)
@@ -213,7 +229,7 @@ class _Pool:
     def _died(self, worker: _Worker, again: deque, done: dict) -> None:
         index, sub = worker.jobs.popleft()
         if index in self.retried:  # it died on this file twice: the file is the cause
-            done[index] = (sub, self._rendered(_failed(sub, "unreadable/crashed", {})))
+            done[index] = (sub, self._rendered(sub, _failed(sub, "unreadable/crashed", {})))
         else:
             self.retried.add(index)
             again.append((index, sub))
@@ -229,8 +245,8 @@ class _Pool:
         again.clear()
         again.extend(ordered)
 
-    def _rendered(self, result: SubmissionResult) -> Any:
-        return self.render(result) if self.render else result
+    def _rendered(self, sub: Submission, result: SubmissionResult) -> Any:
+        return self.render(sub, result) if self.render else result
 
     def close(self) -> None:
         for worker in self.workers:
@@ -254,7 +270,7 @@ def _serve(conn: Connection, setting: tuple[int | None, City | None], render, in
         except (EOFError, OSError):
             return
         result = _check_one((sub, *setting))
-        conn.send((index, render(result) if render else result))
+        conn.send((index, render(sub, result) if render else result))
 
 
 def _die_with_parent() -> None:
@@ -293,24 +309,30 @@ LOAD_BATCH = 200  # results recorded per transaction
 
 
 def load_stream(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",
-                progress: Callable[[SubmissionResult], None] | None = None,
+                progress: Callable[[Checked], None] | None = None,
                 flagged: set[int] | None = None) -> Iterator[Any]:
     """Check every submission under `paths` and record each, with its original file, in the store, in
     batches as results arrive: yields, in discovery order, each one's Version or the StoreError that says
     why it was not recorded (the rest are). Nothing is held but the batch being recorded and, per unit
     name, its first source and version. A failure of the store itself (disk full, server gone) stops the
-    load; every batch before it stays recorded whole.
+    load; every batch before it stays recorded whole. `progress` is given each submission as the store
+    will record it (a store.Checked), as it arrives.
+
+    The workers make each result into the store's columns and keep its original in the store's data
+    folder where they check it (_ForStore): this process, which records every batch, only writes rows.
 
     Once all are recorded, every version of a unit submitted more than once in the run gets its
     duplicate_submission finding naming the others, the first version included (its id goes into
     `flagged`), as `check` gives them. A load killed before then leaves them unflagged; loading the same
     files again flags them (each finding is added once)."""
-    batch: list[tuple[SubmissionResult, Path]] = []
+    batch: list[_Loadable] = []
     duplicates = Duplicates(store.city)
     with _Recorder(store, by, duplicates) as recorder:
-        for sub, result in checked_pairs(iter_discover(paths), year, city=store.city):
-            _report(result, progress)
-            batch.append((result, sub.path))
+        for _, loadable in checked_pairs(iter_discover(paths), year, city=store.city,
+                                         prepare=_ForStore(store.data_dir, store.city)):
+            if progress and loadable.checked is not None:
+                progress(loadable.checked)
+            batch.append(loadable)
             if len(batch) >= LOAD_BATCH:
                 recorder.put(batch)
                 batch = []
@@ -384,13 +406,71 @@ class _Recorder:
         yield from self.recorded()
 
 
-def _recorded(store, batch: list[tuple[SubmissionResult, Path]], by: str, duplicates: Duplicates,
-              reported: Reported) -> Iterator[Any]:
+@dataclasses.dataclass
+class _YearReport:
+    """What check_base_years needs of a result (its attributes, by the same names), and the findings it adds."""
+    source: str
+    org_name: str
+    assess_year: int
+    figures: dict
+    values: dict
+    cells: dict
+    findings: list = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Loadable:
+    """A submission as a load's worker hands it over: its columns, its original kept, and, when it reports
+    figures for a year, what its base year is checked with (against the store, when it is recorded). Or
+    the store's own failure while keeping it (disk full, say), raised when its batch is recorded."""
+    checked: Checked | None
+    original: KeptOriginal | None
+    report: _YearReport | None
+    failure: Exception | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class _ForStore:
+    """What a load's worker makes of each checked submission (checked_pairs' `prepare`). Nothing here
+    touches the database: keep_original writes only the data folder, where any process may copy."""
+    data_dir: Path
+    city: City
+
+    def __call__(self, sub: Submission, result: SubmissionResult) -> _Loadable:
+        from .store import checked_for_store, keep_original
+
+        report = None
+        if result.org_name and result.assess_year is not None and result.figures:
+            report = _YearReport(result.source, result.org_name, result.assess_year, result.figures,
+                                 result.values, result.cells)
+        try:
+            return _Loadable(checked_for_store(result, self.city), keep_original(self.data_dir, Path(sub.path)),
+                             report)
+        except Exception as error:  # noqa: BLE001 - the store's failure, for the recording process to raise
+            return _Loadable(None, None, None, _sendable(error))
+
+
+def _sendable(error: Exception) -> Exception:
+    """The error itself when it crosses to another process intact (an OSError keeps its errno and file name,
+    which say what happened in Chinese: failures.py), else one that says what it was."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
+
+
+def _recorded(store, batch: list[_Loadable], by: str, duplicates: Duplicates, reported: Reported) -> Iterator[Any]:
     from .store import StoreError
 
-    check_base_years([result for result, _ in batch], store, reported)
-    for (result, _), outcome in zip(batch, store.record_many(batch, by=by)):
-        duplicates.see(result.org_name, result.source, None if isinstance(outcome, StoreError) else outcome.id)
+    for item in batch:
+        if item.failure is not None:  # as keeping this batch's originals here would have: none of it is recorded
+            raise item.failure
+    check_base_years([item.report for item in batch if item.report is not None], store, reported)
+    items = [(item.checked.with_findings(item.report.findings) if item.report else item.checked, item.original)
+             for item in batch]
+    for (checked, _), outcome in zip(items, store.record_many(items, by=by)):
+        duplicates.see(checked.org_name, checked.source, None if isinstance(outcome, StoreError) else outcome.id)
         yield outcome
     reported.clear()  # recorded now: the store answers for them
 
@@ -427,7 +507,7 @@ def check_base_year(result: SubmissionResult, store, reported: Reported) -> None
 
 
 def load_paths(store, paths: Iterable[str | Path], year: int | None = None, by: str = "系统",
-               progress: Callable[[SubmissionResult], None] | None = None) -> Loaded:
+               progress: Callable[[Checked], None] | None = None) -> Loaded:
     """load_stream as a list of versions (the same file loaded twice is one version); `refused` says, per
     submission that could not be recorded, why."""
     from .store import StoreError

@@ -51,7 +51,9 @@ from sqlalchemy import (
     bindparam,
     insert,
     select,
+    func,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -59,7 +61,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, load_only, mapped_c
 from sqlalchemy.pool import StaticPool
 
 from .checks import SubmissionResult, card_of, json_value, skipped_of
-from .findings import Finding
+from .findings import Finding, count_by_severity
 from .files import FileRefused, name_text, open_regular, reason_for
 from .names import LABELS
 from .numbers import shown
@@ -810,6 +812,79 @@ def _suffix(path: Path) -> str:
     return suffix if suffix[1:].isalnum() and len(suffix) <= 10 else ""
 
 
+@dataclass(frozen=True)
+class KeptOriginal:
+    """An original as keep_original left it in a data folder: (content hash, stored name, kind, size), or
+    why it could not be kept. A load's workers keep each original where they check it and hand this on; the
+    store takes it as kept only when it was kept in its own data folder."""
+    path: Path
+    data_dir: Path
+    kept: tuple[str, str, str, int] | None
+    refused: str | None = None  # why it was not kept (UnkeptOriginal's message)
+
+
+def keep_original(data_dir: Path, original: Path) -> KeptOriginal:
+    """Copy the original into `data_dir` under its content hash (a folder as a zip).
+
+    The hash is of the bytes written to the copy (of the copy itself, for a folder's zip), so what is kept
+    is exactly what was hashed, whatever happens to the original meanwhile. Only a regular file (or a
+    folder's regular files) is kept, and no more of it than the checker reads (submission.size_limit): a
+    bigger one is recorded under a hash of its size and first megabyte, with no copy (stored_name "").
+    One that cannot be read at all comes back with `refused` saying why. No database is touched.
+    """
+    try:
+        return KeptOriginal(original, data_dir, _keep(data_dir, original))
+    except UnkeptOriginal as error:
+        return KeptOriginal(original, data_dir, None, str(error))
+
+
+def _keep(data_dir: Path, original: Path) -> tuple[str, str, str, int]:
+    from .submission import size_limit
+
+    shown = name_text(original)
+    is_dir = original.is_dir()
+    limit = size_limit(original)
+    kind = ("folder" if is_dir else (original.suffix.lower().lstrip(".") or "file"))[:10]
+    src = None
+    if not is_dir:
+        try:
+            src = open_regular(original)
+        except FileRefused as error:
+            raise UnkeptOriginal(f"申报文件“{shown}”{error.reason}，未记入。") from error
+        size = os.fstat(src.fileno()).st_size
+        if size > limit:
+            with src:
+                return _not_kept_hash(src, size, original), "", kind, size
+    incoming = data_dir / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    with _incoming_copy(incoming) as (out, tmp):
+        try:
+            if is_dir:
+                deterministic_zip(original, out, limit)
+            else:
+                digest = hashlib.sha256()
+                with src:
+                    copied = 0
+                    while chunk := _read_source(src, original):
+                        copied += len(chunk)
+                        if copied > limit:  # it grew while being copied
+                            raise _TooBig
+                        digest.update(chunk)
+                        out.write(chunk)
+        except _TooBig:
+            return hashlib.sha256(f"jyjg-not-kept:{shown}".encode()).hexdigest(), "", kind, _size_of(original)
+        out.flush()
+        content_hash = _hash_file(Path(tmp)) if is_dir else digest.hexdigest()  # a zip is rewritten in place
+        suffix = ".zip" if is_dir else _suffix(original)
+        stored_name = f"originals/{content_hash[:2]}/{content_hash}{suffix}"
+        target = data_dir / stored_name
+        size = os.path.getsize(tmp)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)  # while its lock is held: a cleaner never takes a live copy
+        return content_hash, stored_name, kind, size
+
+
 # --- a checked submission, as the store records it --------------------------------------------
 
 @dataclass(frozen=True)
@@ -822,6 +897,17 @@ class Checked:
     org_category: str | None
     assess_year: int | None
     columns: dict = field(repr=False)
+
+    def with_findings(self, found: list[Finding]) -> Checked:
+        """The same with `found` added to its findings (and counts): what the recording process learns
+        of a submission only then (its base year against the store)."""
+        if not found:
+            return self
+        errors, warnings = count_by_severity(found)
+        columns = dict(self.columns, findings=[*self.columns["findings"], *(_jsonable(f.as_dict()) for f in found)],
+                       error_count=self.columns["error_count"] + errors,
+                       warning_count=self.columns["warning_count"] + warnings)
+        return replace(self, columns=columns)
 
 
 def checked_for_store(result: SubmissionResult, city: City = CITY) -> Checked:
@@ -1086,21 +1172,22 @@ class Store:
             raise outcome
         return outcome
 
-    def record_many(self, items: Iterable[tuple[SubmissionResult | Checked, str | Path]], *,
+    def record_many(self, items: Iterable[tuple[SubmissionResult | Checked, str | Path | KeptOriginal]], *,
                     by: str = SYSTEM) -> list[Version | StoreError]:
         """Record a batch in one transaction (a load of 100,000 does not wait for 100,000 commits): each
         item's Version, or the StoreError that says why that one was not recorded; the others are. An item
-        is a checked submission (its result, or the Checked a worker made of it) and its original.
+        is a checked submission (its result, or the Checked a worker made of it) and its original (its
+        path, or the KeptOriginal a worker made of it in this store's data folder).
 
         The originals are kept first, then every row is written in one transaction: a kill leaves the store
         as it was before the batch (kept originals without a row are harmless)."""
         by = _fit(by, 100)
         prepared: list[tuple[Checked, Path, tuple] | StoreError] = []
         for result, original in items:
-            original = Path(original)
+            path = original.path if isinstance(original, KeptOriginal) else Path(original)
             checked = result if isinstance(result, Checked) else checked_for_store(result, self.city)
             try:
-                prepared.append((checked, original, self._keep_original(original)))
+                prepared.append((checked, path, self._keep_original(original if path is not original else path)))
             except UnkeptOriginal as error:
                 prepared.append(error)
         from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
@@ -1145,16 +1232,7 @@ class Store:
         new = [(checked, original, kept) for checked, original, kept in live if kept[0] not in same_content]
         units = self._units_for(s, [(checked.org_name, checked.org_category) for checked, _, _ in new], by)
         unit_ids = {unit.id for unit in units if unit is not None}
-        last_number: dict[tuple[int, int | None], int] = {}
-        current: dict[tuple[int, int | None], tuple[int, int]] = {}  # (number, version id or -index in batch)
-        if unit_ids:
-            for unit_id, year, number, version_id, superseded, withdrawn in s.execute(
-                    select(table.c.unit_id, table.c.assess_year, table.c.number, table.c.id,
-                           table.c.superseded_by, table.c.withdrawn_at).where(table.c.unit_id.in_(unit_ids))):
-                key = (unit_id, year)
-                last_number[key] = max(last_number.get(key, 0), number or 0)
-                if superseded is None and withdrawn is None and (number or 0) >= current.get(key, (-1, 0))[0]:
-                    current[key] = (number or 0, version_id)
+        last_number, current = self._latest_of(s, unit_ids)
         now = _now()
         rows: list[dict] = []
         previous: list[int | None] = []  # per new row: the version it supersedes (an id, or -1 - its index)
@@ -1212,6 +1290,37 @@ class Store:
                 answers.append(self._version(s, found))
         return answers
 
+    @staticmethod
+    def _latest_of(s: Session, unit_ids: set[int]) -> tuple[dict, dict]:
+        """Per (unit id, year) of these units: its last version number, and its current version as
+        (number, id). Read from the index, and of the rows only each year's last (a row is long, its JSON
+        spilling over several pages, and a unit resubmitting all year has many): that one is current unless
+        it was withdrawn, and only then are the year's other live versions read."""
+        table = SubmissionRow.__table__
+        last_number: dict[tuple[int, int | None], int] = {}
+        current: dict[tuple[int, int | None], tuple[int, int]] = {}
+        if not unit_ids:
+            return last_number, current
+        for unit_id, year, number in s.execute(
+                select(table.c.unit_id, table.c.assess_year, func.max(table.c.number))
+                .where(table.c.unit_id.in_(unit_ids)).group_by(table.c.unit_id, table.c.assess_year)):
+            last_number[unit_id, year] = number or 0
+        lasts = {(unit_id, number) for (unit_id, _), number in last_number.items()}
+        for unit_id, year, number, version_id, superseded, withdrawn in s.execute(
+                select(table.c.unit_id, table.c.assess_year, table.c.number, table.c.id, table.c.superseded_by,
+                       table.c.withdrawn_at).where(tuple_(table.c.unit_id, table.c.number).in_(lasts))):
+            if number == last_number.get((unit_id, year)) and superseded is None and withdrawn is None:
+                current[unit_id, year] = (number, version_id)
+        others = {unit_id for unit_id, year in last_number if (unit_id, year) not in current}
+        if others:  # a year whose last version was withdrawn: the one it had replaced is current again
+            for unit_id, year, number, version_id in s.execute(
+                    select(table.c.unit_id, table.c.assess_year, table.c.number, table.c.id)
+                    .where(table.c.unit_id.in_(others), table.c.superseded_by.is_(None),
+                           table.c.withdrawn_at.is_(None))):
+                if (unit_id, year) not in current or (number or 0) > current[unit_id, year][0]:
+                    current[unit_id, year] = (number or 0, version_id)
+        return last_number, current
+
     def _units_for(self, s: Session, names: list[tuple[str | None, str | None]], by: str) -> list[UnitRow | None]:
         """_unit_for of each (org_name, org_category), the units already known read in one query."""
         keys = {key for key, _ in map(self._unit_key, (name for name, _ in names)) if key}
@@ -1264,55 +1373,18 @@ class Store:
                     changed.extend(grown)
         return changed
 
-    def _keep_original(self, original: Path) -> tuple[str, str, str, int]:
-        """Copy the original into the data folder under its content hash (a folder as a zip).
-
-        Only a regular file (or a folder's regular files) is kept, and no more of it than the checker
-        reads (submission.size_limit): a bigger one is recorded under a hash of its size and first
-        megabyte, with no copy (stored_name ""). UnkeptOriginal when it cannot be read at all.
-        """
-        from .submission import size_limit
-
-        shown = name_text(original)
-        is_dir = original.is_dir()
-        limit = size_limit(original)
-        kind = ("folder" if is_dir else (original.suffix.lower().lstrip(".") or "file"))[:10]
-        src = None
-        if not is_dir:
-            try:
-                src = open_regular(original)
-            except FileRefused as error:
-                raise UnkeptOriginal(f"申报文件“{shown}”{error.reason}，未记入。") from error
-            size = os.fstat(src.fileno()).st_size
-            if size > limit:
-                with src:
-                    return _not_kept_hash(src, size, original), "", kind, size
-        incoming = self.data_dir / "incoming"
-        incoming.mkdir(parents=True, exist_ok=True)
-        with _incoming_copy(incoming) as (out, tmp):
-            try:
-                if is_dir:
-                    deterministic_zip(original, out, limit)
-                else:
-                    with src:
-                        copied = 0
-                        while chunk := _read_source(src, original):
-                            copied += len(chunk)
-                            if copied > limit:  # it grew while being copied
-                                raise _TooBig
-                            out.write(chunk)
-            except _TooBig:
-                return hashlib.sha256(f"jyjg-not-kept:{shown}".encode()).hexdigest(), "", kind, _size_of(original)
-            out.flush()
-            content_hash = _hash_file(Path(tmp))
-            suffix = ".zip" if is_dir else _suffix(original)
-            stored_name = f"originals/{content_hash[:2]}/{content_hash}{suffix}"
-            target = self.data_dir / stored_name
-            size = os.path.getsize(tmp)
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, target)  # while its lock is held: a cleaner never takes a live copy
-            return content_hash, stored_name, kind, size
+    def _keep_original(self, original: Path | KeptOriginal) -> tuple[str, str, str, int]:
+        """keep_original in this store's data folder: (content hash, stored name, kind, size), or
+        UnkeptOriginal. An original a load's worker kept already is taken as it was kept, when it was kept
+        here."""
+        if isinstance(original, KeptOriginal):
+            if original.data_dir != self.data_dir:
+                original = keep_original(self.data_dir, original.path)
+        else:
+            original = keep_original(self.data_dir, Path(original))
+        if original.refused is not None:
+            raise UnkeptOriginal(original.refused)
+        return original.kept
 
     def version(self, version_id: int) -> Version:
         with self._read() as s:

@@ -258,6 +258,38 @@ def test_load_records_in_batches_as_results_arrive(inbox, tmp_path, monkeypatch)
         assert len(store.versions()) == 8
 
 
+def test_a_loads_workers_make_the_rows_and_keep_the_originals_and_what_is_kept_is_what_was_hashed(
+        inbox, tmp_path, monkeypatch):
+    """The process that records only writes: each submission's columns are made, and its original copied
+    into the data folder and hashed, in the worker that checked it; each kept file hashes to its version's
+    content hash, and a base year found earlier in the same load still adds its finding (test_yearly)."""
+    import hashlib
+
+    from shared import store as store_module
+    from shared.store import Store
+
+    where = tmp_path / "pids"
+
+    def noting(real, name):
+        def wrapper(*args):
+            with open(where, "a") as fh:
+                fh.write(f"{name} {os.getpid()}\n")
+            return real(*args)
+        return wrapper
+    monkeypatch.setattr(store_module, "checked_for_store", noting(store_module.checked_for_store, "columns"))
+    monkeypatch.setattr(store_module, "keep_original", noting(store_module.keep_original, "kept"))
+    with Store(f"sqlite:///{tmp_path / 'r.db'}", data_dir=tmp_path / "data") as store:
+        loaded = batch.load_paths(store, [inbox])
+        calls = [line.split() for line in where.read_text().splitlines()]
+        assert sorted(name for name, _ in calls) == ["columns"] * 8 + ["kept"] * 8
+        assert str(os.getpid()) not in {pid for _, pid in calls}
+        assert len(loaded) == 8 and not loaded.refused
+        for version in loaded:
+            kept = store.original_path(version.id).read_bytes()
+            assert hashlib.sha256(kept).hexdigest() == version.content_hash
+            assert kept == (inbox / version.original_name).read_bytes()
+
+
 def test_a_store_failure_mid_load_is_raised_after_the_batches_recorded_before_it(inbox, tmp_path, monkeypatch):
     from shared.store import Store
 
@@ -276,6 +308,34 @@ def test_a_store_failure_mid_load_is_raised_after_the_batches_recorded_before_it
             for outcome in batch.load_stream(store, [inbox]):
                 outcomes.append(outcome)
         assert len(outcomes) == 3 and calls == [3, 3]  # nothing recorded after the failure
+        assert sorted(v.id for v in store.versions()) == sorted(v.id for v in outcomes)
+
+
+def test_a_disk_failure_in_a_worker_keeping_an_original_is_raised_after_the_batches_recorded_before_it(
+        inbox, tmp_path, monkeypatch):
+    """The workers keep the originals: the store's own failure there (disk full) stops the load as it did
+    when this process kept them, with the batches before it recorded whole and nothing of its own batch."""
+    import errno
+
+    from shared import store as store_module
+    from shared.store import Store
+
+    monkeypatch.setattr(batch, "LOAD_BATCH", 3)
+    names = [Path(sub.path).name for sub in discover([inbox])]
+    real = store_module.keep_original
+
+    def full_at_the_fifth(data_dir, original):
+        if original.name == names[4]:
+            raise OSError(errno.ENOSPC, "No space left on device", str(data_dir / "incoming"))
+        return real(data_dir, original)
+    monkeypatch.setattr(store_module, "keep_original", full_at_the_fifth)
+    with Store(f"sqlite:///{tmp_path / 'r.db'}", data_dir=tmp_path / "data") as store:
+        outcomes = []
+        with pytest.raises(OSError, match="No space") as raised:
+            for outcome in batch.load_stream(store, [inbox]):
+                outcomes.append(outcome)
+        assert raised.value.errno == errno.ENOSPC and raised.value.filename == str(tmp_path / "data" / "incoming")
+        assert [v.original_name for v in outcomes] == names[:3]
         assert sorted(v.id for v in store.versions()) == sorted(v.id for v in outcomes)
 
 

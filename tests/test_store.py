@@ -248,6 +248,41 @@ def test_a_batch_numbers_supersedes_and_audits_as_one_by_one_would(store, upload
     assert len([u for u in store.units() if u.name == "市财政局"]) == 1
 
 
+def test_a_batch_finds_each_years_current_version_apart_though_their_numbers_coincide(store, upload):
+    """record_many reads each year's last version, not every version of the unit: a unit's years are kept
+    apart though their numbers are the same, and a year whose last version was withdrawn continues from the
+    one that is current again (numbered after the withdrawn one)."""
+    first_2020 = submit(store, upload, year=2020)
+    second_2020 = submit(store, upload, year=2020)
+    first_2021 = submit(store, upload, year=2021)
+    second_2021 = submit(store, upload, year=2021)
+    store.withdraw(second_2021.id, "李主任", "重复上传", second_2021.revision)
+    third_2020, third_2021 = store.record_many([(make_result("市委办公室", 2020), upload("市委办公室")),
+                                                (make_result("市委办公室", 2021), upload("市委办公室"))])
+    assert (third_2020.number, third_2021.number) == (3, 3)
+    assert store.version(second_2020.id).superseded_by == third_2020.id
+    assert store.version(first_2021.id).superseded_by == third_2021.id
+    assert store.version(second_2021.id).superseded_by is None and store.version(second_2021.id).withdrawn
+    assert store.version(first_2020.id).superseded_by == second_2020.id
+    assert sorted(v.id for v in store.versions("市委办公室", current_only=True)) == [third_2020.id, third_2021.id]
+
+
+def test_an_original_kept_elsewhere_is_kept_again_and_one_that_could_not_be_kept_is_refused(store, upload, tmp_path):
+    """record_many takes a KeptOriginal (a load's worker kept it) as it is only when it was kept in this store's
+    data folder; one kept in another is copied here again, and one that could not be read is refused."""
+    path = upload("市委办公室")
+    elsewhere = store_module.keep_original(tmp_path / "另一个数据文件夹", path)
+    here = store_module.keep_original(store.data_dir, upload("市财政局"))
+    missing = store_module.keep_original(store.data_dir, tmp_path / "不存在.xlsx")
+    assert missing.kept is None and "不存在.xlsx" in missing.refused
+    again, taken, refused = store.record_many([(make_result("市委办公室"), elsewhere), (make_result("市财政局"), here),
+                                               (make_result("市商务局"), missing)])
+    assert store.original_path(again.id).read_bytes() == path.read_bytes()
+    assert store.original_path(again.id).is_relative_to(store.data_dir)
+    assert (taken.content_hash, taken.original_name) == (here.kept[0], "市财政局-2.xlsx")
+    assert isinstance(refused, StoreError) and str(refused) == missing.refused
+
+
 def test_a_row_the_database_refuses_is_refused_alone_and_the_batch_goes_in(store, upload, monkeypatch):
     """When the database refuses one row of a batch, the batch is written again row by row: only that row is
     refused, in Chinese, and the numbers stay without gaps."""
