@@ -90,17 +90,45 @@ def xml_texts(raws: list[bytes]) -> list[str]:
     if len(texts) != len(raws):
         raise NotPlain  # a NUL in the text: no parser takes it
     if "&" in joined:
-        referring = [i for i, text in enumerate(texts) if "&" in text]
-        document = b"<r><x>" + b"</x><x>".join(raws[i] for i in referring) + b"</x></r>"
-        try:
-            root = etree.fromstring(document, _parser())
-        except etree.XMLSyntaxError:
-            raise NotPlain from None  # a forbidden character, an unknown entity, bad UTF-8: lxml decides
-        if len(root) != len(referring):
-            raise NotPlain
-        for i, element in zip(referring, root):
-            texts[i] = element.text or ""
+        referring = []
+        for i, text in enumerate(texts):
+            if "&" in text:
+                known = _KNOWN_TEXTS.get(raws[i])
+                if known is None:
+                    referring.append(i)
+                else:
+                    texts[i] = known
+        if referring:
+            document = b"<r><x>" + b"</x><x>".join(raws[i] for i in referring) + b"</x></r>"
+            try:
+                root = etree.fromstring(document, _parser())
+            except etree.XMLSyntaxError:
+                raise NotPlain from None  # a forbidden character, an unknown entity, bad UTF-8: lxml decides
+            if len(root) != len(referring):
+                raise NotPlain
+            for i, element in zip(referring, root):
+                texts[i] = element.text or ""
+            _KNOWN_TEXTS.keep((raws[i], texts[i]) for i in referring)
     return texts
+
+
+class _Known(dict):
+    """Texts worked out before, by their bytes (a text depends on its bytes alone). Every unit fills the
+    same template: its labels, instructions and usual answers are the same bytes in every workbook.
+    Bounded: at most `entries` texts of at most `largest` bytes each."""
+
+    def __init__(self, entries: int = 4096, largest: int = 4096):
+        super().__init__()
+        self.entries, self.largest = entries, largest
+
+    def keep(self, pairs) -> None:
+        fresh = {raw: text for raw, text in pairs if len(raw) <= self.largest}
+        if len(self) + len(fresh) > self.entries:
+            self.clear()
+        self.update(fresh)
+
+
+_KNOWN_TEXTS = _Known()  # element texts with references (openpyxl writes every Chinese character as one)
 
 
 _PARSERS = threading.local()
@@ -320,18 +348,11 @@ def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
     if fresh:
         worked_out = dict(zip(fresh, _item_texts(fresh)))
         texts.update(worked_out)
-        if len(_KNOWN_ITEMS) + len(worked_out) > _KNOWN_ITEMS_KEPT:
-            _KNOWN_ITEMS.clear()
-        _KNOWN_ITEMS.update((body, text) for body, text in worked_out.items() if len(body) <= _KNOWN_ITEM_BYTES)
+        _KNOWN_ITEMS.keep(worked_out.items())
     return {index: texts[body] for index, body in zip(wanted, bodies)}
 
 
-# Every unit fills the same template: its labels and instructions (LibreOffice saves them as rich text,
-# hundreds of tags each) are the same bytes in every workbook, and an item's text depends on its bytes
-# alone. Those met are kept, bounded in number and size (at most 4096 × 4 KB).
-_KNOWN_ITEMS: dict[bytes, str] = {}
-_KNOWN_ITEMS_KEPT = 4096
-_KNOWN_ITEM_BYTES = 4096
+_KNOWN_ITEMS = _Known()  # shared-string items (LibreOffice saves a template's labels as rich text, many tags each)
 
 
 def _item_texts(bodies: list[bytes]) -> list[str]:

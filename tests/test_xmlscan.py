@@ -265,7 +265,7 @@ def test_shared_string_items_met_before_are_not_worked_out_again(monkeypatch):
     (it depends on the bytes alone), within a bounded memory."""
     import shared.xmlscan as xmlscan
 
-    monkeypatch.setattr(xmlscan, "_KNOWN_ITEMS", {})
+    monkeypatch.setattr(xmlscan, "_KNOWN_ITEMS", xmlscan._Known())
     worked_out = []
     real = xmlscan._item_texts
     monkeypatch.setattr(xmlscan, "_item_texts", lambda bodies: worked_out.append(len(bodies)) or real(bodies))
@@ -278,7 +278,29 @@ def test_shared_string_items_met_before_are_not_worked_out_again(monkeypatch):
     assert scan_strings(part("市委办"), {0, 1, 2}) == {0: "单位名称", 1: "市委办", 2: "长" * 3000}
     assert scan_strings(part("市财政局"), {0, 1, 2}) == {0: "单位名称", 1: "市财政局", 2: "长" * 3000}
     assert worked_out == [3, 2]  # the label again from memory; an item over 4 KB is not kept
-    monkeypatch.setattr(xmlscan, "_KNOWN_ITEMS_KEPT", 3)
+    monkeypatch.setattr(xmlscan._KNOWN_ITEMS, "entries", 3)
     for i in range(10):
         assert scan_strings(part(f"单位{i}"), {1}) == {1: f"单位{i}"}
         assert len(xmlscan._KNOWN_ITEMS) <= 3
+
+
+def test_texts_with_references_met_before_are_not_parsed_again(monkeypatch):
+    """openpyxl writes every Chinese character as a reference: a text met before (a template's label, a usual
+    answer) is taken from memory, bounded; a new one goes to libxml2 with the others of its part."""
+    import shared.xmlscan as xmlscan
+
+    monkeypatch.setattr(xmlscan, "_KNOWN_TEXTS", xmlscan._Known(entries=3))
+    parsed = []
+    real = xmlscan.etree.fromstring
+    monkeypatch.setattr(xmlscan.etree, "fromstring", lambda document, *a: parsed.append(document) or real(document, *a))
+    label, name = b"&#21333;&#20301;", b"&#24066;&#22996;&#21150;"  # 单位, 市委办
+    assert xmlscan.xml_texts([label, b"plain", name]) == ["单位", "plain", "市委办"]
+    assert xmlscan.xml_texts([name, label, b"&amp;\r\n"]) == ["市委办", "单位", "&\n"]
+    assert len(parsed) == 2 and label not in parsed[1] and name not in parsed[1]
+    for i in range(10):
+        assert xmlscan.xml_texts([f"&#{30410 + i};".encode()]) == [chr(30410 + i)]
+        assert len(xmlscan._KNOWN_TEXTS) <= 3
+    with pytest.raises(NotPlain):
+        xmlscan.xml_texts([b"&#0;"])  # refused as a parser refuses it, and not kept
+    with pytest.raises(NotPlain):
+        xmlscan.xml_texts([b"&#0;"])
