@@ -117,7 +117,7 @@ class _Known(dict):
     same template: its labels, instructions and usual answers are the same bytes in every workbook.
     Bounded: at most `entries` texts of at most `largest` bytes each."""
 
-    def __init__(self, entries: int = 4096, largest: int = 4096):
+    def __init__(self, entries: int = 4096, largest: int = 2048):  # at most some 20 MB
         super().__init__()
         self.entries, self.largest = entries, largest
 

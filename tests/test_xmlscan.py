@@ -277,7 +277,7 @@ def test_shared_string_items_met_before_are_not_worked_out_again(monkeypatch):
 
     assert scan_strings(part("市委办"), {0, 1, 2}) == {0: "单位名称", 1: "市委办", 2: "长" * 3000}
     assert scan_strings(part("市财政局"), {0, 1, 2}) == {0: "单位名称", 1: "市财政局", 2: "长" * 3000}
-    assert worked_out == [3, 2]  # the label again from memory; an item over 4 KB is not kept
+    assert worked_out == [3, 2]  # the label again from memory; an item over 2 KB is not kept
     monkeypatch.setattr(xmlscan._KNOWN_ITEMS, "entries", 3)
     for i in range(10):
         assert scan_strings(part(f"单位{i}"), {1}) == {1: f"单位{i}"}
