@@ -26,6 +26,7 @@ from lxml import etree
 from . import names as contract_names
 from .files import open_regular, reason_for
 from .xmlscan import NotPlain, scan_cells, scan_strings
+from .xmlscan import element_text as _item_runs  # one reading of a string item for both paths
 from .zipentry import read_entry
 
 # Limits: a real 自评表 is well under 1 MB; these only stop hostile files.
@@ -751,23 +752,6 @@ _TEXT_KINDS = frozenset(("inlineStr", "str", "s", "b", "e", "d"))
 def _string_item_text(si: etree._Element) -> str:
     """Text of a <si> or <is>: plain or rich-text runs joined; phonetic (rPh) runs left out."""
     return _unescape(_item_runs(si))
-
-
-def _item_runs(si: etree._Element) -> str:
-    """The runs of a <si> or <is> joined, Excel's _xHHHH_ escapes still in."""
-    parts = []
-    for child in si:
-        tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        local = tag[tag.rfind("}") + 1:]
-        if local == "t":
-            parts.append(child.text or "")
-        elif local == "r":
-            for t in child:
-                if isinstance(t.tag, str) and (t.tag == "t" or t.tag.endswith("}t")):
-                    parts.append(t.text or "")
-    return "".join(parts)
 
 
 # --- telling formats apart ----------------------------------------------------------------------

@@ -19,10 +19,7 @@ from lxml import etree
 _MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _ITEM_SPLIT = re.compile(rb"<si([\s/>])")
 _PREFIXED_ITEM = re.compile(rb":si[\s/>]")
-# Wanted items are joined by a tag no writer writes (no XML holds a NUL) and their runs found in one pass;
-# both begin "<t", so the regex engine jumps from one "<t" to the next.
-_ITEM_SEPARATOR = b"<t\x00/>"
-_RUN_OR_SEPARATOR = re.compile(rb"<t(?:(\x00)/>|(?:\s[^<>]*)?/>|(?:\s[^<>]*)?>([^<]*)</t>)")
+_ITEM_NOT_FOLLOWED = re.compile(rb"</si>(?!\s*<si[\s/>])")
 _PREFIXED_TAG = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
 _ENCODING = re.compile(rb"""encoding=["']([^"']*)["']""")
 _TYPE = re.compile(rb'\st="([^"]*)"')
@@ -33,7 +30,7 @@ _FORMULA = re.compile(rb"<f[\s/>]")
 _VALUE = re.compile(rb"<v(?:\s[^<>]*)?/>|<v(?:\s[^<>]*)?>([^<]*)</v>")
 _INLINE_START = re.compile(rb"<is(?:\s[^<>]*)?(/?)>")
 _PHONETIC_START = re.compile(rb"<rPh(?:\s[^<>]*)?(/?)>")
-_TEXT = re.compile(rb"<t(?:\s[^<>]*)?/>|<t(?:\s[^<>]*)?>([^<]*)</t>")
+_TEXT = re.compile(rb"<t(\s[^<>]*)?/>|<t(\s[^<>]*)?>([^<]*)</t>")
 
 
 _UNSEEN = object()  # "not worked out yet": None is a real answer (no t attribute)
@@ -58,12 +55,14 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
         raise NotPlain  # a DTD, or the root not in the main namespace by default: lxml decides
     if not data.rstrip().endswith(b"</" + root_tag + b">"):
         raise NotPlain  # truncated: lxml says what is wrong
-    # A comment or CDATA section. "!" is rare, so memchr finds it ~50x faster than a search for "<!".
-    bang = data.find(b"!", root)
-    while bang >= 0:
-        if data[bang - 1] == 0x3C:  # "<"
-            raise NotPlain
-        bang = data.find(b"!", bang + 1)
+    # A comment, CDATA section or processing instruction (whose text may look like elements). "!" and "?"
+    # are rare, so memchr finds them ~50x faster than a search for "<!".
+    for mark in (b"!", b"?"):
+        at = data.find(mark, root)
+        while at >= 0:
+            if data[at - 1] == 0x3C:  # "<"
+                raise NotPlain
+            at = data.find(mark, at + 1)
 
 
 def xml_text(raw: bytes) -> str:
@@ -77,7 +76,8 @@ def xml_texts(raws: list[bytes]) -> list[str]:
     """Many element texts at once, as xml_text gives each. They are decoded together, in one C call (joined
     by NUL, which no XML text holds), and only those with references (openpyxl writes every Chinese
     character as one, &#30410;) go on to libxml2, together, in one document: one C call for the lot,
-    never a Python call per reference."""
+    never a Python call per reference. Each raw is an element's text as written, holding no "<" (the
+    scanners' patterns take no more): what it reads as is remembered by its bytes."""
     if not raws:
         return []
     try:
@@ -117,12 +117,14 @@ class _Known(dict):
     same template: its labels, instructions and usual answers are the same bytes in every workbook.
     Bounded: at most `entries` texts of at most `largest` bytes each."""
 
-    def __init__(self, entries: int = 4096, largest: int = 2048):  # at most some 20 MB
+    def __init__(self, entries: int = 1024, largest: int = 4096):  # at most some 20 MB (4 KB key, 16 KB text)
         super().__init__()
         self.entries, self.largest = entries, largest
 
     def keep(self, pairs) -> None:
         fresh = {raw: text for raw, text in pairs if len(raw) <= self.largest}
+        if len(fresh) > self.entries:
+            return  # more than it may hold at once: a hostile part, not a template
         if len(self) + len(fresh) > self.entries:
             self.clear()
         self.update(fresh)
@@ -143,10 +145,37 @@ def _parser() -> etree.XMLParser:
 
 
 def _item_runs(body: bytes) -> list[bytes]:
-    """The raw <t> runs of a <si> or <is> body, phonetic (rPh) runs left out; joined once decoded."""
+    """The raw <t> runs of a <si> or <is> body, phonetic (rPh) runs left out; joined once decoded.
+
+    NotPlain when a <t> is not a plain run (an element inside it; a ">" inside an attribute value)."""
     if b"<rPh" in body:
         body = _without_phonetic(body)
-    return _TEXT.findall(body)  # the one group: the run's text, b"" for <t/>
+    runs = []
+    for attributes, closed_attributes, text in _TEXT.findall(body):
+        if (attributes or closed_attributes).count(b'"') % 2:
+            raise NotPlain
+        runs.append(text)
+    if len(runs) != body.count(b"<t"):  # no other tag of a string item starts "<t"
+        raise NotPlain
+    return runs
+
+
+def element_text(item: etree._Element) -> str:
+    """The text of a parsed <si> or <is>: its runs joined (Excel's _xHHHH_ escapes still in), phonetic
+    (rPh) runs left out: what Excel shows."""
+    parts = []
+    for child in item:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        local = tag[tag.rfind("}") + 1:]
+        if local == "t":
+            parts.append(child.text or "")
+        elif local == "r":
+            for t in child:
+                if isinstance(t.tag, str) and (t.tag == "t" or t.tag.endswith("}t")):
+                    parts.append(t.text or "")
+    return "".join(parts)
 
 
 def _item_text(body: bytes) -> str:
@@ -195,7 +224,7 @@ def _cell_finders(refs: frozenset[str]) -> tuple[re.Pattern, re.Pattern]:
     start = rb'<c r="(' + alternatives + rb')"'
     # A usual cell's attributes (s, t, cm, vm) hold no "/", so they are taken greedily, without backtracking.
     usual = re.compile(start + rb"([^<>/]*)(?:(/)>|>(?:(<f)(?:\s[^<>]*)?(?:/>|>[^<]*</f>))?"
-                               rb"(?:<v>([^<]*)</v>|<v/>|(<is>)<t(?:\s[^<>/]*)?>([^<]*)</t></is>)?</c>)")
+                               rb"(?:<v>([^<]*)</v>|<v/>|(<is>)<t(?: xml:space=\x22preserve\x22)?>([^<]*)</t></is>)?</c>)")
     return usual, re.compile(start + rb"([^<>]*?)(/?)>")
 
 
@@ -274,8 +303,8 @@ def _decoded(found: dict) -> dict[str, tuple[str | None, str | None, bool, str |
 
 def _kind(attrs: bytes) -> str | None:
     """The t attribute of a cell's start tag (after r)."""
-    if b"'" in attrs:
-        raise NotPlain  # single-quoted attributes
+    if b"'" in attrs or attrs.count(b'"') % 2:
+        raise NotPlain  # single-quoted attributes, or a ">" inside a value cut the start tag short
     if b"t=" not in attrs:
         return None
     match = _TYPE.search(attrs)
@@ -313,9 +342,10 @@ def _body(data: bytes, start: int, tag: bytes) -> bytes:
 def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
     """The shared strings at `indexes` (0-based) of a plain sharedStrings part. Raises NotPlain.
 
-    A sheet refers to a few dozen of the part's hundreds of items (LibreOffice writes most as rich text):
-    the part is cut at every item start in one C call, the wanted items' bodies are joined, and their text
-    runs found in one pass more, never a regex call per item."""
+    A sheet refers to a few dozen of the part's hundreds of items: the part is cut at every item start in
+    one C call, and only the wanted items are read. Every unit fills the same template, so most of them
+    (labels, instructions, usual answers; LibreOffice saves many as rich text) are bytes met before; the
+    others are parsed together by lxml, in one call, and read as the careful path reads them."""
     plain_part(data, b"sst")
     if _PREFIXED_ITEM.search(data):
         raise NotPlain  # a prefixed item would shift the count
@@ -325,6 +355,11 @@ def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
     wanted = sorted(index for index in indexes if 0 <= index < count)
     if not wanted:
         return {}
+    head = pieces[0]
+    if head.find(b"<", head.find(b"<sst ") + 1) >= 0:
+        raise NotPlain  # an element between the root and the first item: lxml decides
+    if _ITEM_NOT_FOLLOWED.search(data, 0, len(data) - len(pieces[-1])):
+        raise NotPlain  # an item not followed by the next: something holds items, and the count would shift
     bodies = []
     for index in wanted:
         follows, rest = pieces[2 * index + 1], pieces[2 * index + 2]
@@ -352,27 +387,27 @@ def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
     return {index: texts[body] for index, body in zip(wanted, bodies)}
 
 
-_KNOWN_ITEMS = _Known()  # shared-string items (LibreOffice saves a template's labels as rich text, many tags each)
+_KNOWN_ITEMS = _Known()  # shared-string items by their bytes
+_SST_START = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 
 
 def _item_texts(bodies: list[bytes]) -> list[str]:
-    """The texts of shared-string item bodies, their runs found in one pass over the bodies joined."""
-    joined = _ITEM_SEPARATOR.join(bodies)
-    if b"<si" in joined or b"<!" in joined or b"\x00" in joined.replace(_ITEM_SEPARATOR, b""):
-        raise NotPlain  # a NUL: no parser takes it
-    # Every ":" is most often that of xml:space; only otherwise are the tags looked at for a prefix.
+    """The texts of shared-string item bodies, parsed together in one lxml call and read as the careful
+    path reads an item (element_text): what lxml refuses, or reads as other than one item per body, is
+    NotPlain."""
+    joined = b"</si><si>".join(bodies)
+    # Every ":" is most often that of xml:space; only otherwise are the tags looked at for a prefix (one the
+    # root declares would mean something else out of its part).
     if joined.count(b":") != joined.count(b" xml:space=") and _PREFIXED_TAG.search(joined):
         raise NotPlain
-    if b"<rPh" in joined:  # phonetic runs are cut out item by item
-        runs = [_item_runs(body) for body in bodies]
-    else:
-        runs = [[]]
-        for separator, text in _RUN_OR_SEPARATOR.findall(joined):
-            if separator:
-                runs.append([])
-            else:
-                runs[-1].append(text)
-        if len(runs) != len(bodies):
-            raise NotPlain
-    texts = iter(xml_texts([raw for item in runs for raw in item]))
-    return ["".join(next(texts) for _ in item) for item in runs]
+    try:
+        root = etree.fromstring(_SST_START + b"<si>" + joined + b"</si></sst>", _parser())
+    except etree.XMLSyntaxError:
+        raise NotPlain from None
+    items = list(root)
+    if len(items) != len(bodies) or any(item.tag != _SI_TAG for item in items):
+        raise NotPlain
+    return [element_text(item) for item in items]
+
+
+_SI_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}si"
