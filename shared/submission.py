@@ -121,11 +121,13 @@ def _refused_path(text: str) -> EvidenceStatus | None:
     return None
 
 
-@functools.lru_cache(maxsize=4096)
-def _bare_workbook_status(text: str) -> EvidenceStatus:
-    """A bare workbook carries no files: whatever it names is refused or not found, by its text alone (units
-    name the same files, so each text is worked out once)."""
+def _refused_or_missing(text: str) -> EvidenceStatus:
+    """A bare workbook carries no files: whatever it names is refused or not found, by its text alone."""
     return _refused_path(text) or EvidenceStatus(text, "not_found")
+
+
+# Units name the same files: each usual text is worked out once (at most 4096 texts of at most 1 KB).
+_bare_workbook_status = functools.lru_cache(maxsize=4096)(_refused_or_missing)
 
 
 def _unsafe_text(path_text: str) -> str | None:
@@ -361,7 +363,7 @@ class Submission:
 
     def _evidence_status(self, text: str) -> EvidenceStatus:
         if self.kind == "xlsx":
-            return _bare_workbook_status(text)
+            return _bare_workbook_status(text) if len(text) <= 1024 else _refused_or_missing(text)
         refused = _refused_path(text)
         if refused:
             return refused
