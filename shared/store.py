@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import json
 import math
 import os
 import stat
@@ -941,13 +942,24 @@ class _RowValues:
 
 # --- the store -------------------------------------------------------------------------------
 
+def _json_text(value: Any) -> str:
+    """A JSON column's text: Chinese as it is, not as \\uXXXX escapes (which made a version's findings twice
+    as long, and every insert and update write twice the pages). Text a database cannot hold as UTF-8 (a
+    lone surrogate, which the store's own values never carry, see _fit) keeps its escapes."""
+    written = json.dumps(value, ensure_ascii=False)
+    if not written.isascii() and _has_surrogate(written):
+        return json.dumps(value)
+    return written
+
+
 def _make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
     memory = parsed.database in (None, "", ":memory:")
     engine = create_engine(
         url,
+        json_serializer=_json_text,
         connect_args={"timeout": 60, "check_same_thread": False},
         poolclass=StaticPool if memory else None,
     )

@@ -283,6 +283,18 @@ def test_an_original_kept_elsewhere_is_kept_again_and_one_that_could_not_be_kept
     assert isinstance(refused, StoreError) and str(refused) == missing.refused
 
 
+def test_json_columns_hold_chinese_as_it_is(store, upload):
+    """A version's JSON is written with its Chinese as UTF-8, not \\u escapes (half the length, half the pages
+    each insert and update writes), and reads back the same; only a lone surrogate keeps its escape."""
+    version = submit(store, upload)
+    with store.engine.connect() as connection:
+        written = connection.execute(text("SELECT CAST(findings AS TEXT) FROM submissions WHERE id = :id"),
+                                     {"id": version.id}).scalar_one()
+    assert "单位基本情况" in written and "\\u" not in written
+    assert store.version(version.id).findings == version.findings
+    assert store_module._json_text({"名称": "\ud800"}) == '{"\\u540d\\u79f0": "\\ud800"}'
+
+
 def test_a_row_the_database_refuses_is_refused_alone_and_the_batch_goes_in(store, upload, monkeypatch):
     """When the database refuses one row of a batch, the batch is written again row by row: only that row is
     refused, in Chinese, and the numbers stay without gaps."""
