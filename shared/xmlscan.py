@@ -16,7 +16,8 @@ from typing import AbstractSet
 
 from lxml import etree
 
-_MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_MAIN_NS = b'xmlns="' + _MAIN.encode() + b'"'
 _ITEM_SPLIT = re.compile(rb"<si([\s/>])")
 _PREFIXED_ITEM = re.compile(rb":si[\s/>]")
 _ITEM_NOT_FOLLOWED = re.compile(rb"</si>(?!\s*<si[\s/>])")
@@ -176,11 +177,6 @@ def element_text(item: etree._Element) -> str:
                 if isinstance(t.tag, str) and (t.tag == "t" or t.tag.endswith("}t")):
                     parts.append(t.text or "")
     return "".join(parts)
-
-
-def _item_text(body: bytes) -> str:
-    """Text of a <si> or <is> body: its <t> runs joined, phonetic (rPh) runs left out."""
-    return "".join(xml_texts(_item_runs(body)))
 
 
 def _without_phonetic(body: bytes) -> bytes:
@@ -388,7 +384,7 @@ def scan_strings(data: bytes, indexes: set[int]) -> dict[int, str]:
 
 
 _KNOWN_ITEMS = _Known()  # shared-string items by their bytes
-_SST_START = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+_SST_START = b"<sst " + _MAIN_NS + b">"
 
 
 def _item_texts(bodies: list[bytes]) -> list[str]:
@@ -410,4 +406,4 @@ def _item_texts(bodies: list[bytes]) -> list[str]:
     return [element_text(item) for item in items]
 
 
-_SI_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}si"
+_SI_TAG = f"{{{_MAIN}}}si"
