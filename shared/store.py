@@ -1199,7 +1199,7 @@ class Store:
             path = original.path if isinstance(original, KeptOriginal) else Path(original)
             checked = result if isinstance(result, Checked) else checked_for_store(result, self.city)
             try:
-                prepared.append((checked, path, self._keep_original(original if path is not original else path)))
+                prepared.append((checked, path, self._keep_original(original)))
             except UnkeptOriginal as error:
                 prepared.append(error)
         from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
@@ -1385,7 +1385,7 @@ class Store:
                     changed.extend(grown)
         return changed
 
-    def _keep_original(self, original: Path | KeptOriginal) -> tuple[str, str, str, int]:
+    def _keep_original(self, original: str | Path | KeptOriginal) -> tuple[str, str, str, int]:
         """keep_original in this store's data folder: (content hash, stored name, kind, size), or
         UnkeptOriginal. An original a load's worker kept already is taken as it was kept, when it was kept
         here."""
