@@ -100,14 +100,16 @@ class NamedValues:
     """The named cells of one workbook. Values are per workbook; places come from the (shared) read plan."""
 
     def __init__(self, values: dict[str, Any], places: Mapping[str, Place], formulas: frozenset[str] | set[str],
-                 addresses: Mapping[str, str] | None = None):
-        self._values = values
+                 addresses: Mapping[str, str] | None = None, asked: tuple[str, ...] = ()):
+        self._values = values  # the names found (no others)
         self._places = places  # the names found, in the order asked for
         self._formulas = formulas
+        self._asked = asked  # the names it was read for, in order
         # The checks ask for a value or an address some 400 times a workbook: each is one dict look-up.
         self.value = values.get
-        self.address = (addresses if addresses is not None
-                        else {name: place.address for name, place in places.items()}).get
+        self._addresses = (addresses if addresses is not None
+                           else {name: place.address for name, place in places.items()})
+        self.address = self._addresses.get
 
     def value(self, name: str) -> Any:  # (replaced per instance by its values' get, above)
         return self._values.get(name)
@@ -118,6 +120,18 @@ class NamedValues:
 
     def __contains__(self, name: object) -> bool:
         return name in self._places
+
+    def as_dicts(self, names: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+        """(name -> value of each of `names`, None when not found; name -> 'Sheet!A1' of those found), in the
+        order of `names`: what a check's result keeps. Copied whole when `names` are the names the workbook
+        was read for, as in a check: both hold only names found, in the order asked for."""
+        if names == self._asked:
+            values = dict.fromkeys(names)
+            values.update(self._values)
+            return values, dict(self._addresses)
+        address = self.address
+        return ({name: self._values.get(name) for name in names},
+                {name: found for name in names if (found := address(name))})
 
     @property
     def cells(self) -> dict[str, NamedCell]:
@@ -335,7 +349,7 @@ class _Package:
             for names, index in pending_strings:
                 for name in names:
                     values[name] = strings.get(index)
-        return NamedValues(values, plan.places, formulas, plan.addresses)
+        return NamedValues(values, plan.places, formulas, plan.addresses, tuple(wanted))
 
     def _read_cells(self, part: str, refs: AbstractSet[str]) -> dict[str, RawCell]:
         """ref -> the wanted cells as written (RawCell)."""

@@ -167,6 +167,26 @@ def test_blank_named_cell_is_present_with_none_and_an_address():
     assert "missing" not in values and values.value("missing") is None and values.address("missing") is None
 
 
+def test_what_a_result_keeps_is_every_name_asked_for_in_order_whichever_way_it_is_copied():
+    data = simple('<c r="A2" t="inlineStr"><is><t>甲</t></is></c><c r="B2"><v>2</v></c><c r="F2"><v>90</v></c>',
+                  b="自评表!$B$2", a="自评表!$A$2", elsewhere="Nowhere!$A$1")
+    asked = ("missing", "b", "a", "total_score", "elsewhere", "a")
+    values = read_named_values(data, asked)
+    by_name = ({name: values.value(name) for name in asked},
+               {name: found for name in asked if (found := values.address(name))})
+    for names in (asked, tuple(asked), ("a", "missing"), ()):  # the names read for (copied whole), or others
+        kept, cells = values.as_dicts(names)
+        expected = ({name: values.value(name) for name in names},
+                    {name: found for name in names if (found := values.address(name))})
+        assert (list(kept.items()), list(cells.items())) == (list(expected[0].items()), list(expected[1].items()))
+    kept, cells = values.as_dicts(asked)
+    assert list(kept) == ["missing", "b", "a", "total_score", "elsewhere"] and kept["missing"] is None
+    assert (kept, cells) == by_name and list(cells) == ["b", "a", "total_score"]
+    kept["a"] = "changed"  # a result's copy is its own
+    cells["a"] = "changed"
+    assert values.value("a") == "甲" and values.address("a") == "自评表!A2"
+
+
 def test_error_value_is_never_a_blank():
     data = simple('<c r="A2" t="e"><v>#N/A</v></c>', a="自评表!$A$2")
     value = read_named_values(data, ["a"]).value("a")
