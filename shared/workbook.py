@@ -25,7 +25,7 @@ from lxml import etree
 
 from . import names as contract_names
 from .files import open_regular, reason_for
-from .xmlscan import NotPlain, scan_cells, scan_strings
+from .xmlscan import NotPlain, scan_cells, scan_strings, workbook_template_key
 from .xmlscan import element_text as _item_runs  # one reading of a string item for both paths
 from .zipentry import read_entry
 
@@ -328,7 +328,7 @@ class _Package:
         wb_part = self.workbook_part()
         rels_part = _rels_part(wb_part)
         rels = self._read_part(rels_part) if self._info(rels_part) else None
-        plan = _read_plan(self._read_part(wb_part), wb_part, rels, tuple(wanted))
+        plan = _PLANS.plan(self._read_part(wb_part), wb_part, rels, tuple(wanted))
         values: dict[str, Any] = {}
         formulas: set[str] = set()
         # The shared strings of every sheet are looked up together: the part is inflated and scanned once.
@@ -552,7 +552,42 @@ def _rels_part(part: str) -> str:
     return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
 
 
-@_remembered_for_small_parts
+class _Plans:
+    """Read plans remembered per template: by workbook.xml's template key (xmlscan.workbook_template_key: two
+    units' workbook.xml differ in window sizes and the like, not in their names), the rels and the names
+    wanted. The last 64; only for small parts, so hostile files cannot fill memory."""
+
+    def __init__(self, size: int = 64):
+        self._plans: dict[tuple, ReadPlan] = {}
+        self._size = size
+        self.hits = self.misses = 0
+
+    def plan(self, workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
+        if len(workbook) > CACHED_PART_BYTES or (rels is not None and len(rels) > CACHED_PART_BYTES):
+            return _read_plan(workbook, wb_part, rels, wanted)
+        key = (workbook_template_key(workbook), wb_part, rels, wanted)
+        plan = self._plans.get(key)
+        if plan is not None:
+            self.hits += 1
+            return plan
+        self.misses += 1
+        plan = _read_plan(workbook, wb_part, rels, wanted)  # raises for a part that is not a template
+        if len(self._plans) >= self._size:
+            self._plans.pop(next(iter(self._plans)), None)  # the oldest
+        self._plans[key] = plan
+        return plan
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+    def clear(self) -> None:
+        self._plans.clear()
+        self.hits = self.misses = 0
+
+
+_PLANS = _Plans()
+
+
 def _read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
     """Where the wanted names point (sheet parts, cells, places) and the shared-strings part."""
     formula_items, sheet_entries = _workbook_entries(workbook, wb_part)

@@ -66,6 +66,41 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
             at = data.find(mark, at + 1)
 
 
+# An attribute value that can only be well-formed (no reference, no control character, nothing UTF-8 or XML
+# forbids; the whole part is checked to be UTF-8), of an attribute that is not a namespace declaration or
+# xml:*: what workbook_template_key blanks.
+_BLANKABLE_VALUE = re.compile(rb'(\s(?!xmlns[:=]|xml:)[\w.\-]+(?::[\w.\-]+)?=")(?:[^"<&\x00-\x1f\xef]|\xef(?!\xbf[\xbe\xbf]))*"')
+_NAME_OR_SHEET = re.compile(rb"<(?:[\w.\-]+:)?(?:sheet|definedName)[\s/>]")
+
+
+def workbook_template_key(data: bytes) -> bytes:
+    """workbook.xml as far as where its names point: a key under which what is worked out from it (which
+    cells hold which names) can be remembered across workbooks filled from one template.
+
+    Excel writes each user's window size and position, the folder the file was saved in and a document id
+    into workbook.xml, so two units' workbook.xml differ though their names and sheets are the same. For a
+    plain part whose <sheet> and <definedName> elements all lie between <sheets> and </definedNames>, the
+    key is the part with the values of the attributes outside that stretch blanked, where each value can
+    only be well-formed: two parts with one key are both well-formed or both not, and have the same names
+    and sheets. Any other part is its own key."""
+    try:
+        plain_part(data, b"workbook")
+        data.decode("utf-8")
+    except (NotPlain, UnicodeDecodeError):
+        return data
+    root = data.find(b"<workbook ")
+    start = data.find(b"<sheets>", root)
+    end = data.find(b"</definedNames>", start)
+    if start < 0 or end < 0 or b"\x00" in data:
+        return data
+    end += len(b"</definedNames>")
+    head, tail = data[root:start], data[end:]
+    if _NAME_OR_SHEET.search(head) or _NAME_OR_SHEET.search(tail):
+        return data
+    return b"".join((data[:root], _BLANKABLE_VALUE.sub(rb'\1"', head), b"\x00", data[start:end], b"\x00",
+                     _BLANKABLE_VALUE.sub(rb'\1"', tail)))
+
+
 def xml_text(raw: bytes) -> str:
     """Element text as an XML parser gives it: UTF-8 decoded, entities and character references resolved.
 

@@ -497,14 +497,13 @@ def test_unexpected_errors_inside_the_reader_become_unreadable(monkeypatch):
 
 def test_what_is_worked_out_per_template_is_remembered_for_small_parts_only(monkeypatch):
     import shared.workbook as workbook
-    workbook._read_plan.cache_clear()
+    workbook._PLANS.clear()
     data = xlsx({"自评表": row(2, '<c r="F2"><v>5</v></c>')}, {**CORE, "org_name": "自评表!$A$3"})
     read_named_values(data, ["total_score"])
-    before = workbook._read_plan.cache_info()
+    assert (workbook._PLANS.hits, workbook._PLANS.misses, len(workbook._PLANS)) == (0, 1, 1)
     read_named_values(data, ["total_score"])
-    after = workbook._read_plan.cache_info()
-    assert after.hits == before.hits + 1 and after.currsize == before.currsize == 1
+    assert (workbook._PLANS.hits, workbook._PLANS.misses, len(workbook._PLANS)) == (1, 1, 1)
     monkeypatch.setattr(workbook, "CACHED_PART_BYTES", 100)  # as if this workbook.xml were huge
     other = xlsx({"自评表": row(2, '<c r="F2"><v>6</v></c>')}, {**CORE, "contact_name": "自评表!$A$4"})
     assert read_named_values(other, ["total_score"]).value("total_score") == 6
-    assert workbook._read_plan.cache_info().currsize == after.currsize
+    assert (workbook._PLANS.hits, workbook._PLANS.misses, len(workbook._PLANS)) == (1, 1, 1)

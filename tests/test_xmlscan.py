@@ -355,3 +355,64 @@ def test_cells_a_careful_reader_reads_otherwise_step_aside(cells):
     except NotPlain:
         return
     assert got == careful_cells(data, {"A1", "B1"})
+
+
+# --- workbook.xml: one read plan for a template, whatever window each user saved it with -------------
+
+EXCEL_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x15 xr" '
+    'xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main" '
+    'xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision">'
+    '<fileVersion appName="xl" lastEdited="7" lowestEdited="7" rupBuild="{build}"/>'
+    '<workbookPr defaultThemeVersion="166925"/>'
+    '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+    '<mc:Choice Requires="x15"><x15ac:absPath xmlns:x15ac="http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac" '
+    'url="{folder}"/></mc:Choice></mc:AlternateContent>'
+    '<xr:revisionPtr revIDLastSave="0" documentId="{document}"/>'
+    '<bookViews><workbookView xWindow="{x}" yWindow="-120" windowWidth="{width}" windowHeight="15840" activeTab="2"/>'
+    '</bookViews><sheets><sheet name="备案表" sheetId="1" r:id="rId1"/><sheet name="自评表" sheetId="2" r:id="rId2"/>'
+    '</sheets><definedNames><definedName name="org_name">备案表!$B$3</definedName>'
+    '<definedName name="total_score">自评表!$F$44</definedName></definedNames><calcPr calcId="{calc}"/></workbook>')
+
+
+def excel_workbook(**fields: str) -> bytes:
+    values = {"build": "27425", "folder": "C:\\Users\\张三\\Desktop\\", "document": "8_{5A1B}", "x": "-120",
+              "width": "29040", "calc": "191029", **fields}
+    return EXCEL_WORKBOOK.format(**values).encode("utf-8")
+
+
+def test_workbooks_saved_by_different_users_share_one_template_key():
+    from shared.xmlscan import workbook_template_key
+    mine = excel_workbook()
+    theirs = excel_workbook(build="28000", folder="D:\\各单位材料\\2024\\", document="8_{FFFF}", x="300", width="14000",
+                            calc="181029")
+    assert workbook_template_key(mine) == workbook_template_key(theirs)
+    # what says where names point keeps the keys apart
+    assert workbook_template_key(mine) != workbook_template_key(mine.replace(b"$F$44", b"$F$45"))
+    assert workbook_template_key(mine) != workbook_template_key(mine.replace("备案表\"".encode(), "封面\"".encode()))
+    assert workbook_template_key(mine) != workbook_template_key(mine.replace(b'encoding="UTF-8"', b'encoding="GBK"'))
+    assert workbook_template_key(mine) != workbook_template_key(mine.replace(b'r:id="rId2"', b'r:id="rId3"'))
+    # a name or sheet outside <sheets>…</definedNames>, a comment: the part is its own key
+    hidden = mine.replace(b"<calcPr", '<extLst><definedName name="total_score">备案表!$A$1</definedName></extLst><calcPr'
+                          .encode())
+    assert workbook_template_key(hidden) == hidden
+    commented = mine.replace(b"<calcPr", b"<!-- x --><calcPr")
+    assert workbook_template_key(commented) == commented
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+       | st.sampled_from(["&amp;", "&bogus;", "a<b", "\x01", "\uffff", "\ufffe", "\t", "'", "é\u0300"]),
+       where=st.sampled_from(["build", "folder", "document", "x", "calc"]))
+def test_a_workbook_sharing_a_key_with_a_well_formed_one_is_well_formed_and_names_the_same_cells(value, where):
+    """A key hit skips parsing: it must never let through a part a parser refuses, nor other names."""
+    from shared.workbook import _workbook_entries
+    from shared.xmlscan import workbook_template_key
+    good = excel_workbook()
+    other = excel_workbook(**{where: value})
+    if workbook_template_key(other) != workbook_template_key(good):
+        return
+    assert _workbook_entries(other, "xl/workbook.xml") == _workbook_entries(good, "xl/workbook.xml")
