@@ -560,6 +560,7 @@ class _Plans:
     def __init__(self, size: int = 64):
         self._plans: dict[tuple, ReadPlan] = {}
         self._size = size
+        self._adding = threading.Lock()  # a look-up needs none (one dict get); dropping the oldest does
         self.hits = self.misses = 0
 
     def plan(self, workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
@@ -572,16 +573,18 @@ class _Plans:
             return plan
         self.misses += 1
         plan = _read_plan(workbook, wb_part, rels, wanted)  # raises for a part that is not a template
-        if len(self._plans) >= self._size:
-            self._plans.pop(next(iter(self._plans)), None)  # the oldest
-        self._plans[key] = plan
+        with self._adding:
+            if len(self._plans) >= self._size:
+                self._plans.pop(next(iter(self._plans)), None)  # the oldest
+            self._plans[key] = plan
         return plan
 
     def __len__(self) -> int:
         return len(self._plans)
 
     def clear(self) -> None:
-        self._plans.clear()
+        with self._adding:
+            self._plans.clear()
         self.hits = self.misses = 0
 
 
