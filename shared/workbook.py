@@ -560,7 +560,8 @@ class _Plans:
     wanted. The last 64; only for small parts, so hostile files cannot fill memory."""
 
     def __init__(self, size: int = 64):
-        self._plans: dict[tuple, ReadPlan] = {}
+        self._plans: dict[tuple, ReadPlan] = {}  # by template key
+        self._by_bytes: dict[tuple, ReadPlan] = {}  # by workbook.xml itself, which is found faster
         self._size = size
         self._adding = threading.Lock()  # a look-up needs none (one dict get); dropping the oldest does
         self.hits = self.misses = 0
@@ -568,18 +569,27 @@ class _Plans:
     def plan(self, workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
         if len(workbook) > CACHED_PART_BYTES or (rels is not None and len(rels) > CACHED_PART_BYTES):
             return _read_plan(workbook, wb_part, rels, wanted)
+        exact = (workbook, wb_part, rels, wanted)
+        plan = self._by_bytes.get(exact)
+        if plan is not None:
+            self.hits += 1
+            return plan
         key = (workbook_template_key(workbook), wb_part, rels, wanted)
         plan = self._plans.get(key)
         if plan is not None:
             self.hits += 1
-            return plan
-        self.misses += 1
-        plan = _read_plan(workbook, wb_part, rels, wanted)  # raises for a part that is not a template
-        with self._adding:
-            if len(self._plans) >= self._size:
-                self._plans.pop(next(iter(self._plans)), None)  # the oldest
-            self._plans[key] = plan
+        else:
+            self.misses += 1
+            plan = _read_plan(workbook, wb_part, rels, wanted)  # raises for a part that is not a template
+            self._add(self._plans, key, plan)
+        self._add(self._by_bytes, exact, plan)
         return plan
+
+    def _add(self, plans: dict[tuple, ReadPlan], key: tuple, plan: ReadPlan) -> None:
+        with self._adding:
+            if len(plans) >= self._size:
+                plans.pop(next(iter(plans)), None)  # the oldest
+            plans[key] = plan
 
     def __len__(self) -> int:
         return len(self._plans)
@@ -587,6 +597,7 @@ class _Plans:
     def clear(self) -> None:
         with self._adding:
             self._plans.clear()
+            self._by_bytes.clear()
         self.hits = self.misses = 0
 
 

@@ -59,6 +59,10 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
     # A comment, CDATA section or processing instruction (whose text may look like elements). "!" and "?"
     # are rare, so memchr finds them ~50x faster than a search for "<!".
     for mark in (b"!", b"?"):
+        if data.count(mark, root) > 16:  # many (a workbook.xml's names: 备案表!$B$3): one search for the pair
+            if data.find(b"<" + mark, root) >= 0:
+                raise NotPlain
+            continue
         at = data.find(mark, root)
         while at >= 0:
             if data[at - 1] == 0x3C:  # "<"
@@ -66,10 +70,11 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
             at = data.find(mark, at + 1)
 
 
-# An attribute value that can only be well-formed (no reference, no control character, nothing UTF-8 or XML
-# forbids; the whole part is checked to be UTF-8), of an attribute that is not a namespace declaration or
-# xml:*: what workbook_template_key blanks.
-_BLANKABLE_VALUE = re.compile(rb'(\s(?!xmlns[:=]|xml:)[\w.\-]+(?::[\w.\-]+)?=")(?:[^"<&\x00-\x1f\xef]|\xef(?!\xbf[\xbe\xbf]))*"')
+# An attribute value that can only be well-formed (no reference, no control character; what surrounds it is
+# checked to be UTF-8 and to hold neither of the two characters XML forbids above them, U+FFFE and U+FFFF),
+# of an attribute that is not a namespace declaration or xml:*: what workbook_template_key blanks.
+_BLANKABLE_VALUE = re.compile(rb'(\s(?!xmlns[:=]|xml:)[\w.\-]+(?::[\w.\-]+)?=")[^"<&\x00-\x1f]*"')
+_NONCHARACTERS = re.compile(b"\xef\xbf[\xbe\xbf]")  # U+FFFE and U+FFFF in UTF-8
 _NAME_OR_SHEET = re.compile(rb"<(?:[\w.\-]+:)?(?:sheet|definedName)[\s/>]")
 
 
@@ -78,25 +83,33 @@ def workbook_template_key(data: bytes) -> bytes:
     cells hold which names) can be remembered across workbooks filled from one template.
 
     Excel writes each user's window size and position, the folder the file was saved in and a document id
-    into workbook.xml, so two units' workbook.xml differ though their names and sheets are the same. For a
-    plain part whose <sheet> and <definedName> elements all lie between <sheets> and </definedNames>, the
-    key is the part with the values of the attributes outside that stretch blanked, where each value can
-    only be well-formed: two parts with one key are both well-formed or both not, and have the same names
-    and sheets. Any other part is its own key."""
-    try:
-        plain_part(data, b"workbook")
-        data.decode("utf-8")
-    except (NotPlain, UnicodeDecodeError):
-        return data
+    into workbook.xml, so two units' workbook.xml differ though their names and sheets are the same. When
+    every <sheet> and <definedName> lies between <sheets> and </definedNames> and nothing but an XML
+    declaration precedes the root, the key is the part with the values of the attributes before and after
+    that stretch blanked, where each value can only be well-formed (no comment, CDATA or processing
+    instruction there; UTF-8): two parts with one key are both well-formed or both not, and name the same
+    cells. Any other part is its own key."""
     root = data.find(b"<workbook ")
     start = data.find(b"<sheets>", root)
     end = data.find(b"</definedNames>", start)
-    if start < 0 or end < 0 or b"\x00" in data:
+    if root < 0 or start < 0 or end < 0:
+        return data
+    prolog = data[:root].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if prolog.count(b"<") > (1 if prolog.startswith(b"<?xml ") else 0) or b"<!" in prolog:
+        return data  # a doctype, comment or instruction before the root
+    declared = _ENCODING.search(prolog)
+    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
         return data
     end += len(b"</definedNames>")
     head, tail = data[root:start], data[end:]
-    if _NAME_OR_SHEET.search(head) or _NAME_OR_SHEET.search(tail):
-        return data
+    for around in (head, tail):
+        if (b"<!" in around or b"<?" in around or b"\x00" in around or _NAME_OR_SHEET.search(around)
+                or _NONCHARACTERS.search(around)):
+            return data
+        try:
+            around.decode("utf-8")
+        except UnicodeDecodeError:
+            return data
     return b"".join((data[:root], _BLANKABLE_VALUE.sub(rb'\1"', head), b"\x00", data[start:end], b"\x00",
                      _BLANKABLE_VALUE.sub(rb'\1"', tail)))
 

@@ -486,6 +486,32 @@ def test_cell_refs_written_oddly_still_match():
     assert values.value("a") == 1 and values.value("b") == 2
 
 
+def with_window(data: bytes, width: int) -> bytes:
+    """The workbook as saved with another window size (what Excel writes per user into workbook.xml)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"<sheets>", b'<bookViews><workbookView xWindow="-120" windowWidth="%d"/></bookViews><sheets>' % width)
+    return zip_bytes(parts)
+
+
+def test_workbooks_from_one_template_saved_with_other_windows_are_read_with_one_plan():
+    import shared.workbook as workbook
+    workbook._PLANS.clear()
+    defined = {**CORE, "org_name": "自评表!$A$2"}
+    mine = with_window(xlsx({"自评表": row(2, '<c r="A2" t="inlineStr"><is><t>甲</t></is></c><c r="F2"><v>5</v></c>')},
+                            defined), 28800)
+    theirs = with_window(xlsx({"自评表": row(2, '<c r="A2" t="inlineStr"><is><t>乙</t></is></c><c r="F2"><v>7</v></c>')},
+                              defined), 14400)
+    assert read_named_values(mine, ["org_name", "total_score"]).value("org_name") == "甲"
+    values = read_named_values(theirs, ["org_name", "total_score"])
+    assert (values.value("org_name"), values.value("total_score")) == ("乙", 7)
+    assert (workbook._PLANS.hits, workbook._PLANS.misses) == (1, 1)
+    moved = with_window(xlsx({"自评表": row(2, '<c r="B2"><v>9</v></c>')}, {**CORE, "org_name": "自评表!$B$2"}), 14400)
+    assert read_named_values(moved, ["org_name"]).value("org_name") == 9  # its names point elsewhere: its own plan
+    assert workbook._PLANS.misses == 2
+
+
 def test_unexpected_errors_inside_the_reader_become_unreadable(monkeypatch):
     import shared.workbook as workbook
 
