@@ -59,15 +59,16 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
     # A comment, CDATA section or processing instruction (whose text may look like elements). "!" and "?"
     # are rare, so memchr finds them ~50x faster than a search for "<!".
     for mark in (b"!", b"?"):
-        if data.count(mark, root) > 16:  # many (a workbook.xml's names: 备案表!$B$3): one search for the pair
-            if data.find(b"<" + mark, root) >= 0:
-                raise NotPlain
-            continue
         at = data.find(mark, root)
-        while at >= 0:
+        for _ in range(16):
+            if at < 0:
+                break
             if data[at - 1] == 0x3C:  # "<"
                 raise NotPlain
             at = data.find(mark, at + 1)
+        else:  # many (a workbook.xml's names: 备案表!$B$3): the rest searched for the pair at once
+            if at >= 0 and data.find(b"<" + mark, at - 1) >= 0:
+                raise NotPlain
 
 
 # An attribute value that can only be well-formed (no reference, no control character; what surrounds it is
