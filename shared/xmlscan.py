@@ -73,8 +73,9 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
 
 # An attribute value that can only be well-formed (no reference, no control character; what surrounds it is
 # checked to be UTF-8 and to hold neither of the two characters XML forbids above them, U+FFFE and U+FFFF),
-# of an attribute that is not a namespace declaration or xml:*: what workbook_template_key blanks.
-_BLANKABLE_VALUE = re.compile(rb'(\s(?!xmlns[:=]|xml:)[\w.\-]+(?::[\w.\-]+)?=")[^"<&\x00-\x1f]*"')
+# of an attribute that is not a namespace declaration or xml:*: what workbook_template_key blanks. No ">"
+# either: text that merely looks like an attribute (x="]]>") must not be blanked, as "]]>" is refused there.
+_BLANKABLE_VALUE = re.compile(rb'(\s(?!xmlns[:=]|xml:)[\w.\-]+(?::[\w.\-]+)?=")[^"<>&\x00-\x1f]*"')
 _NONCHARACTERS = re.compile(b"\xef\xbf[\xbe\xbf]")  # U+FFFE and U+FFFF in UTF-8
 _NAME_OR_SHEET = re.compile(rb"<(?:[\w.\-]+:)?(?:sheet|definedName)[\s/>]")
 
