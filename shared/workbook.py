@@ -279,9 +279,10 @@ class _Package:
             raise WorkbookError("unreadable", f"“{part}”的压缩比异常（疑似压缩炸弹）")
         return info
 
-    def _read_part(self, part: str) -> bytes:
+    def _read_part(self, part: str, shared: bool = False) -> bytes:
+        """A part's bytes. `shared`: a part every workbook of a template has alike (rels, workbook.xml)."""
         info = self._checked_info(part)
-        data = read_entry(self.zf.fp, info)
+        data = read_entry(self.zf.fp, info, remember=shared)
         if data is None:
             with self.zf.open(info) as stream:
                 # Never more than the header declares (checked above); a part that holds more fails its CRC.
@@ -296,7 +297,7 @@ class _Package:
     def _find_workbook_part(self) -> str:
         candidates = []
         if self._info("_rels/.rels"):
-            candidates += _office_documents(self._read_part("_rels/.rels"))
+            candidates += _office_documents(self._read_part("_rels/.rels", shared=True))
         candidates.append("xl/workbook.xml")
         for part in candidates:
             if self._info(part):
@@ -327,8 +328,8 @@ class _Package:
     def read_named_values(self, wanted: list[str]) -> NamedValues:
         wb_part = self.workbook_part()
         rels_part = _rels_part(wb_part)
-        rels = self._read_part(rels_part) if self._info(rels_part) else None
-        plan = _PLANS.plan(self._read_part(wb_part), wb_part, rels, tuple(wanted))
+        rels = self._read_part(rels_part, shared=True) if self._info(rels_part) else None
+        plan = _PLANS.plan(self._read_part(wb_part, shared=True), wb_part, rels, tuple(wanted))
         values: dict[str, Any] = {}
         formulas: set[str] = set()
         # The shared strings of every sheet are looked up together: the part is inflated and scanned once.
