@@ -558,7 +558,8 @@ def _rels_part(part: str) -> str:
 class _Plans:
     """Read plans remembered per template: by workbook.xml's template key (xmlscan.workbook_template_key: two
     units' workbook.xml differ in window sizes and the like, not in their names), the rels and the names
-    wanted. The last 64; only for small parts, so hostile files cannot fill memory."""
+    wanted; and, found faster, by workbook.xml's own bytes. Only for small parts, and at most `size` in
+    each map, the oldest let go first: hostile files cannot fill memory (some 64 × 3 parts of 256 KB)."""
 
     def __init__(self, size: int = 64):
         self._plans: dict[tuple, ReadPlan] = {}  # by template key
@@ -588,7 +589,7 @@ class _Plans:
 
     def _add(self, plans: dict[tuple, ReadPlan], key: tuple, plan: ReadPlan) -> None:
         with self._adding:
-            if len(plans) >= self._size:
+            if key not in plans and len(plans) >= self._size:
                 plans.pop(next(iter(plans)), None)  # the oldest
             plans[key] = plan
 

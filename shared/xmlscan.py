@@ -71,13 +71,22 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
                 raise NotPlain
 
 
-# An attribute value that can only be well-formed (no reference, no control character; what surrounds it is
-# checked to be UTF-8 and to hold neither of the two characters XML forbids above them, U+FFFE and U+FFFF),
-# of an attribute that is not a namespace declaration or xml:*: what workbook_template_key blanks. No ">"
-# either: text that merely looks like an attribute (x="]]>") must not be blanked, as "]]>" is refused there.
-_BLANKABLE_VALUE = re.compile(rb'(\s(?!xmlns[:=]|xml:)[\w.\-]+(?::[\w.\-]+)?=")[^"<>&\x00-\x1f]*"')
+# What workbook_template_key reads around the stretch it keeps: nothing but tags and whitespace, with ASCII
+# names (no element named sheet or definedName) and double-quoted values that can only be well-formed (no
+# "<", "&" or control character other than tab and line ends; the text is checked separately to be UTF-8 and
+# free of U+FFFE and U+FFFF, the two characters XML forbids above them).
+_KEY_NAME = rb"[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?"  # \w of a bytes pattern: ASCII only
+_KEY_SPACE = rb"[ \t\r\n]"
+_KEY_VALUE = rb'"[^"<&\x00-\x08\x0b\x0c\x0e-\x1f]*"'
+_TAGS_ONLY = re.compile(
+    rb"(?:" + _KEY_SPACE + rb"+|</" + _KEY_NAME + _KEY_SPACE + rb"*>"
+    rb"|<(?!(?:[A-Za-z_][\w.\-]*:)?(?:sheet|definedName)[\s/>])" + _KEY_NAME
+    + rb"(?:" + _KEY_SPACE + rb"+" + _KEY_NAME + rb"=" + _KEY_VALUE + rb")*" + _KEY_SPACE + rb"*/?>)*")
+# Every attribute, so matches stay on attribute boundaries; a value is blanked unless the attribute declares
+# a namespace or is xml:* (groups 1 and 2: the blanked one; group 3: one kept whole).
+_KEY_ATTRIBUTE = re.compile(rb"(" + _KEY_SPACE + rb"+(?!xmlns[:=]|xml:)" + _KEY_NAME + rb'=")[^"]*(")|('
+                            + _KEY_SPACE + rb"+" + _KEY_NAME + rb'="[^"]*")')
 _NONCHARACTERS = re.compile(b"\xef\xbf[\xbe\xbf]")  # U+FFFE and U+FFFF in UTF-8
-_NAME_OR_SHEET = re.compile(rb"<(?:[\w.\-]+:)?(?:sheet|definedName)[\s/>]")
 
 
 def workbook_template_key(data: bytes) -> bytes:
@@ -86,11 +95,11 @@ def workbook_template_key(data: bytes) -> bytes:
 
     Excel writes each user's window size and position, the folder the file was saved in and a document id
     into workbook.xml, so two units' workbook.xml differ though their names and sheets are the same. When
-    every <sheet> and <definedName> lies between <sheets> and </definedNames> and nothing but an XML
-    declaration precedes the root, the key is the part with the values of the attributes before and after
-    that stretch blanked, where each value can only be well-formed (no comment, CDATA or processing
-    instruction there; UTF-8): two parts with one key are both well-formed or both not, and name the same
-    cells. Any other part is its own key."""
+    the part is: an XML declaration at most, the root, then nothing but tags (as _TAGS_ONLY reads them) up
+    to <sheets>, the stretch from <sheets> to </definedNames> with no comment, CDATA or processing
+    instruction, then nothing but tags again; and all of it UTF-8; then the key is the part with the values
+    of the attributes outside that stretch blanked (namespace declarations kept). Two parts with one key
+    are both well-formed or both not, and name the same cells. Any other part is its own key."""
     root = data.find(b"<workbook ")
     start = data.find(b"<sheets>", root)
     end = data.find(b"</definedNames>", start)
@@ -102,18 +111,20 @@ def workbook_template_key(data: bytes) -> bytes:
     declared = _ENCODING.search(prolog)
     if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
         return data
+    middle = data[start:end]
+    if b"<!" in middle or b"<?" in middle:
+        return data  # a comment, CDATA section or instruction opened there would run on into what is blanked
     end += len(b"</definedNames>")
     head, tail = data[root:start], data[end:]
     for around in (head, tail):
-        if (b"<!" in around or b"<?" in around or b"\x00" in around or _NAME_OR_SHEET.search(around)
-                or _NONCHARACTERS.search(around)):
+        if not _TAGS_ONLY.fullmatch(around) or _NONCHARACTERS.search(around):
             return data
         try:
             around.decode("utf-8")
         except UnicodeDecodeError:
             return data
-    return b"".join((data[:root], _BLANKABLE_VALUE.sub(rb'\1"', head), b"\x00", data[start:end], b"\x00",
-                     _BLANKABLE_VALUE.sub(rb'\1"', tail)))
+    return b"".join((data[:root], _KEY_ATTRIBUTE.sub(rb"\1\2\3", head), b"\x00", middle, b"\x00",
+                     _KEY_ATTRIBUTE.sub(rb"\1\2\3", tail)))
 
 
 def xml_text(raw: bytes) -> str:
