@@ -74,57 +74,59 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
 # What workbook_template_key reads around the stretch it keeps: nothing but tags and whitespace, with ASCII
 # names (no element named sheet or definedName) and double-quoted values that can only be well-formed (no
 # "<", "&" or control character other than tab and line ends; the text is checked separately to be UTF-8 and
-# free of U+FFFE and U+FFFF, the two characters XML forbids above them).
-_KEY_NAME = rb"[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?"  # \w of a bytes pattern: ASCII only
+# free of U+FFFE and U+FFFF, the two characters XML forbids above them). Possessive quantifiers and a run of
+# whitespace matched only from its start: a part that does not fit fails in one pass, never by backtracking
+# through every way of cutting its whitespace (which took hours on 40 spaces).
+_KEY_NAME = rb"[A-Za-z_][\w.\-]*+(?::[A-Za-z_][\w.\-]*+)?"  # \w of a bytes pattern: ASCII only
 _KEY_SPACE = rb"[ \t\r\n]"
-_KEY_VALUE = rb'"[^"<&\x00-\x08\x0b\x0c\x0e-\x1f]*"'
-_TAGS_ONLY = re.compile(
-    rb"(?:" + _KEY_SPACE + rb"+|</" + _KEY_NAME + _KEY_SPACE + rb"*>"
-    rb"|<(?!(?:[A-Za-z_][\w.\-]*:)?(?:sheet|definedName)[\s/>])" + _KEY_NAME
-    + rb"(?:" + _KEY_SPACE + rb"+" + _KEY_NAME + rb"=" + _KEY_VALUE + rb")*" + _KEY_SPACE + rb"*/?>)*")
+_KEY_VALUE = rb'"[^"<&\x00-\x08\x0b\x0c\x0e-\x1f]*+"'
+_KEY_TAG = (rb"</" + _KEY_NAME + _KEY_SPACE + rb"*+>"
+            rb"|<(?!(?:[A-Za-z_][\w.\-]*:)?(?:sheet|definedName)[\s/>])" + _KEY_NAME
+            + rb"(?:" + _KEY_SPACE + rb"++" + _KEY_NAME + rb"=" + _KEY_VALUE + rb")*+" + _KEY_SPACE + rb"*+/?>")
+_TAGS_ONLY = re.compile(_KEY_SPACE + rb"*+(?:(?:" + _KEY_TAG + rb")" + _KEY_SPACE + rb"*+)*+")
 # Every attribute, so matches stay on attribute boundaries; a value is blanked unless the attribute declares
 # a namespace or is xml:* (groups 1 and 2: the blanked one; group 3: one kept whole).
-_KEY_ATTRIBUTE = re.compile(rb"(" + _KEY_SPACE + rb"+(?!xmlns[:=]|xml:)" + _KEY_NAME + rb'=")[^"]*(")|('
-                            + _KEY_SPACE + rb"+" + _KEY_NAME + rb'="[^"]*")')
+_KEY_ATTRIBUTE = re.compile(rb"(?<![ \t\r\n])(?:(" + _KEY_SPACE + rb"++(?!xmlns[:=]|xml:)" + _KEY_NAME
+                            + rb'=")[^"]*+(")|(' + _KEY_SPACE + rb"++" + _KEY_NAME + rb'="[^"]*+"))')
 _NONCHARACTERS = re.compile(b"\xef\xbf[\xbe\xbf]")  # U+FFFE and U+FFFF in UTF-8
+# Before the root, at most an XML declaration of UTF-8 spelled the one plain way (an encoding = "UTF-7" with
+# spaces is still UTF-7 to a parser, whose "+...-" runs turn blanked values into markup).
+_KEY_PROLOG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml version="1\.[0-9]"(?: encoding="[Uu][Tt][Ff]-?8")?'
+                         rb'(?: standalone="(?:yes|no)")?' + _KEY_SPACE + rb"*+\?>)?" + _KEY_SPACE + rb"*+")
 
 
-def workbook_template_key(data: bytes) -> bytes:
+def workbook_template_key(data: bytes) -> tuple[bool, bytes]:
     """workbook.xml as far as where its names point: a key under which what is worked out from it (which
     cells hold which names) can be remembered across workbooks filled from one template.
 
     Excel writes each user's window size and position, the folder the file was saved in and a document id
     into workbook.xml, so two units' workbook.xml differ though their names and sheets are the same. When
-    the part is: an XML declaration at most, the root, then nothing but tags (as _TAGS_ONLY reads them) up
-    to <sheets>, the stretch from <sheets> to </definedNames> with no comment, CDATA or processing
-    instruction, then nothing but tags again; and all of it UTF-8; then the key is the part with the values
-    of the attributes outside that stretch blanked (namespace declarations kept). Two parts with one key
-    are both well-formed or both not, and name the same cells. Any other part is its own key."""
+    the part is: at most a plain UTF-8 XML declaration, the root, then nothing but tags (as _TAGS_ONLY
+    reads them) up to <sheets>, the stretch from <sheets> to </definedNames> with no comment, CDATA or
+    processing instruction, then nothing but tags again; and all of it UTF-8; then the key is (True, the
+    part with the values of the attributes outside that stretch blanked, namespace declarations kept).
+    Two parts with one key are both well-formed or both not, and name the same cells. Any other part's
+    key is (False, its bytes)."""
+    own = (False, data)
     root = data.find(b"<workbook ")
     start = data.find(b"<sheets>", root)
     end = data.find(b"</definedNames>", start)
-    if root < 0 or start < 0 or end < 0:
-        return data
-    prolog = data[:root].removeprefix(b"\xef\xbb\xbf").lstrip()
-    if prolog.count(b"<") > (1 if prolog.startswith(b"<?xml ") else 0) or b"<!" in prolog:
-        return data  # a doctype, comment or instruction before the root
-    declared = _ENCODING.search(prolog)
-    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
-        return data
+    if root < 0 or start < 0 or end < 0 or not _KEY_PROLOG.fullmatch(data, 0, root):
+        return own
     middle = data[start:end]
     if b"<!" in middle or b"<?" in middle:
-        return data  # a comment, CDATA section or instruction opened there would run on into what is blanked
+        return own  # a comment, CDATA section or instruction opened there would run on into what is blanked
     end += len(b"</definedNames>")
     head, tail = data[root:start], data[end:]
     for around in (head, tail):
         if not _TAGS_ONLY.fullmatch(around) or _NONCHARACTERS.search(around):
-            return data
+            return own
         try:
             around.decode("utf-8")
         except UnicodeDecodeError:
-            return data
-    return b"".join((data[:root], _KEY_ATTRIBUTE.sub(rb"\1\2\3", head), b"\x00", middle, b"\x00",
-                     _KEY_ATTRIBUTE.sub(rb"\1\2\3", tail)))
+            return own
+    return True, b"".join((data[:root], _KEY_ATTRIBUTE.sub(rb"\1\2\3", head), b"\x00", middle, b"\x00",
+                           _KEY_ATTRIBUTE.sub(rb"\1\2\3", tail)))
 
 
 def xml_text(raw: bytes) -> str:

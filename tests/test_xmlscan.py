@@ -398,9 +398,9 @@ def test_workbooks_saved_by_different_users_share_one_template_key():
     # a name or sheet outside <sheets>…</definedNames>, a comment: the part is its own key
     hidden = mine.replace(b"<calcPr", '<extLst><definedName name="total_score">备案表!$A$1</definedName></extLst><calcPr'
                           .encode())
-    assert workbook_template_key(hidden) == hidden
+    assert workbook_template_key(hidden) == (False, hidden)
     commented = mine.replace(b"<calcPr", b"<!-- x --><calcPr")
-    assert workbook_template_key(commented) == commented
+    assert workbook_template_key(commented) == (False, commented)
 
 
 def entries_or_refusal(data: bytes):
@@ -428,6 +428,18 @@ def minimal(root: str = "", head: str = "", stretch: str = "", tail: str = "") -
     return MINIMAL.format(root=root, head=head, stretch=stretch, tail=tail).encode("utf-8", "surrogatepass")
 
 
+def utf7_names(window: str) -> bytes:
+    """A UTF-7 workbook.xml (declared with spaces around "="), its window value written in UTF-7's base64."""
+    import base64
+    if not window.lstrip("-").isdigit():
+        window = "+" + base64.b64encode(window.encode("utf-16-be")).decode().rstrip("=") + "-"
+    return ('<?xml version="1.0" encoding = "UTF-7"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><bookViews>'
+            f'<workbookView xWindow="{window}"/></bookViews><sheets><sheet name="S" sheetId="1" r:id="rId1"/>'
+            '<sheet name="Other" sheetId="2" r:id="rId2"/></sheets><definedNames><definedName name="total_score">'
+            'S!$F$2</definedName></definedNames></workbook>').encode()
+
+
 @pytest.mark.parametrize("first, second", [
     # an element with a prefix \w does not match names a sheet or a name, whose values would be blanked
     (minimal(root=' xmlns:名="urn:x"', tail='<名:sheet name="其他" r:id="rId1"/>'),
@@ -452,10 +464,35 @@ def minimal(root: str = "", head: str = "", stretch: str = "", tail: str = "") -
     (minimal(head='<x a="名"/>'), minimal(head='<x a="\udced"/>')),
     (minimal(head='<x a="b"/>'), minimal(head='<x a="\uffff"/>')),
     (minimal(head='<x a="b" c="d"/>'), minimal(head='<x a="b" a="d"/>')),
+    # a declared encoding other than UTF-8, however spelled, is the parser's: UTF-7 turns "+...-" into markup
+    (utf7_names("-120"),
+     utf7_names('"/><definedNames><definedName name="total_score">Other!$A$1</definedName></definedNames><x a="')),
+    (minimal(head='<x a="1"/>').replace(b'encoding="UTF-8"', b"encoding='US-ASCII'"),
+     minimal(head='<x a="名"/>').replace(b'encoding="UTF-8"', b"encoding='US-ASCII'")),
 ])
 def test_parts_a_parser_reads_otherwise_never_share_a_template_key(first, second):
     assert_one_key_one_reading(first, second)
     assert_one_key_one_reading(second, first)
+
+
+def test_a_template_key_is_never_another_parts_own_bytes():
+    from shared.xmlscan import workbook_template_key
+    keyed = minimal(head='<bookViews><workbookView xWindow="1"/></bookViews>')
+    flag, key = workbook_template_key(keyed)
+    assert flag and workbook_template_key(key) != workbook_template_key(keyed)  # the key's bytes as a part
+    assert_one_key_one_reading(keyed, key)
+
+
+@pytest.mark.parametrize("part", [
+    minimal(root=" " * 40 + "x"),  # a tag that does not fit after a long run of whitespace
+    minimal(head="\n  <x/>" * 20_000 + "\n<!-- c -->"),  # pretty-printed, one comment late
+    minimal(head="<x" + " " * 200_000 + "/>"),
+    minimal(head=" " * 200_000 + "<x a=\"1\"/>"),
+])
+def test_a_template_key_is_worked_out_in_one_pass_whatever_the_part(part):
+    """Whitespace that a pattern could cut many ways must not make it backtrack (40 spaces once took hours)."""
+    from shared.xmlscan import workbook_template_key
+    assert ends_within(30, workbook_template_key, part)
 
 
 KEY_TOKENS = [" ", "a", "b", "xmlns:r", "xml:space", "=", '"', "'", "<x", "<y:x", "/>", ">", "</x>", "<名:sheet",
