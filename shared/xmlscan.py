@@ -74,25 +74,28 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
 # What workbook_template_key reads around the stretch it keeps: nothing but tags and whitespace, with ASCII
 # names (no element named sheet or definedName) and double-quoted values that can only be well-formed (no
 # "<", "&" or control character other than tab and line ends; the text is checked separately to be UTF-8 and
-# free of U+FFFE and U+FFFF, the two characters XML forbids above them). Possessive quantifiers and a run of
-# whitespace matched only from its start: a part that does not fit fails in one pass, never by backtracking
-# through every way of cutting its whitespace (which took hours on 40 spaces).
-_KEY_NAME = rb"[A-Za-z_][\w.\-]*+(?::[A-Za-z_][\w.\-]*+)?"  # \w of a bytes pattern: ASCII only
+# free of U+FFFE and U+FFFF, the two characters XML forbids above them). Each piece can be matched in one way
+# only (whitespace, then tags each followed by whitespace; an attribute's whitespace before its name), so a
+# part that does not fit fails in one pass instead of backtracking through every way of cutting its
+# whitespace (that once took hours on 40 spaces). No possessive quantifiers: Python before 3.11.5 (Debian's
+# is 3.11.2) mismatches some of them (gh-106052).
+_KEY_NAME = rb"[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?"  # \w of a bytes pattern: ASCII only
 _KEY_SPACE = rb"[ \t\r\n]"
-_KEY_VALUE = rb'"[^"<&\x00-\x08\x0b\x0c\x0e-\x1f]*+"'
-_KEY_TAG = (rb"</" + _KEY_NAME + _KEY_SPACE + rb"*+>"
+_KEY_VALUE = rb'"[^"<&\x00-\x08\x0b\x0c\x0e-\x1f]*"'
+_KEY_TAG = (rb"</" + _KEY_NAME + _KEY_SPACE + rb"*>"
             rb"|<(?!(?:[A-Za-z_][\w.\-]*:)?(?:sheet|definedName)[\s/>])" + _KEY_NAME
-            + rb"(?:" + _KEY_SPACE + rb"++" + _KEY_NAME + rb"=" + _KEY_VALUE + rb")*+" + _KEY_SPACE + rb"*+/?>")
-_TAGS_ONLY = re.compile(_KEY_SPACE + rb"*+(?:(?:" + _KEY_TAG + rb")" + _KEY_SPACE + rb"*+)*+")
+            + rb"(?:" + _KEY_SPACE + rb"+" + _KEY_NAME + rb"=" + _KEY_VALUE + rb")*" + _KEY_SPACE + rb"*/?>")
+_TAGS_ONLY = re.compile(_KEY_SPACE + rb"*(?:(?:" + _KEY_TAG + rb")" + _KEY_SPACE + rb"*)*")
 # Every attribute, so matches stay on attribute boundaries; a value is blanked unless the attribute declares
-# a namespace or is xml:* (groups 1 and 2: the blanked one; group 3: one kept whole).
-_KEY_ATTRIBUTE = re.compile(rb"(?<![ \t\r\n])(?:(" + _KEY_SPACE + rb"++(?!xmlns[:=]|xml:)" + _KEY_NAME
-                            + rb'=")[^"]*+(")|(' + _KEY_SPACE + rb"++" + _KEY_NAME + rb'="[^"]*+"))')
+# a namespace or is xml:* (groups 1 and 2: the blanked one; group 3: one kept whole). A match starts only at
+# the first whitespace of a run (else a long run is tried from each of its characters).
+_KEY_ATTRIBUTE = re.compile(rb"(?<![ \t\r\n])(?:(" + _KEY_SPACE + rb"+(?!xmlns[:=]|xml:)" + _KEY_NAME
+                            + rb'=")[^"]*(")|(' + _KEY_SPACE + rb"+" + _KEY_NAME + rb'="[^"]*"))')
 _NONCHARACTERS = re.compile(b"\xef\xbf[\xbe\xbf]")  # U+FFFE and U+FFFF in UTF-8
 # Before the root, at most an XML declaration of UTF-8 spelled the one plain way (an encoding = "UTF-7" with
 # spaces is still UTF-7 to a parser, whose "+...-" runs turn blanked values into markup).
 _KEY_PROLOG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml version="1\.[0-9]"(?: encoding="[Uu][Tt][Ff]-?8")?'
-                         rb'(?: standalone="(?:yes|no)")?' + _KEY_SPACE + rb"*+\?>)?" + _KEY_SPACE + rb"*+")
+                         rb'(?: standalone="(?:yes|no)")?' + _KEY_SPACE + rb"*\?>)?" + _KEY_SPACE + rb"*")
 
 
 def workbook_template_key(data: bytes) -> tuple[bool, bytes]:
