@@ -17,7 +17,7 @@ from .rubric import CITY, INDICATORS, City, Rubric, Rule, normalize_org_name
 from .numbers import shown
 from .scoring import (ABOVE, BETWEEN, BLANK, NEGATIVE, TEXT, Figures, Rescore, ScoreCard, as_number, benchmark_ratio,
                       describe_decline, is_blank,
-                      parse_year, plain_number, rescore, tally)
+                      parse_year, plain_number, rescore, tally, tally_total)
 
 
 @dataclass
@@ -381,8 +381,7 @@ def _check_magnitudes(ctx: Context) -> Iterator[Finding]:
         lowest, highest = bounds[key]
         for base in (False, True):
             value = ctx.figures.indicator(indicator, base=base)
-            # exact: an absurd figure (a headcount of 1e-320) overflows a float
-            if value is not None and (value > highest or value < lowest):
+            if value is not None and _outside(value, lowest, highest):
                 ratio = value / Fraction(typical.value)
                 name = ("base_" if base else "") + indicator.numerator
                 label = ("上年度" if base else "") + indicator.label
@@ -391,6 +390,14 @@ def _check_magnitudes(ctx: Context) -> Iterator[Finding]:
                 yield finding("energy_data_invalid/magnitude", cell=ctx.figure_cell(name), where=ctx.where,
                               label=label, value=shown(value, significant=4), unit=indicator.unit,
                               typical=typical_text, ratio=times, hint=MAGNITUDE_HINTS[key])
+
+
+def _outside(value: Fraction, lowest: Fraction, highest: Fraction) -> bool:
+    """value > highest or value < lowest, exactly (an absurd figure such as a headcount of 1e-320 overflows
+    a float), in integers: cross-multiplied, as Fraction's own comparisons cost several times more."""
+    top, bottom = value.numerator, value.denominator
+    return (top * highest.denominator > highest.numerator * bottom
+            or top * lowest.denominator < lowest.numerator * bottom)
 
 
 JUMP_FACTOR = 2  # a figure that doubles or halves in a year is worth a second look
@@ -463,10 +470,11 @@ def _energy_reason(ctx: Context, rule: Rule) -> str:
 
 def evidence_paths(raw: Any) -> list[str]:
     """The evidence cell's paths: one per line; blank lines and surrounding spaces ignored."""
-    if is_blank(raw) or not isinstance(raw, str):
-        return [] if is_blank(raw) else [_fmt(raw)]
+    if not isinstance(raw, str):
+        return [] if raw is None else [_fmt(raw)]
     if "\n" not in raw and "\r" not in raw:
-        return [raw.strip()]
+        text = raw.strip()
+        return [text] if text else []
     return [line.strip() for line in raw.replace("\r", "\n").split("\n") if line.strip()]
 
 
@@ -485,13 +493,13 @@ def check_evidence(ctx: Context, backed: dict[str, bool], statuses: dict[str, li
     backed.update(dict.fromkeys(computed_rule_ids, True))  # the figures are the evidence
     scores = ctx.rescore.card.rules
     lookup = ctx.evidence
+    value, address, where = ctx.values.value, ctx.values.address, ctx.where  # looked up some 40 times a check
     for rule_id, item_id, name in evidenced_rules:
-        paths = evidence_paths(ctx.values.value(name))
-        cell = ctx.cell(name)
+        paths = evidence_paths(value(name))
         if not paths:
             backed[rule_id] = False
             if scores[rule_id] > 0:
-                yield finding("evidence_missing", rule=rule_id, item=item_id, cell=cell, where=ctx.where,
+                yield finding("evidence_missing", rule=rule_id, item=item_id, cell=address(name), where=where,
                               score=_fmt(scores[rule_id]))
             continue
         all_ok = True
@@ -502,7 +510,7 @@ def check_evidence(ctx: Context, backed: dict[str, bool], statuses: dict[str, li
             seen.append({"path": path, "status": state, "reason": reason})
             if state != "ok":
                 all_ok = False
-                yield finding(EVIDENCE_CODES[state], rule=rule_id, item=item_id, cell=cell, where=ctx.where,
+                yield finding(EVIDENCE_CODES[state], rule=rule_id, item=item_id, cell=address(name), where=where,
                               path=path, reason=reason)
         backed[rule_id] = all_ok
 
@@ -557,8 +565,10 @@ def check_values(values: Values, where: str, year: int | None = None,
     statuses: dict[str, list[dict]] = {}
     findings += check_evidence(ctx, backed, statuses)
     card = judged.card
-    evidenced = tally({rid: s if backed.get(rid) else Decimal(0) for rid, s in card.rules.items()}, rubric, skipped)
+    evidenced_total = tally_total({rid: s if backed.get(rid) else Decimal(0) for rid, s in card.rules.items()},
+                                  rubric, skipped)
     org_name = values.value("org_name")
+    named, cells = _kept(values, city_names(city))
     return SubmissionResult(
         source=source or where,
         org_name=_text_or_none(org_name),
@@ -566,21 +576,29 @@ def check_values(values: Values, where: str, year: int | None = None,
         assess_year=own_year,
         claimed_total=as_number(values.value(TOTAL)),
         rescored_total=card.total,
-        evidenced_total=evidenced.total,
+        evidenced_total=evidenced_total,
         qualifies=card.qualifies,
         rules={r.id: {"claimed": claims[r.id], "score": card.rules[r.id], "evidenced": backed.get(r.id, False)}
                for r in rubric.rules},
         items=dict(card.items),
         findings=findings,
-        values={n: values.value(n) for n in city_names(city)},
+        values=named,
         figures={n: view.get(n) for n in ALL_FIGURES},
-        cells={n: a for n in city_names(city) if (a := values.address(n))},
+        cells=cells,
         evidence=statuses,
         edition=rubric.name,
     )
 
 
 ALL_FIGURES = (*FIGURES, *BASE_FIGURES)
+
+
+def _kept(values: Values, names: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+    """What a result keeps of the workbook: every name's value, and the address of each name found."""
+    as_dicts = getattr(values, "as_dicts", None)  # a workbook read from a file copies them whole
+    if as_dicts is not None:
+        return as_dicts(names)
+    return ({n: values.value(n) for n in names}, {n: a for n in names if (a := values.address(n))})
 
 
 class _FigureView:

@@ -71,12 +71,19 @@ def _leading_zeros(fraction: Fraction) -> int:
 def round_half_up(value: Fraction | Decimal | int, places: int) -> Decimal:
     """An exact value rounded half up (away from zero, as spreadsheets' ROUND) to `places` decimal
     places, exactly."""
+    return Decimal(half_up_units(value, places)).scaleb(-places)
+
+
+def half_up_units(value: Fraction | Decimal | int, places: int) -> int:
+    """round_half_up(value, places) as a whole number of 10^-places (1.25 at 1 place: 13), for comparing
+    a rounded value in integers."""
     exact = value if isinstance(value, Fraction) else Fraction(value)
+    numerator, denominator = exact.numerator, exact.denominator
     if places >= 0:  # floor(|n/d| * 10^places + 1/2) in integers: Fraction arithmetic costs ~10x more
-        whole = (2 * abs(exact.numerator) * 10**places + exact.denominator) // (2 * exact.denominator)
+        whole = (2 * abs(numerator) * 10**places + denominator) // (2 * denominator)
     else:
         whole = math.floor(abs(exact) * 10**places + Fraction(1, 2))
-    return Decimal(whole if exact >= 0 else -whole).scaleb(-places)
+    return whole if numerator >= 0 else -whole
 
 
 def _finite_decimal(exact: Fraction) -> Decimal:

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Iterable, Mapping
 
-from .numbers import round_half_up, shown
+from .numbers import half_up_units, round_half_up, shown
 from .rubric import CONFIG, INDICATORS, RUBRIC, SCORED, Config, EnergyTargets, Indicator, Rubric, Rule
 
 # Why a claim did not score as written. None means it scored exactly what it claimed.
@@ -176,6 +176,9 @@ def decline(figures: Mapping[str, object], indicator: Indicator) -> Fraction | N
 DECLINE_PLACES = 10
 
 
+_DECLINE_SCALE = 10 ** DECLINE_PLACES
+
+
 def rounded_decline(fall: Fraction) -> Decimal:
     """The decline as the energy rule sees it: rounded half up (away from zero, as ROUND) to 10 places."""
     return round_half_up(fall, DECLINE_PLACES)
@@ -183,7 +186,11 @@ def rounded_decline(fall: Fraction) -> Decimal:
 
 def meets_target(fall: Fraction | None, target: Fraction) -> bool:
     """The one energy-target rule of the checker, the template, the reports and the dashboard."""
-    return fall is not None and rounded_decline(fall) >= target
+    if fall is None:
+        return False
+    # rounded_decline(fall) >= target, in integers: units of 10^-10 against the target's numerator and denominator
+    target = target if isinstance(target, Fraction) else Fraction(target)
+    return half_up_units(fall, DECLINE_PLACES) * target.denominator >= target.numerator * _DECLINE_SCALE
 
 
 def energy_rule_score(rule: Rule, figures: Mapping[str, object], year: int | None, config: Config = CONFIG) -> Decimal:
@@ -314,19 +321,7 @@ def tally(rule_scores: Mapping[str, Decimal], rubric: Rubric = RUBRIC, skipped: 
     """Item score = min(cap, sum of its rules) (0 for an item marked 不适用; a gate item is met when every
     rule of it is); total = sum of the scored items, bonus included. Missing rules count 0."""
     plan = _tally_plan(rubric)
-    score_of = rule_scores.get
-    rules = {rule_id: Decimal(score_of(rule_id, 0)) for rule_id in plan.rule_ids}
-    marked = set(skipped)
-    skipped = tuple(item_id for item_id in plan.may_skip if item_id in marked)
-    items = {}
-    for item_id, gate, cap, rule_ids in plan.items:
-        if gate:
-            items[item_id] = Decimal(1) if all(rules[r] >= 1 for r in rule_ids) else Decimal(0)
-        elif item_id in skipped:
-            items[item_id] = Decimal(0)
-        else:
-            items[item_id] = min(cap, sum((rules[r] for r in rule_ids), Decimal(0)))
-    total = sum((items[i] for i in plan.scored_ids), Decimal(0))
+    rules, skipped, items, total = _items_and_total(plan, rule_scores, skipped)
     applicable = rubric.total - sum((plan.scored_caps.get(i, Decimal(0)) for i in skipped), Decimal(0))
     stars = tuple([i for i in plan.star_items if i not in skipped and items[i] == 0]
                   + [r for r, item_id in plan.star_rules if item_id not in skipped and rules[r] == 0])
@@ -334,6 +329,42 @@ def tally(rule_scores: Mapping[str, Decimal], rubric: Rubric = RUBRIC, skipped: 
                        if sum((items[i] for i in unit_items), Decimal(0)) < at)
     return ScoreCard(rules, items, total, rubric.qualify_at, applicable, rubric.total, skipped,
                      tuple(r for r in plan.gate_rules if rules[r] < 1), stars, conditions, rubric.grades)
+
+
+def tally_total(rule_scores: Mapping[str, Decimal], rubric: Rubric = RUBRIC, skipped: Iterable[str] = ()) -> Decimal:
+    """tally(...).total alone (the evidence-backed total needs nothing else)."""
+    return _items_and_total(_tally_plan(rubric), rule_scores, skipped)[3]
+
+
+def _items_and_total(plan: "_TallyPlan", rule_scores: Mapping[str, Decimal], skipped: Iterable[str]
+                     ) -> tuple[dict[str, Decimal], tuple[str, ...], dict[str, Decimal], Decimal]:
+    """(every rule's score, the items marked 不适用 that may be, every item's score, the total)."""
+    # Written out rather than with sum() and min() over generators: it runs twice for every workbook checked.
+    score_of = rule_scores.get
+    rules = {}
+    for rule_id in plan.rule_ids:
+        score = score_of(rule_id, _ZERO)
+        rules[rule_id] = score if score.__class__ is Decimal else Decimal(score)
+    marked = set(skipped)
+    skipped = tuple(item_id for item_id in plan.may_skip if item_id in marked) if marked else ()
+    items = {}
+    for item_id, gate, cap, rule_ids in plan.items:
+        if gate:
+            items[item_id] = Decimal(1) if all(rules[r] >= 1 for r in rule_ids) else Decimal(0)
+        elif item_id in skipped:
+            items[item_id] = Decimal(0)
+        else:
+            subtotal = _ZERO
+            for rule_id in rule_ids:
+                subtotal += rules[rule_id]
+            items[item_id] = subtotal if subtotal < cap else cap  # min(cap, subtotal), cap when equal
+    total = _ZERO
+    for item_id in plan.scored_ids:
+        total += items[item_id]
+    return rules, skipped, items, total
+
+
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from lxml import etree
 
 from . import names as contract_names
 from .files import open_regular, reason_for
-from .xmlscan import NotPlain, scan_cells, scan_strings
+from .xmlscan import NotPlain, scan_cells, scan_strings, workbook_template_key
 from .xmlscan import element_text as _item_runs  # one reading of a string item for both paths
 from .zipentry import read_entry
 
@@ -100,14 +100,16 @@ class NamedValues:
     """The named cells of one workbook. Values are per workbook; places come from the (shared) read plan."""
 
     def __init__(self, values: dict[str, Any], places: Mapping[str, Place], formulas: frozenset[str] | set[str],
-                 addresses: Mapping[str, str] | None = None):
-        self._values = values
+                 addresses: Mapping[str, str] | None = None, asked: tuple[str, ...] = ()):
+        self._values = values  # the names found (no others)
         self._places = places  # the names found, in the order asked for
         self._formulas = formulas
+        self._asked = asked  # the names it was read for, in order
         # The checks ask for a value or an address some 400 times a workbook: each is one dict look-up.
         self.value = values.get
-        self.address = (addresses if addresses is not None
-                        else {name: place.address for name, place in places.items()}).get
+        self._addresses = (addresses if addresses is not None
+                           else {name: place.address for name, place in places.items()})
+        self.address = self._addresses.get
 
     def value(self, name: str) -> Any:  # (replaced per instance by its values' get, above)
         return self._values.get(name)
@@ -118,6 +120,18 @@ class NamedValues:
 
     def __contains__(self, name: object) -> bool:
         return name in self._places
+
+    def as_dicts(self, names: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+        """(name -> value of each of `names`, None when not found; name -> 'Sheet!A1' of those found), in the
+        order of `names`: what a check's result keeps. Copied whole when `names` are the names the workbook
+        was read for, as in a check: both hold only names found, in the order asked for."""
+        if names == self._asked:
+            values = dict.fromkeys(names)
+            values.update(self._values)
+            return values, dict(self._addresses)
+        address = self.address
+        return ({name: self._values.get(name) for name in names},
+                {name: found for name in names if (found := address(name))})
 
     @property
     def cells(self) -> dict[str, NamedCell]:
@@ -265,9 +279,10 @@ class _Package:
             raise WorkbookError("unreadable", f"“{part}”的压缩比异常（疑似压缩炸弹）")
         return info
 
-    def _read_part(self, part: str) -> bytes:
+    def _read_part(self, part: str, shared: bool = False) -> bytes:
+        """A part's bytes. `shared`: a part every workbook of a template has alike (rels, workbook.xml)."""
         info = self._checked_info(part)
-        data = read_entry(self.zf.fp, info)
+        data = read_entry(self.zf.fp, info, remember=shared)
         if data is None:
             with self.zf.open(info) as stream:
                 # Never more than the header declares (checked above); a part that holds more fails its CRC.
@@ -282,7 +297,7 @@ class _Package:
     def _find_workbook_part(self) -> str:
         candidates = []
         if self._info("_rels/.rels"):
-            candidates += _office_documents(self._read_part("_rels/.rels"))
+            candidates += _office_documents(self._read_part("_rels/.rels", shared=True))
         candidates.append("xl/workbook.xml")
         for part in candidates:
             if self._info(part):
@@ -313,8 +328,8 @@ class _Package:
     def read_named_values(self, wanted: list[str]) -> NamedValues:
         wb_part = self.workbook_part()
         rels_part = _rels_part(wb_part)
-        rels = self._read_part(rels_part) if self._info(rels_part) else None
-        plan = _read_plan(self._read_part(wb_part), wb_part, rels, tuple(wanted))
+        rels = self._read_part(rels_part, shared=True) if self._info(rels_part) else None
+        plan = _PLANS.plan(self._read_part(wb_part, shared=True), wb_part, rels, tuple(wanted))
         values: dict[str, Any] = {}
         formulas: set[str] = set()
         # The shared strings of every sheet are looked up together: the part is inflated and scanned once.
@@ -335,7 +350,7 @@ class _Package:
             for names, index in pending_strings:
                 for name in names:
                     values[name] = strings.get(index)
-        return NamedValues(values, plan.places, formulas, plan.addresses)
+        return NamedValues(values, plan.places, formulas, plan.addresses, tuple(wanted))
 
     def _read_cells(self, part: str, refs: AbstractSet[str]) -> dict[str, RawCell]:
         """ref -> the wanted cells as written (RawCell)."""
@@ -509,7 +524,9 @@ class ReadPlan(NamedTuple):
     parts: tuple[tuple[str, Mapping[str, tuple[str, ...]], frozenset[str]], ...]  # (sheet part, {ref: names}, refs)
     places: Mapping[str, Place]  # name -> where it points, in the order the names were asked for
     shared_strings: str | None  # the shared-strings part the workbook's rels name
-    addresses: Mapping[str, str]  # name -> 'Sheet!A1' (places' addresses, looked up by every check)
+    # name -> 'Sheet!A1' (places' addresses, looked up by every check). A plain dict, which nothing changes
+    # (NamedValues only looks up and copies it): a result's copy of a plain dict costs a fifth of a proxy's.
+    addresses: dict[str, str]
 
 
 _NO_CELL = (None, None, False)
@@ -538,7 +555,57 @@ def _rels_part(part: str) -> str:
     return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
 
 
-@_remembered_for_small_parts
+class _Plans:
+    """Read plans remembered per template: by workbook.xml's template key (xmlscan.workbook_template_key: two
+    units' workbook.xml differ in window sizes and the like, not in their names), the rels and the names
+    wanted; and, found faster, by workbook.xml's own bytes. Only for small parts, and at most `size` in
+    each map, the oldest let go first: hostile files cannot fill memory (some 64 × 3 parts of 256 KB)."""
+
+    def __init__(self, size: int = 64):
+        self._plans: dict[tuple, ReadPlan] = {}  # by template key
+        self._by_bytes: dict[tuple, ReadPlan] = {}  # by workbook.xml itself, which is found faster
+        self._size = size
+        self._adding = threading.Lock()  # a look-up needs none (one dict get); dropping the oldest does
+        self.hits = self.misses = 0
+
+    def plan(self, workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
+        if len(workbook) > CACHED_PART_BYTES or (rels is not None and len(rels) > CACHED_PART_BYTES):
+            return _read_plan(workbook, wb_part, rels, wanted)
+        exact = (workbook, wb_part, rels, wanted)
+        plan = self._by_bytes.get(exact)
+        if plan is not None:
+            self.hits += 1
+            return plan
+        key = (workbook_template_key(workbook), wb_part, rels, wanted)
+        plan = self._plans.get(key)
+        if plan is not None:
+            self.hits += 1
+        else:
+            self.misses += 1
+            plan = _read_plan(workbook, wb_part, rels, wanted)  # raises for a part that is not a template
+            self._add(self._plans, key, plan)
+        self._add(self._by_bytes, exact, plan)
+        return plan
+
+    def _add(self, plans: dict[tuple, ReadPlan], key: tuple, plan: ReadPlan) -> None:
+        with self._adding:
+            if key not in plans and len(plans) >= self._size:
+                plans.pop(next(iter(plans)), None)  # the oldest
+            plans[key] = plan
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+    def clear(self) -> None:
+        with self._adding:
+            self._plans.clear()
+            self._by_bytes.clear()
+        self.hits = self.misses = 0
+
+
+_PLANS = _Plans()
+
+
 def _read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[str, ...]) -> ReadPlan:
     """Where the wanted names point (sheet parts, cells, places) and the shared-strings part."""
     formula_items, sheet_entries = _workbook_entries(workbook, wb_part)
@@ -571,7 +638,7 @@ def _read_plan(workbook: bytes, wb_part: str, rels: bytes | None, wanted: tuple[
     parts = tuple((part, MappingProxyType({ref: tuple(names) for ref, names in refs.items()}), frozenset(refs))
                   for part, refs in by_part.items())
     return ReadPlan(parts, MappingProxyType(places), shared_strings,
-                    MappingProxyType({name: place.address for name, place in places.items()}))
+                    {name: place.address for name, place in places.items()})
 
 
 @_remembered_for_small_parts

@@ -60,10 +60,76 @@ def plain_part(data: bytes, root_tag: bytes) -> None:
     # are rare, so memchr finds them ~50x faster than a search for "<!".
     for mark in (b"!", b"?"):
         at = data.find(mark, root)
-        while at >= 0:
+        for _ in range(16):
+            if at < 0:
+                break
             if data[at - 1] == 0x3C:  # "<"
                 raise NotPlain
             at = data.find(mark, at + 1)
+        else:  # many (a workbook.xml's names: 备案表!$B$3): the rest searched for the pair at once
+            if at >= 0 and data.find(b"<" + mark, at - 1) >= 0:
+                raise NotPlain
+
+
+# What workbook_template_key reads around the stretch it keeps: nothing but tags and whitespace, with ASCII
+# names (no element named sheet or definedName) and double-quoted values that can only be well-formed (no
+# "<", "&" or control character other than tab and line ends; the text is checked separately to be UTF-8 and
+# free of U+FFFE and U+FFFF, the two characters XML forbids above them). Each piece can be matched in one way
+# only (whitespace, then tags each followed by whitespace; an attribute's whitespace before its name), so a
+# part that does not fit fails in one pass instead of backtracking through every way of cutting its
+# whitespace (that once took hours on 40 spaces). No possessive quantifiers: Python before 3.11.5 (Debian's
+# is 3.11.2) mismatches some of them (gh-106052).
+_KEY_NAME = rb"[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?"  # \w of a bytes pattern: ASCII only
+_KEY_SPACE = rb"[ \t\r\n]"
+_KEY_VALUE = rb'"[^"<&\x00-\x08\x0b\x0c\x0e-\x1f]*"'
+_KEY_TAG = (rb"</" + _KEY_NAME + _KEY_SPACE + rb"*>"
+            rb"|<(?!(?:[A-Za-z_][\w.\-]*:)?(?:sheet|definedName)[\s/>])" + _KEY_NAME
+            + rb"(?:" + _KEY_SPACE + rb"+" + _KEY_NAME + rb"=" + _KEY_VALUE + rb")*" + _KEY_SPACE + rb"*/?>")
+_TAGS_ONLY = re.compile(_KEY_SPACE + rb"*(?:(?:" + _KEY_TAG + rb")" + _KEY_SPACE + rb"*)*")
+# Every attribute, so matches stay on attribute boundaries; a value is blanked unless the attribute declares
+# a namespace or is xml:* (groups 1 and 2: the blanked one; group 3: one kept whole). A match starts only at
+# the first whitespace of a run (else a long run is tried from each of its characters).
+_KEY_ATTRIBUTE = re.compile(rb"(?<![ \t\r\n])(?:(" + _KEY_SPACE + rb"+(?!xmlns[:=]|xml:)" + _KEY_NAME
+                            + rb'=")[^"]*(")|(' + _KEY_SPACE + rb"+" + _KEY_NAME + rb'="[^"]*"))')
+_NONCHARACTERS = re.compile(b"\xef\xbf[\xbe\xbf]")  # U+FFFE and U+FFFF in UTF-8
+# Before the root, at most an XML declaration of UTF-8 spelled the one plain way (an encoding = "UTF-7" with
+# spaces is still UTF-7 to a parser, whose "+...-" runs turn blanked values into markup).
+_KEY_PROLOG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml version="1\.[0-9]"(?: encoding="[Uu][Tt][Ff]-?8")?'
+                         rb'(?: standalone="(?:yes|no)")?' + _KEY_SPACE + rb"*\?>)?" + _KEY_SPACE + rb"*")
+
+
+def workbook_template_key(data: bytes) -> tuple[bool, bytes]:
+    """workbook.xml as far as where its names point: a key under which what is worked out from it (which
+    cells hold which names) can be remembered across workbooks filled from one template.
+
+    Excel writes each user's window size and position, the folder the file was saved in and a document id
+    into workbook.xml, so two units' workbook.xml differ though their names and sheets are the same. When
+    the part is: at most a plain UTF-8 XML declaration, the root, then nothing but tags (as _TAGS_ONLY
+    reads them) up to <sheets>, the stretch from <sheets> to </definedNames> with no comment, CDATA or
+    processing instruction, then nothing but tags again; and all of it UTF-8; then the key is (True, the
+    part with the values of the attributes outside that stretch blanked, namespace declarations kept).
+    Two parts with one key are both well-formed or both not, and name the same cells. Any other part's
+    key is (False, its bytes)."""
+    own = (False, data)
+    root = data.find(b"<workbook ")
+    start = data.find(b"<sheets>", root)
+    end = data.find(b"</definedNames>", start)
+    if root < 0 or start < 0 or end < 0 or not _KEY_PROLOG.fullmatch(data, 0, root):
+        return own
+    middle = data[start:end]
+    if b"<!" in middle or b"<?" in middle:
+        return own  # a comment, CDATA section or instruction opened there would run on into what is blanked
+    end += len(b"</definedNames>")
+    head, tail = data[root:start], data[end:]
+    for around in (head, tail):
+        if not _TAGS_ONLY.fullmatch(around) or _NONCHARACTERS.search(around):
+            return own
+        try:
+            around.decode("utf-8")
+        except UnicodeDecodeError:
+            return own
+    return True, b"".join((data[:root], _KEY_ATTRIBUTE.sub(rb"\1\2\3", head), b"\x00", middle, b"\x00",
+                           _KEY_ATTRIBUTE.sub(rb"\1\2\3", tail)))
 
 
 def xml_text(raw: bytes) -> str:
@@ -260,13 +326,16 @@ def scan_cells(data: bytes, refs: AbstractSet[str]) -> dict[str, tuple[str | Non
         return {}
     plain_part(data, b"worksheet")
     usual, any_start = _cell_finders(refs if isinstance(refs, frozenset) else frozenset(refs))
-    found: dict[str, tuple[str | None, str | None, bool, str | None]] = {}
-    kinds: dict[bytes, object] = {}  # a sheet's cells share a few attribute strings (' s="5" t="s"')
     # Cells live in <sheetData>; the columns, merges and validations around it need no scanning.
     start = max(data.find(b"<sheetData"), 0)
     end = data.find(b"</sheetData>", start)
     end = len(data) if end < 0 else end
-    for ref, attrs, slash, formula, value, is_tag, inline in usual.findall(data, start, end):
+    usual_cells = usual.findall(data, start, end)
+    if len(usual_cells) == len(refs):  # every wanted cell in the usual shape (unless one is there twice)
+        return _usual_decoded(usual_cells, len(refs))
+    found: dict[str, tuple[str | None, str | None, bool, str | None]] = {}
+    kinds: dict[bytes, object] = {}  # a sheet's cells share a few attribute strings (' s="5" t="s"')
+    for ref, attrs, slash, formula, value, is_tag, inline in usual_cells:
         key = ref.decode("ascii")
         if key in found:
             raise NotPlain  # the same cell twice: let the careful path decide
@@ -279,6 +348,26 @@ def scan_cells(data: bytes, refs: AbstractSet[str]) -> dict[str, tuple[str | Non
     if len(found) != len(refs):
         raise NotPlain
     return _decoded(found)
+
+
+def _usual_decoded(cells: list[tuple[bytes, ...]], wanted: int) -> dict[str, tuple[str | None, str | None, bool, str | None]]:
+    """What _decoded gives for cells all found by the usual pattern, in one pass: every cell's value and
+    inline text (b"" when it has none) decoded in one xml_texts batch, two texts a cell."""
+    raws: list[bytes] = []
+    for cell in cells:
+        raws += cell[4:7:2]  # the <v> text and the inline text
+    texts = xml_texts(raws)
+    kinds: dict[bytes, object] = {}  # a sheet's cells share a few attribute strings (' s="5" t="s"')
+    out = {}
+    for i, (ref, attrs, _, formula, value, is_tag, _) in enumerate(cells):
+        kind = kinds.get(attrs, _UNSEEN)
+        if kind is _UNSEEN:
+            kind = kinds[attrs] = _kind(attrs)
+        out[ref.decode("ascii")] = (kind, texts[2 * i] if value else None, formula != b"",
+                                    texts[2 * i + 1] if is_tag else None)
+    if len(out) != wanted:
+        raise NotPlain  # the same cell twice: let the careful path decide
+    return out
 
 
 def _decoded(found: dict) -> dict[str, tuple[str | None, str | None, bool, str | None]]:

@@ -22,8 +22,16 @@ _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile.structFileHeader
 _LOCAL_SIGNATURE = b"PK\x03\x04"
 
 
-def read_entry(fp: IO[bytes], info: zipfile.ZipInfo) -> bytes | None:
+# Parts that every workbook filled from one template shares (its rels; workbook.xml as one program writes
+# it) are inflated once: remembered by exactly what decides the result (method, declared size and CRC, the
+# compressed bytes). Only small ones, and at most REMEMBERED of them.
+REMEMBERED, REMEMBERED_COMPRESSED, REMEMBERED_SIZE = 64, 16 * 1024, 256 * 1024
+_INFLATED: dict[tuple[int, int, int, bytes], bytes] = {}
+
+
+def read_entry(fp: IO[bytes], info: zipfile.ZipInfo, remember: bool = False) -> bytes | None:
     """The entry's bytes, or None when it is not a plain stored or deflated entry (use zipfile then).
+    `remember`: a part shared by the workbooks of one template (see _INFLATED).
 
     Raises zipfile.BadZipFile when the data is corrupt: shorter or longer than declared, or a bad CRC."""
     if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -44,6 +52,12 @@ def read_entry(fp: IO[bytes], info: zipfile.ZipInfo) -> bytes | None:
     raw = fp.read(info.compress_size)
     if len(raw) != info.compress_size:
         raise zipfile.BadZipFile(f"truncated entry {info.filename!r}")
+    key = None
+    if remember and info.compress_size <= REMEMBERED_COMPRESSED and info.file_size <= REMEMBERED_SIZE:
+        key = (info.compress_type, info.file_size, info.CRC, raw)
+        known = _INFLATED.get(key)
+        if known is not None:
+            return known  # the same bytes inflated and passed the same CRC check before
     if info.compress_type == zipfile.ZIP_STORED:
         data = raw
     else:
@@ -54,4 +68,8 @@ def read_entry(fp: IO[bytes], info: zipfile.ZipInfo) -> bytes | None:
             raise zipfile.BadZipFile(f"bad deflate data in {info.filename!r}: {error}") from None
     if len(data) != info.file_size or _zlib.crc32(data) != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    if key is not None:
+        if len(_INFLATED) >= REMEMBERED:
+            _INFLATED.clear()
+        _INFLATED[key] = data
     return data

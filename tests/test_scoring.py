@@ -92,6 +92,19 @@ def test_indicators_and_declines_are_the_exact_fractions(now, before):
     assert exact.decline(indicator).denominator > 0
 
 
+@settings(max_examples=300, deadline=None)
+@given(fall=st.fractions(min_value=-2, max_value=2, max_denominator=10 ** 12),
+       target=st.one_of(st.fractions(min_value=-1, max_value=1, max_denominator=10 ** 6),
+                        st.decimals(min_value=-1, max_value=1, places=12, allow_nan=False)))
+def test_meeting_a_target_is_the_rounded_decline_compared_with_it(fall, target):
+    """Compared in integers, yet exactly the declared rule: the decline rounded half up to 10 places, as a
+    Decimal, is at least the target; just around a target's own rounding edge too."""
+    edge = Fraction(target) - Fraction(1, 2 * 10 ** 10)  # rounds up to the target itself
+    for near in (fall, edge, edge - Fraction(1, 10 ** 15)):
+        assert meets_target(near, target) == (rounded_decline(near) >= target)
+    assert meets_target(None, target) is False
+
+
 def test_score_claim_gives_the_same_for_unhashable_values():
     assert score_claim(R("2.2.5"), [3]) == score_claim(R("2.2.5"), "三分")
 

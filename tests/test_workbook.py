@@ -167,6 +167,26 @@ def test_blank_named_cell_is_present_with_none_and_an_address():
     assert "missing" not in values and values.value("missing") is None and values.address("missing") is None
 
 
+def test_what_a_result_keeps_is_every_name_asked_for_in_order_whichever_way_it_is_copied():
+    data = simple('<c r="A2" t="inlineStr"><is><t>甲</t></is></c><c r="B2"><v>2</v></c><c r="F2"><v>90</v></c>',
+                  b="自评表!$B$2", a="自评表!$A$2", elsewhere="Nowhere!$A$1")
+    asked = ("missing", "b", "a", "total_score", "elsewhere", "a")
+    values = read_named_values(data, asked)
+    by_name = ({name: values.value(name) for name in asked},
+               {name: found for name in asked if (found := values.address(name))})
+    for names in (asked, tuple(asked), ("a", "missing"), ()):  # the names read for (copied whole), or others
+        kept, cells = values.as_dicts(names)
+        expected = ({name: values.value(name) for name in names},
+                    {name: found for name in names if (found := values.address(name))})
+        assert (list(kept.items()), list(cells.items())) == (list(expected[0].items()), list(expected[1].items()))
+    kept, cells = values.as_dicts(asked)
+    assert list(kept) == ["missing", "b", "a", "total_score", "elsewhere"] and kept["missing"] is None
+    assert (kept, cells) == by_name and list(cells) == ["b", "a", "total_score"]
+    kept["a"] = "changed"  # a result's copy is its own
+    cells["a"] = "changed"
+    assert values.value("a") == "甲" and values.address("a") == "自评表!A2"
+
+
 def test_error_value_is_never_a_blank():
     data = simple('<c r="A2" t="e"><v>#N/A</v></c>', a="自评表!$A$2")
     value = read_named_values(data, ["a"]).value("a")
@@ -466,6 +486,32 @@ def test_cell_refs_written_oddly_still_match():
     assert values.value("a") == 1 and values.value("b") == 2
 
 
+def with_window(data: bytes, width: int) -> bytes:
+    """The workbook as saved with another window size (what Excel writes per user into workbook.xml)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"<sheets>", b'<bookViews><workbookView xWindow="-120" windowWidth="%d"/></bookViews><sheets>' % width)
+    return zip_bytes(parts)
+
+
+def test_workbooks_from_one_template_saved_with_other_windows_are_read_with_one_plan():
+    import shared.workbook as workbook
+    workbook._PLANS.clear()
+    defined = {**CORE, "org_name": "自评表!$A$2"}
+    mine = with_window(xlsx({"自评表": row(2, '<c r="A2" t="inlineStr"><is><t>甲</t></is></c><c r="F2"><v>5</v></c>')},
+                            defined), 28800)
+    theirs = with_window(xlsx({"自评表": row(2, '<c r="A2" t="inlineStr"><is><t>乙</t></is></c><c r="F2"><v>7</v></c>')},
+                              defined), 14400)
+    assert read_named_values(mine, ["org_name", "total_score"]).value("org_name") == "甲"
+    values = read_named_values(theirs, ["org_name", "total_score"])
+    assert (values.value("org_name"), values.value("total_score")) == ("乙", 7)
+    assert (workbook._PLANS.hits, workbook._PLANS.misses) == (1, 1)
+    moved = with_window(xlsx({"自评表": row(2, '<c r="B2"><v>9</v></c>')}, {**CORE, "org_name": "自评表!$B$2"}), 14400)
+    assert read_named_values(moved, ["org_name"]).value("org_name") == 9  # its names point elsewhere: its own plan
+    assert workbook._PLANS.misses == 2
+
+
 def test_unexpected_errors_inside_the_reader_become_unreadable(monkeypatch):
     import shared.workbook as workbook
 
@@ -477,14 +523,13 @@ def test_unexpected_errors_inside_the_reader_become_unreadable(monkeypatch):
 
 def test_what_is_worked_out_per_template_is_remembered_for_small_parts_only(monkeypatch):
     import shared.workbook as workbook
-    workbook._read_plan.cache_clear()
+    workbook._PLANS.clear()
     data = xlsx({"自评表": row(2, '<c r="F2"><v>5</v></c>')}, {**CORE, "org_name": "自评表!$A$3"})
     read_named_values(data, ["total_score"])
-    before = workbook._read_plan.cache_info()
+    assert (workbook._PLANS.hits, workbook._PLANS.misses, len(workbook._PLANS)) == (0, 1, 1)
     read_named_values(data, ["total_score"])
-    after = workbook._read_plan.cache_info()
-    assert after.hits == before.hits + 1 and after.currsize == before.currsize == 1
+    assert (workbook._PLANS.hits, workbook._PLANS.misses, len(workbook._PLANS)) == (1, 1, 1)
     monkeypatch.setattr(workbook, "CACHED_PART_BYTES", 100)  # as if this workbook.xml were huge
     other = xlsx({"自评表": row(2, '<c r="F2"><v>6</v></c>')}, {**CORE, "contact_name": "自评表!$A$4"})
     assert read_named_values(other, ["total_score"]).value("total_score") == 6
-    assert workbook._read_plan.cache_info().currsize == after.currsize
+    assert (workbook._PLANS.hits, workbook._PLANS.misses, len(workbook._PLANS)) == (1, 1, 1)

@@ -355,3 +355,169 @@ def test_cells_a_careful_reader_reads_otherwise_step_aside(cells):
     except NotPlain:
         return
     assert got == careful_cells(data, {"A1", "B1"})
+
+
+# --- workbook.xml: one read plan for a template, whatever window each user saved it with -------------
+
+EXCEL_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x15 xr" '
+    'xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main" '
+    'xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision">'
+    '<fileVersion appName="xl" lastEdited="7" lowestEdited="7" rupBuild="{build}"/>'
+    '<workbookPr defaultThemeVersion="166925"/>'
+    '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+    '<mc:Choice Requires="x15"><x15ac:absPath xmlns:x15ac="http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac" '
+    'url="{folder}"/></mc:Choice></mc:AlternateContent>'
+    '<xr:revisionPtr revIDLastSave="0" documentId="{document}"/>'
+    '<bookViews><workbookView xWindow="{x}" yWindow="-120" windowWidth="{width}" windowHeight="15840" activeTab="2"/>'
+    '</bookViews><sheets><sheet name="备案表" sheetId="1" r:id="rId1"/><sheet name="自评表" sheetId="2" r:id="rId2"/>'
+    '</sheets><definedNames><definedName name="org_name">备案表!$B$3</definedName>'
+    '<definedName name="total_score">自评表!$F$44</definedName></definedNames><calcPr calcId="{calc}"/><extLst>{note}</extLst></workbook>')
+
+
+def excel_workbook(**fields: str) -> bytes:
+    values = {"build": "27425", "folder": "C:\\Users\\张三\\Desktop\\", "document": "8_{5A1B}", "x": "-120",
+              "width": "29040", "calc": "191029", "note": "", **fields}
+    return EXCEL_WORKBOOK.format(**values).encode("utf-8")
+
+
+def test_workbooks_saved_by_different_users_share_one_template_key():
+    from shared.xmlscan import workbook_template_key
+    mine = excel_workbook()
+    theirs = excel_workbook(build="28000", folder="D:\\各单位材料\\2024\\", document="8_{FFFF}", x="300", width="14000",
+                            calc="181029")
+    assert workbook_template_key(mine) == workbook_template_key(theirs)
+    # what says where names point keeps the keys apart
+    assert workbook_template_key(mine) != workbook_template_key(mine.replace(b"$F$44", b"$F$45"))
+    assert workbook_template_key(mine) != workbook_template_key(mine.replace("备案表\"".encode(), "封面\"".encode()))
+    assert workbook_template_key(mine) != workbook_template_key(mine.replace(b'encoding="UTF-8"', b'encoding="GBK"'))
+    assert workbook_template_key(mine) != workbook_template_key(mine.replace(b'r:id="rId2"', b'r:id="rId3"'))
+    # a name or sheet outside <sheets>…</definedNames>, a comment: the part is its own key
+    hidden = mine.replace(b"<calcPr", '<extLst><definedName name="total_score">备案表!$A$1</definedName></extLst><calcPr'
+                          .encode())
+    assert workbook_template_key(hidden) == (False, hidden)
+    commented = mine.replace(b"<calcPr", b"<!-- x --><calcPr")
+    assert workbook_template_key(commented) == (False, commented)
+
+
+def entries_or_refusal(data: bytes):
+    from shared.workbook import WorkbookError, _workbook_entries
+    try:
+        return _workbook_entries(data, "xl/workbook.xml")
+    except WorkbookError as error:
+        return "refused", error.kind
+
+
+def assert_one_key_one_reading(first: bytes, second: bytes) -> None:
+    """Parts that share a template key are read alike: both refused, or the same names and sheets."""
+    from shared.xmlscan import workbook_template_key
+    if workbook_template_key(first) == workbook_template_key(second):
+        assert entries_or_refusal(first) == entries_or_refusal(second), (first, second)
+
+
+MINIMAL = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+           '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"{root}>{head}'
+           '<sheets><sheet name="自评表" sheetId="1" r:id="rId1"/></sheets><definedNames>'
+           '<definedName name="total_score">自评表!$F$2</definedName>{stretch}</definedNames>{tail}</workbook>')
+
+
+def minimal(root: str = "", head: str = "", stretch: str = "", tail: str = "") -> bytes:
+    return MINIMAL.format(root=root, head=head, stretch=stretch, tail=tail).encode("utf-8", "surrogatepass")
+
+
+def utf7_names(window: str) -> bytes:
+    """A UTF-7 workbook.xml (declared with spaces around "="), its window value written in UTF-7's base64."""
+    import base64
+    if not window.lstrip("-").isdigit():
+        window = "+" + base64.b64encode(window.encode("utf-16-be")).decode().rstrip("=") + "-"
+    return ('<?xml version="1.0" encoding = "UTF-7"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><bookViews>'
+            f'<workbookView xWindow="{window}"/></bookViews><sheets><sheet name="S" sheetId="1" r:id="rId1"/>'
+            '<sheet name="Other" sheetId="2" r:id="rId2"/></sheets><definedNames><definedName name="total_score">'
+            'S!$F$2</definedName></definedNames></workbook>').encode()
+
+
+@pytest.mark.parametrize("first, second", [
+    # an element with a prefix \w does not match names a sheet or a name, whose values would be blanked
+    (minimal(root=' xmlns:名="urn:x"', tail='<名:sheet name="其他" r:id="rId1"/>'),
+     minimal(root=' xmlns:名="urn:x"', tail='<名:sheet name="自评表" r:id="rId9"/>')),
+    (minimal(root=' xmlns:名="urn:x"', tail='<名:definedName name="unused">自评表!$A$1</名:definedName>'),
+     minimal(root=' xmlns:名="urn:x"', tail='<名:definedName name="org_name">自评表!$A$1</名:definedName>')),
+    (minimal(root=' xmlns:x="urn:x"', tail='<x:sheet name="其他" r:id="rId1"/>'),
+     minimal(root=' xmlns:x="urn:x"', tail='<x:sheet name="自评表" r:id="rId9"/>')),
+    (minimal(head='<sheet name="其他" r:id="rId1"/>'), minimal(head='<sheet name="自评表" r:id="rId9"/>')),
+    # a match starting inside a value would swallow the next attribute's name
+    (minimal(root=" a=' b=\"' c=\"v\""), minimal(root=" a=' b=\"Q\"v\"")),
+    (minimal(root=' a="&amp; b=" c="v"'), minimal(root=' a="&amp; b="Q"v"')),
+    (minimal(root=" c=' b=\"' d=\"v\""), minimal(root=" c=' b=\"' c=\"v\"")),
+    # a comment, CDATA section or instruction opened in the stretch runs on into what follows
+    (minimal(stretch="<!-- ", tail=' <x a="a"/> --></definedNames>'),
+     minimal(stretch="<!-- ", tail=' <x a="a--b"/> --></definedNames>')),
+    (minimal(stretch="<![CDATA[", tail=' <x a="a"/>]]>'), minimal(stretch="<![CDATA[", tail=' <x a="]]>"/>]]>')),
+    (minimal(head='<?pi a="x"?>'), minimal(head='<?pi a="?>]]>"?>')),
+    # namespace declarations, xml:* and the encoding are never blanked; bad UTF-8 is not blanked away
+    (minimal(root=' xmlns:x="urn:x"'), minimal(root=' xmlns:x=""')),
+    (minimal(head='<x xml:space="preserve"/>'), minimal(head='<x xml:space="bogus"/>')),
+    (minimal(head='<x a="名"/>'), minimal(head='<x a="\udced"/>')),
+    (minimal(head='<x a="b"/>'), minimal(head='<x a="\uffff"/>')),
+    (minimal(head='<x a="b" c="d"/>'), minimal(head='<x a="b" a="d"/>')),
+    # a declared encoding other than UTF-8, however spelled, is the parser's: UTF-7 turns "+...-" into markup
+    (utf7_names("-120"),
+     utf7_names('"/><definedNames><definedName name="total_score">Other!$A$1</definedName></definedNames><x a="')),
+    (minimal(head='<x a="1"/>').replace(b'encoding="UTF-8"', b"encoding='US-ASCII'"),
+     minimal(head='<x a="名"/>').replace(b'encoding="UTF-8"', b"encoding='US-ASCII'")),
+])
+def test_parts_a_parser_reads_otherwise_never_share_a_template_key(first, second):
+    assert_one_key_one_reading(first, second)
+    assert_one_key_one_reading(second, first)
+
+
+def test_a_template_key_is_never_another_parts_own_bytes():
+    from shared.xmlscan import workbook_template_key
+    keyed = minimal(head='<bookViews><workbookView xWindow="1"/></bookViews>')
+    flag, key = workbook_template_key(keyed)
+    assert flag and workbook_template_key(key) != workbook_template_key(keyed)  # the key's bytes as a part
+    assert_one_key_one_reading(keyed, key)
+
+
+@pytest.mark.parametrize("part", [
+    minimal(root=" " * 40 + "x"),  # a tag that does not fit after a long run of whitespace
+    minimal(head="\n  <x/>" * 20_000 + "\n<!-- c -->"),  # pretty-printed, one comment late
+    minimal(head="<x" + " " * 200_000 + "/>"),
+    minimal(head=" " * 200_000 + "<x a=\"1\"/>"),
+])
+def test_a_template_key_is_worked_out_in_one_pass_whatever_the_part(part):
+    """Whitespace that a pattern could cut many ways must not make it backtrack (40 spaces once took hours)."""
+    from shared.xmlscan import workbook_template_key
+    assert ends_within(30, workbook_template_key, part)
+
+
+KEY_TOKENS = [" ", "a", "b", "xmlns:r", "xml:space", "=", '"', "'", "<x", "<y:x", "/>", ">", "</x>", "<名:sheet",
+              "<sheet", "&amp;", "]]>", "--", "<!--", "-->", "<?pi", "?>", "\t", "v", "名", "<![CDATA["]
+VALUE_LIKE = ["v", "a", "--", "]]>", "&amp;", "名", "\t", " ", "'", '"', "=", ">"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(tokens=st.lists(st.sampled_from(KEY_TOKENS), max_size=14), where=st.sampled_from(["root", "head", "tail"]),
+       changes=st.lists(st.tuples(st.integers(0, 13), st.sampled_from(VALUE_LIKE)), min_size=1, max_size=3))
+def test_random_markup_around_the_names_never_shares_a_key_with_markup_read_otherwise(tokens, where, changes):
+    """Markup of any shape before and after the names, and the same with a few pieces changed: one key only
+    when a parser reads both alike."""
+    changed = list(tokens)
+    for at, piece in changes:
+        if at < len(changed):
+            changed[at] = piece
+    assert_one_key_one_reading(minimal(**{where: "".join(tokens)}), minimal(**{where: "".join(changed)}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+       | st.sampled_from(["&amp;", "&bogus;", "a<b", "\x01", "\uffff", "\ufffe", "\t", "'", "é\u0300", "]]>"]),
+       where=st.sampled_from(["build", "folder", "document", "x", "calc", "note"]))
+def test_a_workbook_sharing_a_key_with_a_well_formed_one_is_well_formed_and_names_the_same_cells(value, where):
+    """A key hit skips parsing: it must never let through a part a parser refuses, nor other names."""
+    other = excel_workbook(**{where: f' x="{value}"' if where == "note" else value})  # text that looks like one
+    assert_one_key_one_reading(excel_workbook(), other)

@@ -83,6 +83,32 @@ def test_a_flipped_byte_or_a_lie_about_the_size_is_corrupt():
         read_entry(archive.fp, info)
 
 
+def test_a_shared_part_is_inflated_once_and_a_lie_about_it_still_fails(monkeypatch):
+    monkeypatch.setattr(zipentry, "_INFLATED", {})
+    text = '<Relationships><Relationship Id="rId1" Target="工作表.xml"/></Relationships>'.encode()
+    archive = zipfile.ZipFile(io.BytesIO(one_entry(text)))
+    info = archive.infolist()[0]
+    first = read_entry(archive.fp, info, remember=True)
+    assert first == text and len(zipentry._INFLATED) == 1
+    assert read_entry(archive.fp, info, remember=True) is first  # not inflated again
+    assert read_entry(archive.fp, info) == text and len(zipentry._INFLATED) == 1  # only parts said to be shared
+    info.CRC ^= 1  # the same bytes, another CRC declared: refused as before
+    with pytest.raises(zipfile.BadZipFile):
+        read_entry(archive.fp, info, remember=True)
+    info.CRC ^= 1
+    info.file_size -= 1  # another size declared
+    with pytest.raises(zipfile.BadZipFile):
+        read_entry(archive.fp, info, remember=True)
+    for i in range(zipentry.REMEMBERED + 5):  # bounded
+        other = zipfile.ZipFile(io.BytesIO(one_entry(text + str(i).encode())))
+        assert read_entry(other.fp, other.infolist()[0], remember=True) == text + str(i).encode()
+    assert len(zipentry._INFLATED) <= zipentry.REMEMBERED
+    big = zipfile.ZipFile(io.BytesIO(one_entry(bytes(range(256)) * 200, zipfile.ZIP_STORED)))
+    zipentry._INFLATED.clear()
+    read_entry(big.fp, big.infolist()[0], remember=True)
+    assert not zipentry._INFLATED  # larger than a shared part may be
+
+
 def test_unusual_entries_are_left_to_zipfile():
     archive = zipfile.ZipFile(io.BytesIO(one_entry(b"x" * 1000)))
     info = archive.infolist()[0]
