@@ -5,7 +5,8 @@
   closed or reloaded (voila-dashboards/voila#1458: without it the shutdown is refused and the kernel
   lives on until culled);
 - a Chinese login page that says what the token (访问口令) is;
-- a quiet, Chinese log (see serve_logging).
+- a quiet, Chinese log (see serve_logging);
+- every message a kernel sends reaches its page (see keep_every_kernel_message).
 
 Run as `python -m workbench.voila_app NOTEBOOK --Voila.config_file_paths=DIR` (workbench/server.py).
 """
@@ -16,6 +17,7 @@ import shutil
 import sys
 import warnings
 
+import zmq
 from jupyter_core.utils import run_sync
 from tornado import web
 from voila.app import Voila
@@ -82,6 +84,20 @@ class PageHandler(TornadoVoilaHandler):
         return await super().get(path)
 
 
+def keep_every_kernel_message(context: zmq.Context) -> None:
+    """Let the server queue as many kernel messages as a kernel sends, instead of ZeroMQ's 1000.
+
+    A kernel publishes its widget messages (IOPub) to the server, which passes them to the page. Opening
+    the 核定 tab creates some thousand widget models at once (each widget opens its own, its layout's and
+    its style's), while the server may be busy starting a preheated kernel; with ZeroMQ's default
+    high-water mark the server's queue fills, then the kernel's, and a PUB socket then drops what it
+    cannot queue, silently. The page then lacks a model that another one names as a child and shows the
+    tab empty until it is reloaded. Unbounded here, the server's ZeroMQ thread takes everything off the
+    socket as it comes (the kernel's own queue never fills), and memory holds no more than one burst of
+    the page's own widgets. Applies to the sockets `context` makes from now on."""
+    context.setsockopt(zmq.RCVHWM, 0)
+
+
 class WorkbenchVoila(Voila):
     """Voila with the workbench's routes; also what a multi-user server runs for each account (its own
     identity provider then logs people in, and the evidence route sits behind that login)."""
@@ -92,6 +108,7 @@ class WorkbenchVoila(Voila):
         # for anyone on the machine to connect to, and no plain-text warning from every kernel.
         self.config.KernelManager.transport = "ipc"
         settings = super().init_settings()
+        keep_every_kernel_message(self.kernel_manager.context)  # before any page connects to a kernel
         if self.identity_provider.login_handler_class is VoilaLoginHandler:
             self.identity_provider.login_handler_class = LoginPage  # the token login of `jyjg serve`
         return settings
