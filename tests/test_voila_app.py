@@ -62,3 +62,20 @@ def test_a_burst_of_kernel_messages_reaches_a_busy_server_whole(tmp_path, monkey
         assert _received_while_not_reading(context, tmp_path) == BURST
     finally:
         context.term()
+
+
+def test_the_dashboard_server_queues_every_kernel_message(monkeypatch):
+    """What `jyjg serve` and each Hub user server run: its kernel manager makes unbounded IOPub sockets."""
+    from workbench.links import SECRET_ENV
+    from workbench.server import NOTEBOOK
+    from workbench.voila_app import WorkbenchVoila
+
+    monkeypatch.setenv(SECRET_ENV, "test-secret")  # init_settings would otherwise put one in this environment
+    app = WorkbenchVoila()
+    app.initialize([str(NOTEBOOK)])
+    app.init_settings()
+    socket = app.kernel_manager.context.socket(zmq.SUB)
+    try:
+        assert socket.rcvhwm == 0
+    finally:
+        socket.close(linger=0)
