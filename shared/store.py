@@ -1468,8 +1468,8 @@ class Store:
             return self._row(s, version_id)
 
     @staticmethod
-    def _row(s: Session, version_id: int) -> SubmissionRow:
-        row = s.get(SubmissionRow, version_id)
+    def _row(s: Session, version_id: int, for_update: bool = False) -> SubmissionRow:
+        row = s.get(SubmissionRow, version_id, with_for_update=for_update)
         if row is None:
             raise StoreError(f"没有编号为 {version_id} 的申报版本。")
         return row
@@ -1508,9 +1508,17 @@ class Store:
         s.refresh(row)
         return row.revision
 
-    def _check_revision(self, s: Session, row: SubmissionRow, expected: int) -> None:
+    def _guarded_row(self, s: Session, version_id: int, expected: int) -> SubmissionRow:
+        """The version's row for a write based on revision `expected`; StaleWrite when it has moved on.
+
+        Read FOR UPDATE (PostgreSQL; SQLite's writes are one at a time anyway): a concurrent writer's
+        transaction is waited for, so everything read after it belongs to the revision checked. A plain
+        read could see the revision from before another reviewer's write and then that write's committed
+        scores, and a write finding "nothing to change" would pass as done instead of being refused."""
+        row = self._row(s, version_id, for_update=True)
         if row.revision != expected:
             raise self._stale(s, row.id, expected)
+        return row
 
     def _stale(self, s: Session, version_id: int, expected: int) -> StaleWrite:
         s.expire_all()
@@ -1533,8 +1541,7 @@ class Store:
                expected_revision: int) -> Decision:
         """初审 (通过 / 退回补正) or 实地验收 (通过 / 不通过) of one version, by a named reviewer."""
         with self._write() as s:
-            row = self._row(s, version_id)
-            self._check_revision(s, row, expected_revision)
+            row = self._guarded_row(s, version_id, expected_revision)
             version = self._version(s, row)
             card = self._card(s, row) if stage == STAGE_SITE else None
             opinion = check_decision(version, stage, outcome, opinion, reviewer, card, self._year_result(s, row),
@@ -1594,8 +1601,7 @@ class Store:
             decision = s.get(DecisionRow, decision_id)
             if decision is None:
                 raise StoreError(f"没有编号为 {decision_id} 的评审结论。")
-            row = self._row(s, decision.submission_id)
-            self._check_revision(s, row, expected_revision)
+            row = self._guarded_row(s, decision.submission_id, expected_revision)
             version = self._version(s, row)
             what = f"{decision.stage}{decision.outcome}"
             earlier = s.scalar(select(RevocationRow).where(RevocationRow.decision_id == decision.id))
@@ -1638,8 +1644,7 @@ class Store:
         if len(reason) > REVOKE_REASON_MAX:
             raise InvalidDecision(f"撤回理由有 {len(reason)} 字，请精简到 {REVOKE_REASON_MAX} 字以内。")
         with self._write(lock=True) as s:
-            row = self._row(s, version_id)
-            self._check_revision(s, row, expected_revision)
+            row = self._guarded_row(s, version_id, expected_revision)
             version = self._version(s, row)
             if row.withdrawn_at is not None:
                 raise InvalidDecision(f"{version.label}已于 {row.withdrawn_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M} "
@@ -1676,8 +1681,7 @@ class Store:
         """核定得分 of several rules at once, as one revision: {rule_id: (score, evidence_seen, reason)}."""
         reviewer = self._reviewer(reviewer)
         with self._write() as s:
-            row = self._row(s, version_id)
-            self._check_revision(s, row, expected_revision)
+            row = self._guarded_row(s, version_id, expected_revision)
             self._check_verifiable(s, row)
             claims = _claims(row)
             checked, problems = {}, []
@@ -1756,8 +1760,7 @@ class Store:
         if problems:
             raise InvalidDecision("\n".join(problems))
         with self._write() as s:
-            row = self._row(s, version_id)
-            self._check_revision(s, row, expected_revision)
+            row = self._guarded_row(s, version_id, expected_revision)
             self._check_verifiable(s, row)
             changes = [(n, v, s.get(FigureCorrectionRow, (row.id, n))) for n, v in checked.items()]
             changes = [(n, v, c) for n, v, c in changes if (c.value if c else None) != v]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
 from shared import store as store_module
@@ -902,3 +902,45 @@ def test_text_any_database_can_hold_and_one_bad_entry_never_stops_a_load(db_url,
         (long_unit,) = [u for u in store.units() if u.name.startswith("益阳市很长")]
         assert len(long_unit.name) == 200 and long_unit.name.endswith("…")
         assert "\x00" in check_paths([inbox / "1空字符.xlsx"])[0].org_name  # Excel's escape, read as a NUL
+
+
+def test_a_save_that_finds_nothing_to_change_is_refused_when_another_was_saved_meanwhile(store, open_store, upload):
+    """Two reviewers save the same 核定 of 2.2.5 on one revision, and the first commits while the second is
+    between reading the version and reading its scores. The second must be refused (StaleWrite), not told
+    its save was done because the scores it then reads already say what it wanted: they are the first
+    reviewer's. (Seen on PostgreSQL in CI: two of eight concurrent saves both succeeded.)"""
+    v = submit(store, upload)
+    revision = approve_review(store, v)
+    first, second = open_store(), open_store()
+    between = threading.Event()  # the second has read the version and is about to read its scores
+    first_done = threading.Event()
+
+    def pause_before_the_scores(conn, cursor, statement, *args):
+        if "verified_scores" in statement and not between.is_set():
+            between.set()
+            first_done.wait(timeout=3)  # the first commits now, unless the second's read holds it back
+
+    event.listen(second.engine, "before_cursor_execute", pause_before_the_scores)
+    outcomes = {}
+
+    def save(name: str, store_: Store) -> None:
+        try:
+            outcomes[name] = store_.verify(v.id, "2.2.5", 3, True, "现场看到 3 项制度", name, revision)
+        except StaleWrite as stale:
+            outcomes[name] = stale
+        finally:
+            if name == "评审甲":
+                first_done.set()
+
+    second_saving = threading.Thread(target=save, args=("评审乙", second))
+    second_saving.start()
+    assert between.wait(timeout=30)
+    first_saving = threading.Thread(target=save, args=("评审甲", first))
+    first_saving.start()
+    second_saving.join(timeout=60)
+    first_saving.join(timeout=60)
+    refused = [name for name, outcome in outcomes.items() if isinstance(outcome, StaleWrite)]
+    assert len(outcomes) == 2 and len(refused) == 1
+    (saved,) = set(outcomes) - set(refused)
+    assert store.verified_card(v.id).rules["2.2.5"].reviewer == saved
+    assert [e.actor for e in store.audit_log(v.id) if e.action == "verified"] == [saved]
