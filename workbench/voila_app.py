@@ -6,7 +6,7 @@
   lives on until culled);
 - a Chinese login page that says what the token (访问口令) is;
 - a quiet, Chinese log (see serve_logging);
-- every message a kernel sends reaches its page (see keep_every_kernel_message).
+- every message a kernel sends reaches its page (workbench/iopub.py).
 
 Run as `python -m workbench.voila_app NOTEBOOK --Voila.config_file_paths=DIR` (workbench/server.py).
 """
@@ -17,7 +17,6 @@ import shutil
 import sys
 import warnings
 
-import zmq
 from jupyter_core.utils import run_sync
 from tornado import web
 from voila.app import Voila
@@ -25,6 +24,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.voila_identity_provider import VoilaLoginHandler
 
 from . import files
+from .iopub import keep_every_kernel_message
 from .links import ensure_secret
 from .listing import text
 
@@ -82,20 +82,6 @@ class PageHandler(TornadoVoilaHandler):
     async def get(self, path=None):
         self.xsrf_token  # noqa: B018 - reading it sets the cookie
         return await super().get(path)
-
-
-def keep_every_kernel_message(context: zmq.Context) -> None:
-    """Let the server queue as many kernel messages as a kernel sends, instead of ZeroMQ's 1000.
-
-    A kernel publishes its widget messages (IOPub) to the server, which passes them to the page. Opening
-    the 核定 tab creates some thousand widget models at once (each widget opens its own, its layout's and
-    its style's), while the server may be busy starting a preheated kernel; with ZeroMQ's default
-    high-water mark the server's queue fills, then the kernel's, and a PUB socket then drops what it
-    cannot queue, silently. The page then lacks a model that another one names as a child and shows the
-    tab empty until it is reloaded. Unbounded here, the server's ZeroMQ thread takes everything off the
-    socket as it comes (the kernel's own queue never fills), and memory holds no more than one burst of
-    the page's own widgets. Applies to the sockets `context` makes from now on."""
-    context.setsockopt(zmq.RCVHWM, 0)
 
 
 class WorkbenchVoila(Voila):
