@@ -87,7 +87,7 @@ class Workbench:
     @classmethod
     def from_environment(cls) -> "Workbench":
         """The store named by JYJG_DB, as the account this server acts for (workbench/identity.py)."""
-        send_every_message()  # before the page connects: no widget message of it is ever dropped
+        send_every_message()  # before the page connects: the kernel never drops a widget message it sends
         return cls(acting_store())
 
     # The shell's action words, as the scope rule names them.
