@@ -33,7 +33,6 @@ from .common import INTERNAL_ERROR, message_html
 from .listing import text
 from .screen import Screen
 from .identity import acting_store
-from .iopub import send_every_message
 from .screens.accounts import AccountScreen
 from .screens.comments import CommentScreen
 from .screens.decisions import DecisionScreen
@@ -87,7 +86,6 @@ class Workbench:
     @classmethod
     def from_environment(cls) -> "Workbench":
         """The store named by JYJG_DB, as the account this server acts for (workbench/identity.py)."""
-        send_every_message()  # before the page connects: the kernel never drops a widget message it sends
         return cls(acting_store())
 
     # The shell's action words, as the scope rule names them.

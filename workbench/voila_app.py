@@ -24,7 +24,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.voila_identity_provider import VoilaLoginHandler
 
 from . import files
-from .iopub import keep_every_kernel_message
+from .iopub import WorkbenchKernelSpecs, keep_every_kernel_message
 from .links import ensure_secret
 from .listing import text
 
@@ -93,6 +93,7 @@ class WorkbenchVoila(Voila):
         # Kernels talk to the server over Unix sockets in Voila's private connection folder: no TCP port
         # for anyone on the machine to connect to, and no plain-text warning from every kernel.
         self.config.KernelManager.transport = "ipc"
+        self.voila_configuration.kernel_spec_manager_class = WorkbenchKernelSpecs  # kernels that drop nothing
         settings = super().init_settings()
         keep_every_kernel_message(self.kernel_manager.context)  # before any page connects to a kernel
         if self.identity_provider.login_handler_class is VoilaLoginHandler:
