@@ -443,6 +443,35 @@ def test_only_the_first_tabs_are_built_when_the_page_opens(bench):
     assert bench.screens["verification"].built and bench.screens["verification"].controls
 
 
+
+def _models_under(root) -> dict[str, object]:
+    """Every widget model the page is sent to show `root`: the widget, its layout and style, its children…"""
+    import ipywidgets as w
+    found, todo = {}, [root]
+    while todo:
+        widget = todo.pop()
+        if widget.model_id in found:
+            continue
+        found[widget.model_id] = widget
+        for name in widget.keys:
+            value = getattr(widget, name)
+            todo += [v for v in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(v, w.Widget)]
+    return found
+
+
+def test_the_verification_tab_is_a_few_hundred_widget_models(bench):
+    """Opening 核定 sends each of its widget models to the page at once. The grid's cells of a kind share one
+    layout and one style, so that is some 400 models, not the 1000 that took over a second to open and, on
+    a busy machine, overflowed ZeroMQ's default queue of 1000 messages (workbench/iopub.py)."""
+    _open(bench, "市委办公室")
+    bench.tabs.selected_index = list(bench.screens).index("verification")
+    verify = bench.screens["verification"]
+    models = _models_under(verify.widget)
+    assert len(models) < 500
+    cells = verify.grid.children
+    assert len({id(cell.layout) for cell in cells}) <= 5 and len({id(cell.style) for cell in cells}) <= 5
+
+
 # --- 评审意见交流 and 能耗数据更正 ------------------------------------------------------------------
 
 def test_a_comment_is_posted_signed_and_shown_escaped(bench, store):

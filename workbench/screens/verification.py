@@ -75,6 +75,11 @@ def saved_verdict(card: ScoreCard, edition: Rubric) -> str:
     return f"，{verdict_text(card)}" + ("" if card.qualifies else "，不能验收通过")
 
 
+def shared_looks(widget_class: type[w.DOMWidget], **layout: str) -> dict[str, w.Widget]:
+    """A layout and a style (of the kind `widget_class` takes) for many widgets of that class to share."""
+    return {"layout": w.Layout(**layout), "style": widget_class.style.klass()}
+
+
 def _shown_entry(entry: Entry) -> str:
     score = UNSET_LABEL if entry.score == UNSET else f"{plain_number(Decimal(entry.score))} 分"
     return score + ("，已查看佐证" if entry.seen else "") + (f"，理由“{entry.reason}”" if entry.reason else "")
@@ -97,6 +102,11 @@ class VerificationScreen(Screen):
         self.current_box = w.HTML(current_html(None))
         self.current_box.add_class("jyjg-current-box")
         self.note = w.HTML()
+        # The grid's cells of one kind share one layout and one style. Each is a widget model of its own,
+        # sent to the page when the tab opens: shared, the tab sends some 400 models instead of 1000.
+        self.looks = {"cell": shared_looks(w.HTML), "confirm": shared_looks(w.Button, width="auto"),
+                      "pick": shared_looks(w.Dropdown, width="90px"), "seen": shared_looks(w.Checkbox, width="40px"),
+                      "reason": shared_looks(w.Text, width="auto")}
         self.grid = w.GridBox(self._grid_cells(RUBRIC), layout=w.Layout(
             grid_template_columns="60px minmax(180px, 2fr) 90px minmax(160px, 1.6fr) 100px 80px minmax(160px, 1.6fr)",
             grid_gap="2px 4px", align_items="center"))
@@ -109,40 +119,45 @@ class VerificationScreen(Screen):
         self.controls: dict[str, tuple[w.Dropdown, w.Checkbox, w.Text]] = {}
         self.claims: dict[str, w.HTML] = {}
         self.confirm_buttons: dict[str, w.Button] = {}
-        cells = [w.HTML(f'<div class="jyjg-verify-head">{h}</div>')
+        looks = self.looks
+
+        def cell(html: str = "") -> w.HTML:
+            return w.HTML(html, **looks["cell"])
+
+        blank = '<div class="jyjg-verify-item">&nbsp;</div>'
+        cells = [cell(f'<div class="jyjg-verify-head">{h}</div>')
                  for h in ("规则", "内容", "自评 / 重算", "佐证材料", "核定得分", "已查看佐证", "理由（与自评不同时必填）")]
         for item in edition.items:
-            cells.append(w.HTML(f'<div class="jyjg-verify-item">{item.id}</div>'))
-            cells.append(w.HTML(f'<div class="jyjg-verify-item">{render.item_heading(item)}</div>'))
-            cells.append(w.HTML('<div class="jyjg-verify-item">&nbsp;</div>'))
+            cells += [cell(f'<div class="jyjg-verify-item">{item.id}</div>'),
+                      cell(f'<div class="jyjg-verify-item">{render.item_heading(item)}</div>'), cell(blank)]
             if any(not r.computed for r in item.rules):
                 confirm = w.Button(description="本项佐证已查看：未核定的按自评确认", icon="check-square-o",
                                    tooltip="一次确认本项全部规则：尚未核定的规则按自评（重算）得分核定，并标记已查看佐证",
-                                   layout=w.Layout(width="auto"))
+                                   **looks["confirm"])
                 confirm.add_class(f"jyjg-confirm-{item.key}")
                 confirm.on_click(guarded(lambda _, item_id=item.id: self.confirm_item(item_id), self.message))
                 self.confirm_buttons[item.id] = confirm
                 cells.append(confirm)
             else:
-                cells.append(w.HTML('<div class="jyjg-verify-item">&nbsp;</div>'))
-            cells.extend(w.HTML('<div class="jyjg-verify-item">&nbsp;</div>') for _ in range(3))
+                cells.append(cell(blank))
+            cells.extend(cell(blank) for _ in range(3))
             for rule in item.rules:
-                claim = w.HTML()
-                evidence = w.HTML()
+                claim = cell()
+                evidence = cell()
                 self.claims[rule.id] = claim
                 self.claims[rule.id + "/evidence"] = evidence
-                cells += [w.HTML(f'<div class="jyjg-verify-cell">{rule.id}</div>'),
-                          w.HTML(f'<div class="jyjg-verify-cell">{render.rule_heading(rule)}</div>'), claim, evidence]
+                cells += [cell(f'<div class="jyjg-verify-cell">{rule.id}</div>'),
+                          cell(f'<div class="jyjg-verify-cell">{render.rule_heading(rule)}</div>'), claim, evidence]
                 if rule.computed:
-                    computed = w.HTML()
+                    computed = cell()
                     self.claims[rule.id + "/computed"] = computed
-                    cells += [computed, w.HTML('<div class="jyjg-verify-cell jyjg-muted">按备案表数据</div>'),
-                              w.HTML('<div class="jyjg-verify-cell jyjg-muted">由能耗数据计算；数据有误请用“能耗数据更正”</div>')]
+                    cells += [computed, cell('<div class="jyjg-verify-cell jyjg-muted">按备案表数据</div>'),
+                              cell('<div class="jyjg-verify-cell jyjg-muted">由能耗数据计算；数据有误请用“能耗数据更正”</div>')]
                     continue
                 pick = w.Dropdown(options=[(UNSET_LABEL, UNSET)] + [(score_label(rule, a), str(a)) for a in rule.allowed],
-                                  layout=w.Layout(width="90px"))
-                seen = w.Checkbox(indent=False, layout=w.Layout(width="40px"))
-                reason = w.Text(placeholder="理由", layout=w.Layout(width="auto"))
+                                  **looks["pick"])
+                seen = w.Checkbox(indent=False, **looks["seen"])
+                reason = w.Text(placeholder="理由", **looks["reason"])
                 pick.add_class(f"jyjg-verify-{rule.key}")
                 seen.add_class(f"jyjg-seen-{rule.key}")
                 reason.add_class(f"jyjg-reason-{rule.key}")
