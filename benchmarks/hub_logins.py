@@ -43,6 +43,7 @@ from shared.accounts import Accounts  # noqa: E402
 from shared.rubric import CATEGORY_COUNTY, ROSTER  # noqa: E402
 from shared.store import Store  # noqa: E402
 from workbench.hub import find_proxy  # noqa: E402
+from workbench.iopub import KERNEL_MODULE  # noqa: E402
 from workbench.synthetic import record_synthetic  # noqa: E402
 
 PASSWORD = "Bench-hub-pass-2020"
@@ -156,7 +157,7 @@ async def logins(base: str, solo: str, together: list[str]) -> tuple[float, list
 
 
 KINDS = (("jupyterhub", "Hub"), ("configurable-http-proxy", "代理"), ("workbench.hub_server", "各账户服务器"),
-         ("ipykernel", "内核"), ("chromium", "浏览器"), ("postgres", "PostgreSQL"))
+         (KERNEL_MODULE, "内核"), ("chromium", "浏览器"), ("postgres", "PostgreSQL"))
 
 
 # The throwaway PostgreSQL server's folder (main sets it): its processes are ours, though not our children.
@@ -212,7 +213,7 @@ def account_memory() -> dict[str, tuple[float, int, float, float]]:
             login = proc.environ().get("JUPYTERHUB_USER")
             tree = [proc] + proc.children(recursive=True)
             pss = sum(p.memory_full_info().pss for p in tree) / 2**20
-            kernel_procs = [p for p in tree if "ipykernel" in " ".join(p.cmdline())]
+            kernel_procs = [p for p in tree if KERNEL_MODULE in p.cmdline()]
             cpu = {p.pid: sum(p.cpu_times()[:2]) for p in tree}
             kernel_cpu = sum(cpu[p.pid] for p in kernel_procs)
             found[login] = (pss, len(kernel_procs), sum(cpu.values()) - kernel_cpu, kernel_cpu)

@@ -19,6 +19,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from workbench.iopub import KERNEL_MODULE  # noqa: E402  the dashboard's kernels run it
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
@@ -68,7 +70,7 @@ def snapshot(pid: int) -> Snapshot:
     kernels, rss, pss = 0, 0, 0
     for proc in _tree(root):
         try:
-            if "ipykernel_launcher" in " ".join(proc.cmdline()):
+            if KERNEL_MODULE in proc.cmdline():
                 kernels += 1
             info = proc.memory_full_info()
             rss += info.rss

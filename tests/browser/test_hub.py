@@ -33,6 +33,7 @@ from playwright.sync_api import expect  # noqa: E402
 from shared.accounts import Accounts  # noqa: E402
 from shared.store import Store  # noqa: E402
 from workbench.hub import find_proxy  # noqa: E402
+from workbench.iopub import KERNEL_MODULE  # noqa: E402
 
 from .conftest import CHROMIUM  # noqa: E402
 from .helpers import LOAD_MS, STEP_MS, open_unit, shot, tab  # noqa: E402
@@ -443,7 +444,7 @@ def _kernels_of(login: str) -> int:
     found = 0
     for proc in psutil.process_iter(["cmdline"]):
         try:
-            if "ipykernel" in " ".join(proc.info["cmdline"] or []) and proc.environ().get("JUPYTERHUB_USER") == login:
+            if KERNEL_MODULE in (proc.info["cmdline"] or []) and proc.environ().get("JUPYTERHUB_USER") == login:
                 found += 1
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue

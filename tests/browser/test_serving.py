@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from shared import batch
 from shared.store import Store
+from workbench.iopub import KERNEL_MODULE
 
 from .conftest import TOKEN, _free_port
 from .helpers import LOAD_MS, STEP_MS, open_dashboard, open_unit, shot, tab
@@ -197,7 +198,7 @@ def test_stopping_jyjg_serve_with_ctrl_c_is_clean(tmp_path):
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
             time.sleep(1)
             kernels = [p for p in psutil.Process(proc.pid).children(recursive=True)
-                       if "ipykernel_launcher" in " ".join(p.cmdline())]
+                       if KERNEL_MODULE in p.cmdline()]
         time.sleep(5)  # the kernels have run the notebook up to waiting for their page
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl+C in the terminal does
         assert proc.wait(timeout=60) == 0
