@@ -70,7 +70,7 @@ def snapshot(pid: int) -> Snapshot:
     kernels, rss, pss = 0, 0, 0
     for proc in _tree(root):
         try:
-            if KERNEL_MODULE in proc.cmdline():
+            if KERNEL_MODULE in proc.cmdline() or "ipykernel_launcher" in proc.cmdline():  # ours, or plain Voila's
                 kernels += 1
             info = proc.memory_full_info()
             rss += info.rss
