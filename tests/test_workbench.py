@@ -711,6 +711,20 @@ def test_verification_judges_gates_and_the_pass_rule_of_the_edition(made_up_benc
     assert store.version(vid).status == AWAITING_SITE
 
 
+
+def test_a_version_of_another_edition_replaces_the_grid_and_closes_the_old_rows(made_up_bench):
+    from made_up_year import GATE_FOUND_NOT_MET
+    bench, store = made_up_bench
+    bench.tabs.selected_index = list(bench.screens).index("verification")
+    verify = bench.screen("verification")
+    old_rows = verify.grid.children  # the configured edition's, drawn before anything is open
+    _approved(bench, store, GATE_FOUND_NOT_MET)
+    assert "1.1.2" in verify.controls and verify.grid.children != old_rows
+    assert all(cell.comm is None for cell in old_rows)  # closed: no model left behind in the kernel or the page
+    assert all(cell.comm is not None for cell in verify.grid.children)
+    assert all(looks["layout"].comm is not None for looks in verify.looks.values())  # shared: still in use
+
+
 # --- serving: culling, --ip, the file route's headers ------------------------------------------------
 
 def test_kernels_of_vanished_pages_are_culled_within_minutes_and_open_pages_never():

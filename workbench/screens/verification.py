@@ -243,7 +243,10 @@ class VerificationScreen(Screen):
         """Fill the grid from `card` (the new base), leaving the rules in `keep` as the reviewer typed them."""
         self.base = card
         if card.edition is not self.edition:  # a version of another edition: its own rules and caps
+            replaced = self.grid.children
             self.grid.children = self._grid_cells(card.edition)
+            for cell in replaced:  # the kernel and the page let go of the old rows (their shared looks stay)
+                cell.close()
         self.reapply_button.layout.display = "none"
         version = self.shell.current
         for rule in card.edition.rules:
