@@ -504,14 +504,15 @@ def check_evidence(ctx: Context, backed: dict[str, bool], statuses: dict[str, li
             continue
         all_ok = True
         statuses[rule_id] = seen = []
+        cell = address(name)
         for path in paths:
             status = lookup(path) if lookup else None
             state, reason = (status.status, status.reason) if status else ("not_found", "")
             seen.append({"path": path, "status": state, "reason": reason})
             if state != "ok":
                 all_ok = False
-                yield finding(EVIDENCE_CODES[state], rule=rule_id, item=item_id, cell=address(name), where=where,
-                              path=path, reason=reason)
+                yield finding(EVIDENCE_CODES[state], rule=rule_id, item=item_id, cell=cell, where=where, path=path,
+                              reason=reason)
         backed[rule_id] = all_ok
 
 
