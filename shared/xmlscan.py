@@ -86,12 +86,8 @@ _KEY_TAG = (rb"</" + _KEY_NAME + _KEY_SPACE + rb"*>"
             rb"|<(?!(?:[A-Za-z_][\w.\-]*:)?(?:sheet|definedName)[\s/>])" + _KEY_NAME
             + rb"(?:" + _KEY_SPACE + rb"+" + _KEY_NAME + rb"=" + _KEY_VALUE + rb")*" + _KEY_SPACE + rb"*/?>")
 _TAGS_ONLY = re.compile(_KEY_SPACE + rb"*(?:(?:" + _KEY_TAG + rb")" + _KEY_SPACE + rb"*)*")
-# Every attribute, so matches stay on attribute boundaries; a value is blanked unless the attribute declares
-# a namespace or is xml:* (groups 1 and 2: the blanked one; group 3: one kept whole). A match starts only at
-# the first whitespace of a run (else a long run is tried from each of its characters).
-_KEY_ATTRIBUTE = re.compile(rb"(?<![ \t\r\n])(?:(" + _KEY_SPACE + rb"+(?!xmlns[:=]|xml:)" + _KEY_NAME
-                            + rb'=")[^"]*(")|(' + _KEY_SPACE + rb"+" + _KEY_NAME + rb'="[^"]*"))')
 _NONCHARACTERS = re.compile(b"\xef\xbf[\xbe\xbf]")  # U+FFFE and U+FFFF in UTF-8
+_MARKUP_DECLARATION = re.compile(rb"<[!?]")  # a comment, CDATA section or instruction (one pass for both)
 # Before the root, at most an XML declaration of UTF-8 spelled the one plain way (an encoding = "UTF-7" with
 # spaces is still UTF-7 to a parser, whose "+...-" runs turn blanked values into markup).
 _KEY_PROLOG = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml version="1\.[0-9]"(?: encoding="[Uu][Tt][Ff]-?8")?'
@@ -116,9 +112,9 @@ def workbook_template_key(data: bytes) -> tuple[bool, bytes]:
     end = data.find(b"</definedNames>", start)
     if root < 0 or start < 0 or end < 0 or not _KEY_PROLOG.fullmatch(data, 0, root):
         return own
-    middle = data[start:end]
-    if b"<!" in middle or b"<?" in middle:
+    if _MARKUP_DECLARATION.search(data, start, end):
         return own  # a comment, CDATA section or instruction opened there would run on into what is blanked
+    middle = data[start:end]
     end += len(b"</definedNames>")
     head, tail = data[root:start], data[end:]
     for around in (head, tail):
@@ -128,8 +124,20 @@ def workbook_template_key(data: bytes) -> tuple[bool, bytes]:
             around.decode("utf-8")
         except UnicodeDecodeError:
             return own
-    return True, b"".join((data[:root], _KEY_ATTRIBUTE.sub(rb"\1\2\3", head), b"\x00", middle, b"\x00",
-                           _KEY_ATTRIBUTE.sub(rb"\1\2\3", tail)))
+    return True, b"".join((data[:root], _values_blanked(head), b"\x00", middle, b"\x00", _values_blanked(tail)))
+
+
+def _values_blanked(tags: bytes) -> bytes:
+    """Tags as _TAGS_ONLY reads them with every attribute value emptied but those of namespace declarations
+    and xml:* attributes. There a '"' only ever opens or closes a value, and each value's attribute name,
+    with its "=", is the last whitespace-separated word before it: cut at the quotes, every other piece is
+    a value, named by the end of the piece before it."""
+    pieces = tags.split(b'"')
+    for i in range(1, len(pieces), 2):
+        name = pieces[i - 1].rsplit(None, 1)[-1]  # b'xmlns:r=', b'windowWidth='
+        if name != b"xmlns=" and not name.startswith((b"xmlns:", b"xml:")):
+            pieces[i] = b""
+    return b'"'.join(pieces)
 
 
 def xml_text(raw: bytes) -> str:
