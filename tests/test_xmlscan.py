@@ -13,7 +13,7 @@ from brief import foreign_files
 from shared.template import write_template
 from bounded import ends_within
 from shared.workbook import WHOLE_PARSE_BYTES, _cells_in_tree, _convert, _parse_small, _string_item_text, _unescape
-from shared.xmlscan import NotPlain, _trie_pattern, scan_cells, scan_strings
+from shared.xmlscan import _KEY_NAME, _KEY_SPACE, NotPlain, _trie_pattern, scan_cells, scan_strings
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -525,8 +525,6 @@ def test_a_workbook_sharing_a_key_with_a_well_formed_one_is_well_formed_and_name
 
 # The regular expression workbook_template_key blanked values with before _values_blanked (which is 5x faster):
 # kept here as the reference the faster cut is held to.
-_KEY_SPACE = rb"[ \t\r\n]"
-_KEY_NAME = rb"[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?"
 REFERENCE_BLANKING = re.compile(rb"(?<![ \t\r\n])(?:(" + _KEY_SPACE + rb"+(?!xmlns[:=]|xml:)" + _KEY_NAME
                                 + rb'=")[^"]*(")|(' + _KEY_SPACE + rb"+" + _KEY_NAME + rb'="[^"]*"))')
 ATTRIBUTE_NAMES = ["a", "xmlns", "xmlns:r", "xml:space", "xmlnsfoo", "xmlx:a", "r:id", "url", "xWindow"]
